@@ -1,0 +1,1 @@
+export { CLOUDS, type PlatformConfig, platformConfig } from "./platform-config.ts";
