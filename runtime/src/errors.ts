@@ -1,0 +1,209 @@
+/**
+ * The runtime's error registry. Every error the runtime reports to a user is declared here once,
+ * with a stable code, the HTTP status it maps to, a message template and how to fix it.
+ * Codes are never reused; docs/errors.md lists them (a test keeps the two in step).
+ */
+
+interface ErrorDefinition<P> {
+  /** HTTP status the error maps to when it reaches a client. */
+  readonly status: number;
+  /** Builds the message from the error's parameters; names the field and the bad value. */
+  readonly message: (params: P) => string;
+  /** One sentence on how to fix it, shown in docs/errors.md. */
+  readonly fix: string;
+}
+
+const define = <P = Record<string, never>>(status: number, message: (params: P) => string, fix: string): ErrorDefinition<P> => ({
+  status,
+  message,
+  fix,
+});
+
+const show = (v: unknown): string => {
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(v);
+  }
+};
+
+/** Every error code the runtime can produce. */
+export const ERRORS = {
+  // --- data ---------------------------------------------------------------------------------
+  MLOPS_ERR_DATA_FILE_NOT_FOUND: define<{ path: string }>(
+    400,
+    (p) => `dataset file ${p.path} does not exist`,
+    "Check the path passed to --data (or --reference/--current); it is resolved against the working directory.",
+  ),
+  MLOPS_ERR_DATA_FORMAT: define<{ path: string }>(
+    400,
+    (p) => `cannot tell the format of ${p.path}: use a .csv (with a header row), .jsonl or .ndjson file`,
+    "Rename the file with its real extension, or convert it to CSV with a header row or JSON Lines.",
+  ),
+  MLOPS_ERR_DATA_PARSE: define<{ path: string; line: number; reason: string }>(
+    400,
+    (p) => `${p.path}:${p.line}: ${p.reason}`,
+    "Fix the line named in the message; CSV needs a header row and the same number of fields on every line, JSONL one JSON object per line.",
+  ),
+  MLOPS_ERR_DATA_EMPTY: define<{ path: string }>(
+    400,
+    (p) => `${p.path} has no data rows`,
+    "Provide a file with a header and at least one data row.",
+  ),
+  MLOPS_ERR_DATA_COLUMN_MISSING: define<{ column: string; role: string; available: string[] }>(
+    400,
+    (p) => `${p.role} column ${show(p.column)} is not in the dataset (columns: ${p.available.join(", ")})`,
+    "Fix the column name in the model config or the --target flag; names are case-sensitive.",
+  ),
+  MLOPS_ERR_DATA_TARGET: define<{ column: string; reason: string }>(
+    400,
+    (p) => `target column ${show(p.column)}: ${p.reason}`,
+    "Check the target column and the task: binary needs exactly two classes, regression numeric values.",
+  ),
+  MLOPS_ERR_DATA_TOO_SMALL: define<{ rows: number; needed: number }>(
+    400,
+    (p) => `dataset has ${p.rows} usable rows after dropping rows without a target; at least ${p.needed} are needed to train, validate and test`,
+    "Provide more rows, or lower validationSplit/testSplit in the model config.",
+  ),
+  // --- config -------------------------------------------------------------------------------
+  MLOPS_ERR_CONFIG_INVALID: define<{ source: string; issues: string[] }>(
+    400,
+    (p) => `invalid ${p.source}:\n  - ${p.issues.join("\n  - ")}`,
+    "Fix each field listed; the path before the colon says where it is.",
+  ),
+  MLOPS_ERR_CONFIG_READ: define<{ path: string; reason: string }>(
+    400,
+    (p) => `cannot read config ${p.path}: ${p.reason}`,
+    "Check the file exists and is valid JSON or YAML.",
+  ),
+  // --- model / backend ----------------------------------------------------------------------
+  MLOPS_ERR_MODEL_BACKEND: define<{ backend: string; reason: string }>(
+    500,
+    (p) => `TensorFlow.js backend ${show(p.backend)} is not available: ${p.reason}`,
+    "Install @tensorflow/tfjs-node (or -gpu) for the native backend, or let the runtime fall back to wasm by not forcing MLOPS_BACKEND.",
+  ),
+  MLOPS_ERR_MODEL_DIVERGED: define<{ epoch: number }>(
+    500,
+    (p) => `training diverged at epoch ${p.epoch} (loss is not finite)`,
+    "Lower the learning rate in the model config, or check the data for extreme values.",
+  ),
+  // --- registry -----------------------------------------------------------------------------
+  MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND: define<{ model: string }>(
+    404,
+    (p) => `Servable not found for request: model ${show(p.model)} is not in the registry`,
+    "List models with `mlops models list`; train one with `mlops train`.",
+  ),
+  MLOPS_ERR_REGISTRY_VERSION_NOT_FOUND: define<{ model: string; version: string }>(
+    404,
+    (p) => `Servable not found for request: model ${show(p.model)} has no version ${show(p.version)}`,
+    "List versions with `mlops models show <model>`.",
+  ),
+  MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND: define<{ model: string; alias: string }>(
+    404,
+    (p) => `Servable not found for request: model ${show(p.model)} has no version labelled ${show(p.alias)}`,
+    "Set the alias with `mlops models alias <model> <alias> <version>`.",
+  ),
+  MLOPS_ERR_REGISTRY_NAME: define<{ kind: string; value: string; reason?: string }>(
+    400,
+    (p) => `invalid ${p.kind} name ${show(p.value)}: ${p.reason ?? "use 1-63 characters of a-z, A-Z, 0-9, '.', '_' or '-', starting with a letter or digit"}`,
+    "Rename it; names become object-store keys and URL path segments.",
+  ),
+  MLOPS_ERR_REGISTRY_FILE_NOT_FOUND: define<{ model: string; version: number; file: string; available: string[] }>(
+    404,
+    (p) => `model ${show(p.model)} version ${p.version} has no artifact ${show(p.file)} (artifacts: ${p.available.join(", ")})`,
+    "Use one of the artifact names listed; `mlops models show <model> --json` lists each version's files.",
+  ),
+  MLOPS_ERR_REGISTRY_CORRUPT: define<{ key: string; reason: string }>(
+    500,
+    (p) => `registry object ${p.key} is corrupt: ${p.reason}`,
+    "Restore the object from the store's versioning, or delete the version; other versions are unaffected.",
+  ),
+  MLOPS_ERR_REGISTRY_CONFLICT: define<{ key: string; attempts: number }>(
+    409,
+    (p) => `gave up writing ${p.key} after ${p.attempts} conflicting concurrent writes`,
+    "Retry; if it persists, another process is writing the same model in a tight loop.",
+  ),
+  MLOPS_ERR_REGISTRY_LOCKED: define<{ key: string; ms: number }>(
+    409,
+    (p) => `${p.key} stayed locked by another writer for ${p.ms} ms`,
+    "Retry; a lock left by a crashed process is broken automatically once its owner is gone.",
+  ),
+  // --- serving / inference -----------------------------------------------------------------
+  MLOPS_ERR_INFER_BAD_REQUEST: define<{ reason: string }>(
+    400,
+    (p) => p.reason,
+    "Follow the request format in the README's HTTP API section.",
+  ),
+  MLOPS_ERR_INFER_FEATURE: define<{ row: number; feature: string; reason: string }>(
+    400,
+    (p) => `instance ${p.row}, feature ${show(p.feature)}: ${p.reason}`,
+    "Send every feature the model's metadata lists, numbers for numerical features and strings for categorical ones.",
+  ),
+  MLOPS_ERR_INFER_UNSUPPORTED: define<{ model: string; method: string; reason: string }>(
+    400,
+    (p) => `${p.method} is not supported by model ${show(p.model)}: ${p.reason}`,
+    "Use :classify for binary or multiclass models, :regress for regression models, or :predict for any.",
+  ),
+  MLOPS_ERR_INFER_BODY_TOO_LARGE: define<{ limit: number }>(
+    413,
+    (p) => `request body exceeds the limit of ${p.limit} bytes`,
+    "Split the batch into smaller requests, or raise --body-limit on the server.",
+  ),
+  MLOPS_ERR_INFER_NOT_FOUND: define<{ path: string }>(
+    404,
+    (p) => `no route for ${p.path}`,
+    "See the README's HTTP API section for the endpoints.",
+  ),
+  MLOPS_ERR_INFER_UNAVAILABLE: define<{ model: string; reason: string }>(
+    503,
+    (p) => `model ${show(p.model)} is not ready: ${p.reason}`,
+    "Wait for the server to load the model; check `GET /v1/models/<model>` for its state.",
+  ),
+  MLOPS_ERR_SERVER_INTERNAL: define<{ reason: string }>(
+    500,
+    (p) => `internal error: ${p.reason}`,
+    "This is a bug; report it with the server log line carrying the same request id.",
+  ),
+  // --- cli ----------------------------------------------------------------------------------
+  MLOPS_ERR_CLI_USAGE: define<{ reason: string }>(
+    400,
+    (p) => p.reason,
+    "Run the command with --help for its flags.",
+  ),
+} as const;
+
+/** A code from the registry. */
+export type ErrorCode = keyof typeof ERRORS;
+type ParamsOf<C extends ErrorCode> = (typeof ERRORS)[C] extends ErrorDefinition<infer P> ? P : never;
+
+/** An error the runtime reports on purpose: stable code, HTTP status, message naming what was wrong. */
+export class MlopsError extends Error {
+  /** Stable code from {@link ERRORS}. */
+  readonly code: ErrorCode;
+  /** HTTP status the error maps to. */
+  readonly status: number;
+  /** The parameters the message was built from, for callers that re-word or locate the error. */
+  readonly params: Readonly<Record<string, unknown>>;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; params?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = "MlopsError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.params = options?.params ?? {};
+  }
+}
+
+/** Creates the registry's error `code` with its parameters. */
+export function mlopsError<C extends ErrorCode>(code: C, params: ParamsOf<C>, options?: { cause?: unknown }): MlopsError {
+  const def = ERRORS[code] as ErrorDefinition<ParamsOf<C>>;
+  return new MlopsError(code, def.message(params), { ...options, params: params as Record<string, unknown> });
+}
+
+/** Renders any thrown value as a short message. */
+export const describeError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Quotes a value for an error message, truncated. */
+export const showValue = show;
