@@ -1,0 +1,351 @@
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { type MlopsError, mlopsError } from "../errors.ts";
+import { formatAliasesFile, parseAliasesFile } from "./aliases-file.ts";
+import { FileSystemStorage } from "./file-system-storage.ts";
+import { isVersionNumber, parseVersionNumber, registryLayout as keys } from "./registry-layout.ts";
+import { assertAliasName, assertFileName, assertModelName, isModelName, MANIFEST_FILE } from "./registry-names.ts";
+import { PreconditionFailedError, type RegistryStorage } from "./storage.ts";
+import { assertNewVersionMetadata, type NewVersion, parseVersionMetadata, type VersionFile, type VersionMetadata } from "./version-metadata.ts";
+
+/** Options of {@link ModelRegistry}. */
+export interface ModelRegistryOptions {
+  /** Clock for `createdAt`. @default () => new Date() */
+  now?: () => Date;
+  /**
+   * Called for each version `listVersions` skips because its `version.json` is corrupt.
+   * @default - emits a process warning with the error's code and message
+   */
+  onCorrupt?: (error: MlopsError) => void;
+}
+
+/** Default registry location, resolved against the working directory. */
+export const DEFAULT_REGISTRY_LOCATION = ".mlops/registry";
+
+/** How many numbers `createVersion` tries to claim before giving up. */
+const CLAIM_ATTEMPTS = 100;
+/** How many compare-and-swap rounds an alias update tries before giving up. */
+const ALIAS_ATTEMPTS = 50;
+/** Manifests read at once by `listVersions`. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * Model versions with their artifacts and lineage, and movable aliases (champion, challenger),
+ * on any {@link RegistryStorage}.
+ *
+ * Every write is safe against crashes and concurrent writers in other processes or machines:
+ * a version number is taken by a create-only write of `models/<model>/claims/<n>` (a writer that
+ * loses the race tries n+1), artifacts go to `models/<model>/versions/<n>/`, and the version
+ * becomes visible only when its `version.json` manifest, written last and create-only, exists.
+ * A crash leaves at most an orphan claim and artifacts no reader sees; its number is skipped,
+ * never reused. Orphans are not removed automatically, since a slow writer may still be uploading.
+ * `aliases.json` is updated by compare-and-swap on its etag, retried on conflict.
+ */
+export class ModelRegistry {
+  /** Where the objects live. */
+  readonly storage: RegistryStorage;
+  readonly #now: () => Date;
+  readonly #onCorrupt: (error: MlopsError) => void;
+
+  /** A registry on `storage`; see {@link ModelRegistry.open} for the filesystem default. */
+  constructor(storage: RegistryStorage, options: ModelRegistryOptions = {}) {
+    this.storage = storage;
+    this.#now = options.now ?? (() => new Date());
+    this.#onCorrupt = options.onCorrupt ?? ((error) => process.emitWarning(error.message, { code: error.code }));
+  }
+
+  /**
+   * Opens the registry at a directory path or `file://` URL, by default `.mlops/registry` under the
+   * working directory. Object-store URLs (s3://, gs://, az://) are planned and rejected for now.
+   */
+  static open(location: string = DEFAULT_REGISTRY_LOCATION, options: ModelRegistryOptions = {}): ModelRegistry {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(location)?.[1]?.toLowerCase();
+    if (scheme === undefined) return new ModelRegistry(new FileSystemStorage(path.resolve(location)), options);
+    const invalid = (issue: string): MlopsError => mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "registry location", issues: [issue] });
+    if (scheme !== "file") {
+      throw invalid(
+        `${location}: ${scheme}:// storage is not available yet (s3://, gs:// and az:// are planned); use a directory path or a file:// URL`,
+      );
+    }
+    let dir: string;
+    try {
+      dir = fileURLToPath(location);
+    } catch (err) {
+      throw invalid(`${location}: ${(err as Error).message}`);
+    }
+    return new ModelRegistry(new FileSystemStorage(dir), options);
+  }
+
+  /** Names of the models with at least one version manifest (complete version), sorted; reads no manifest. */
+  async listModels(): Promise<string[]> {
+    const models = new Set<string>();
+    for (const key of await this.storage.list(keys.models)) {
+      const [, model, versions, n, file, more] = key.split("/");
+      if (model === undefined || !isModelName(model) || versions !== "versions" || more !== undefined) continue;
+      if (file === MANIFEST_FILE && n !== undefined && parseVersionNumber(n) !== undefined) models.add(model);
+    }
+    return [...models].sort();
+  }
+
+  /**
+   * A model's complete versions, ascending. A version whose `version.json` is corrupt is skipped
+   * and reported to `options.onCorrupt`, so one bad version does not hide the others; reading it
+   * directly throws MLOPS_ERR_REGISTRY_CORRUPT. Throws MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND when the
+   * model has no complete version.
+   */
+  async listVersions(model: string): Promise<VersionMetadata[]> {
+    assertModelName(model);
+    const numbers = await this.#versionNumbers(model);
+    if (numbers.length === 0) throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
+    const found = await mapLimit(numbers, READ_CONCURRENCY, async (n) => {
+      try {
+        return await this.#readManifest(model, n);
+      } catch (err) {
+        if ((err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+        this.#onCorrupt(err as MlopsError);
+        return undefined;
+      }
+    });
+    return found.filter((v): v is VersionMetadata => v !== undefined);
+  }
+
+  /**
+   * One version's metadata. Throws MLOPS_ERR_REGISTRY_VERSION_NOT_FOUND (or _MODEL_NOT_FOUND when
+   * the model has no version at all), or MLOPS_ERR_REGISTRY_CORRUPT when its `version.json` is.
+   */
+  async getVersion(model: string, version: number): Promise<VersionMetadata> {
+    assertModelName(model);
+    if (!isVersionNumber(version)) throw await this.#versionNotFound(model, version);
+    const meta = await this.#readManifest(model, version);
+    if (meta === undefined) throw await this.#versionNotFound(model, version);
+    return meta;
+  }
+
+  /**
+   * An artifact's bytes, checked against the size and sha256 in `version.json`: a mismatch or a
+   * missing object throws MLOPS_ERR_REGISTRY_CORRUPT naming the key.
+   */
+  async readFile(model: string, version: number, file: string): Promise<Buffer> {
+    assertFileName(file);
+    const meta = await this.getVersion(model, version);
+    const expected = Object.hasOwn(meta.files, file) ? meta.files[file] : undefined;
+    if (expected === undefined) {
+      throw mlopsError("MLOPS_ERR_REGISTRY_FILE_NOT_FOUND", { model, version, file, available: Object.keys(meta.files) });
+    }
+    const key = keys.artifact(model, version, file);
+    const object = await this.storage.get(key);
+    if (object === undefined) throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: `it is missing but listed in ${MANIFEST_FILE}` });
+    if (object.data.length !== expected.bytes) {
+      throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: `it has ${object.data.length} bytes, ${MANIFEST_FILE} says ${expected.bytes}` });
+    }
+    const sha256 = sha256Of(object.data);
+    if (sha256 !== expected.sha256) {
+      throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: `its sha256 is ${sha256}, ${MANIFEST_FILE} says ${expected.sha256}` });
+    }
+    return object.data;
+  }
+
+  /**
+   * Registers a new version under the next free number (1, 2, ...; numbers left by crashed writers
+   * are skipped) and returns its metadata. The version is invisible to readers until complete.
+   * If uploading fails, the artifacts already written are deleted (best effort); the number stays used.
+   */
+  async createVersion(model: string, v: NewVersion): Promise<VersionMetadata> {
+    assertModelName(model);
+    assertNewVersionMetadata(v);
+    const entries = Object.entries(v.files);
+    const files: Record<string, VersionFile> = {};
+    for (const [name, data] of entries) {
+      assertFileName(name);
+      if (!Buffer.isBuffer(data)) throw new TypeError(`invalid new version: files.${name} must be a Buffer`);
+      files[name] = { sha256: sha256Of(data), bytes: data.length };
+    }
+    const parent = v.parent ?? null;
+    if (parent !== null) await this.getVersion(model, parent);
+    // Serialise before claiming so a config that is not JSON cannot burn a number.
+    const draft = {
+      parent,
+      dataset: { digest: v.dataset.digest, rows: v.dataset.rows, source: v.dataset.source },
+      backend: v.backend,
+      config: v.config ?? null,
+      metrics: v.metrics,
+      files,
+      ...(v.extra === undefined ? {} : { extra: v.extra }),
+    };
+    JSON.stringify(draft);
+
+    const version = await this.#claimNextNumber(model);
+    const meta: VersionMetadata = { model, version, createdAt: this.#now().toISOString(), ...draft };
+    const written: string[] = [];
+    try {
+      for (const [name, data] of entries) {
+        const key = keys.artifact(model, version, name);
+        written.push(key);
+        await this.storage.put(key, data);
+      }
+      const manifest = keys.manifest(model, version);
+      try {
+        await this.storage.put(manifest, `${JSON.stringify(meta, null, 2)}\n`, { ifNoneMatch: "*" });
+      } catch (err) {
+        // Only a writer ignoring claims could have written it.
+        if (err instanceof PreconditionFailedError) throw mlopsError("MLOPS_ERR_REGISTRY_CONFLICT", { key: manifest, attempts: 1 }, { cause: err });
+        throw err;
+      }
+    } catch (err) {
+      await Promise.all(written.map((key) => this.storage.delete(key).catch(() => undefined)));
+      throw err;
+    }
+    return meta;
+  }
+
+  /** A model's aliases (alias → version). Throws MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND for an unknown model. */
+  async getAliases(model: string): Promise<Record<string, number>> {
+    assertModelName(model);
+    const key = keys.aliases(model);
+    const object = await this.storage.get(key);
+    if (object === undefined) {
+      if (!(await this.#modelExists(model))) throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
+      return {};
+    }
+    return parseAliasesFile(object.data, key);
+  }
+
+  /** Points `alias` at `version`, creating or moving it. The version must exist. */
+  async setAlias(model: string, alias: string, version: number): Promise<void> {
+    assertModelName(model);
+    assertAliasName(alias);
+    await this.getVersion(model, version);
+    await this.#updateAliases(model, (aliases) => (aliases[alias] === version ? undefined : { ...aliases, [alias]: version }));
+  }
+
+  /** Removes `alias`. Throws MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND when it is not set. */
+  async deleteAlias(model: string, alias: string): Promise<void> {
+    assertModelName(model);
+    assertAliasName(alias);
+    await this.#updateAliases(model, async (aliases, exists) => {
+      if (!Object.hasOwn(aliases, alias)) {
+        if (!exists && !(await this.#modelExists(model))) throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
+        throw mlopsError("MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND", { model, alias });
+      }
+      const { [alias]: _removed, ...rest } = aliases;
+      return rest;
+    });
+  }
+
+  /**
+   * The version a reference names: a version number, a numeric string (`"3"`), or an alias
+   * (`"champion"`). Throws the matching *_NOT_FOUND error.
+   */
+  async resolve(model: string, ref: number | string): Promise<VersionMetadata> {
+    assertModelName(model);
+    if (typeof ref === "number") return this.getVersion(model, ref);
+    if (/^[0-9]+$/.test(ref)) return this.getVersion(model, Number(ref));
+    assertAliasName(ref);
+    const aliases = await this.getAliases(model);
+    const version = Object.hasOwn(aliases, ref) ? aliases[ref] : undefined;
+    if (version === undefined) throw mlopsError("MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND", { model, alias: ref });
+    return this.getVersion(model, version);
+  }
+
+  /**
+   * Etag of the model's alias table, `undefined` when no alias was ever set: a cheap way for a
+   * server polling for a new champion to tell whether anything changed.
+   */
+  async aliasesEtag(model: string): Promise<string | undefined> {
+    assertModelName(model);
+    return (await this.storage.get(keys.aliases(model)))?.etag;
+  }
+
+  async #readManifest(model: string, version: number): Promise<VersionMetadata | undefined> {
+    const key = keys.manifest(model, version);
+    const object = await this.storage.get(key);
+    return object === undefined ? undefined : parseVersionMetadata(object.data, key, model, version);
+  }
+
+  /** Numbers of the versions whose manifest exists, ascending. */
+  async #versionNumbers(model: string): Promise<number[]> {
+    const prefix = keys.versions(model);
+    const numbers: number[] = [];
+    for (const key of await this.storage.list(prefix)) {
+      const [n, file, more] = key.slice(prefix.length).split("/");
+      const version = n === undefined ? undefined : parseVersionNumber(n);
+      if (version !== undefined && file === MANIFEST_FILE && more === undefined) numbers.push(version);
+    }
+    return numbers.sort((a, b) => a - b);
+  }
+
+  async #modelExists(model: string): Promise<boolean> {
+    return (await this.#versionNumbers(model)).length > 0;
+  }
+
+  async #versionNotFound(model: string, version: unknown): Promise<MlopsError> {
+    if (!(await this.#modelExists(model))) return mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
+    return mlopsError("MLOPS_ERR_REGISTRY_VERSION_NOT_FOUND", { model, version: String(version) });
+  }
+
+  /** Reserves the next free version number by a create-only write of its claim. */
+  async #claimNextNumber(model: string): Promise<number> {
+    const [claimKeys, versionKeys] = await Promise.all([this.storage.list(keys.claims(model)), this.storage.list(keys.versions(model))]);
+    let highest = 0;
+    for (const [key, prefix] of [
+      ...claimKeys.map((k) => [k, keys.claims(model)] as const),
+      ...versionKeys.map((k) => [k, keys.versions(model)] as const),
+    ]) {
+      const n = parseVersionNumber(key.slice(prefix.length).split("/")[0] ?? "");
+      if (n !== undefined && n > highest) highest = n;
+    }
+    const claim = JSON.stringify({ pid: process.pid, host: hostname(), claimedAt: this.#now().toISOString() });
+    let n = highest + 1;
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++, n++) {
+      try {
+        await this.storage.put(keys.claim(model, n), claim, { ifNoneMatch: "*" });
+        return n;
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err;
+      }
+    }
+    throw mlopsError("MLOPS_ERR_REGISTRY_CONFLICT", { key: keys.claim(model, n - 1), attempts: CLAIM_ATTEMPTS });
+  }
+
+  /**
+   * Read-modify-write of `aliases.json` by compare-and-swap; `change` returns the new table, or
+   * `undefined` for no write. Retries with jittered backoff when another writer got in between.
+   */
+  async #updateAliases(
+    model: string,
+    change: (aliases: Record<string, number>, exists: boolean) => Record<string, number> | undefined | Promise<Record<string, number> | undefined>,
+  ): Promise<void> {
+    const key = keys.aliases(model);
+    for (let attempt = 0; attempt < ALIAS_ATTEMPTS; attempt++) {
+      const current = await this.storage.get(key);
+      const next = await change(current === undefined ? {} : parseAliasesFile(current.data, key), current !== undefined);
+      if (next === undefined) return;
+      try {
+        await this.storage.put(key, formatAliasesFile(next), current === undefined ? { ifNoneMatch: "*" } : { ifMatch: current.etag });
+        return;
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err;
+      }
+      await sleep(Math.min(50, 2 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
+    }
+    throw mlopsError("MLOPS_ERR_REGISTRY_CONFLICT", { key, attempts: ALIAS_ATTEMPTS });
+  }
+}
+
+const sha256Of = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

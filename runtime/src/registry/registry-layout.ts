@@ -1,0 +1,33 @@
+/**
+ * Where the model registry keeps each object in its storage:
+ * `models/<model>/versions/<n>/<file>` (artifacts), `models/<model>/versions/<n>/version.json`
+ * (manifest, written last), `models/<model>/claims/<n>` (version-number claims) and
+ * `models/<model>/aliases.json`.
+ */
+export const registryLayout = {
+  /** Prefix of every model. */
+  models: "models/",
+  /** Prefix of one model. */
+  model: (model: string): string => `models/${model}/`,
+  /** Prefix of a model's version folders. */
+  versions: (model: string): string => `models/${model}/versions/`,
+  /** A version's manifest. */
+  manifest: (model: string, version: number): string => `models/${model}/versions/${version}/version.json`,
+  /** A version's artifact. */
+  artifact: (model: string, version: number, file: string): string => `models/${model}/versions/${version}/${file}`,
+  /** Prefix of a model's version-number claims. */
+  claims: (model: string): string => `models/${model}/claims/`,
+  /** The claim that reserves a version number. */
+  claim: (model: string, version: number): string => `models/${model}/claims/${version}`,
+  /** A model's alias table. */
+  aliases: (model: string): string => `models/${model}/aliases.json`,
+} as const;
+
+/** Parses a canonical version number (`1`, `42`; not `0`, `01` or `1.5`); `undefined` otherwise. */
+export function parseVersionNumber(segment: string): number | undefined {
+  if (!/^[1-9][0-9]{0,14}$/.test(segment)) return undefined;
+  return Number(segment);
+}
+
+/** True for a positive safe integer, the only valid version numbers. */
+export const isVersionNumber = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;

@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { mlopsError } from "../errors.ts";
+
+/** An artifact of a version with its checksum. */
+export interface VersionFile {
+  /** sha256 of the bytes, lowercase hex. */
+  sha256: string;
+  /** Size in bytes. */
+  bytes: number;
+}
+
+/** The dataset a version was trained on. */
+export interface DatasetLineage {
+  /** sha256 of the dataset file, lowercase hex. */
+  digest: string;
+  /** Rows used. */
+  rows: number;
+  /** Where it came from (path or URL). */
+  source: string;
+}
+
+/** A registered model version: lineage, metrics and the checksum of every artifact (its `version.json`). */
+export interface VersionMetadata {
+  /** Model name. */
+  model: string;
+  /** Version number, from 1, never reused. */
+  version: number;
+  /** When the version was created, ISO 8601. */
+  createdAt: string;
+  /** Version this one was retrained from; `null` for a fresh training. */
+  parent: number | null;
+  /** Training data lineage. */
+  dataset: DatasetLineage;
+  /** TensorFlow.js backend used for training. */
+  backend: string;
+  /** Resolved model config; opaque to the registry. */
+  config: unknown;
+  /** Evaluation metrics by name. */
+  metrics: Record<string, number>;
+  /** Every artifact by file name with its checksum. */
+  files: Record<string, VersionFile>;
+  /** Room for later layers (drift reference profile summary, etc.). */
+  extra?: Record<string, unknown>;
+}
+
+/** Input of `ModelRegistry.createVersion`: the artifacts and metadata; the number and checksums are assigned. */
+export interface NewVersion {
+  /** Artifacts by file name ('/'-separated segments of 1-63 characters of a-z, A-Z, 0-9, '.', '_', '-'). */
+  files: Record<string, Buffer>;
+  /** Version this one was retrained from; must exist. @default null */
+  parent?: number | null;
+  /** Training data lineage. */
+  dataset: DatasetLineage;
+  /** TensorFlow.js backend used for training. */
+  backend: string;
+  /** Resolved model config; must be JSON-serialisable. */
+  config: unknown;
+  /** Evaluation metrics by name; finite numbers. */
+  metrics: Record<string, number>;
+  /** Room for later layers; must be JSON-serialisable. */
+  extra?: Record<string, unknown>;
+}
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256");
+const dataset = z.object({ digest: sha256Hex, rows: z.number().int().min(0), source: z.string() });
+const metrics = z.record(z.string(), z.number());
+
+/** Schema of the metadata a caller hands to `createVersion` (files excluded). */
+export const newVersionMetadata = z.object({
+  parent: z.number().int().positive().nullable().optional(),
+  dataset,
+  backend: z.string().min(1),
+  config: z.unknown(),
+  metrics,
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Schema of a stored `version.json`; unknown top-level fields written by newer code are kept. */
+export const versionMetadata = z.looseObject({
+  model: z.string(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  parent: z.number().int().positive().nullable(),
+  dataset,
+  backend: z.string(),
+  config: z.unknown(),
+  metrics,
+  files: z.record(z.string(), z.object({ sha256: sha256Hex, bytes: z.number().int().min(0) })),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * Parses the manifest stored at `key` and checks it describes `model` version `version`.
+ * Throws MLOPS_ERR_REGISTRY_CORRUPT naming the key and what is wrong.
+ */
+export function parseVersionMetadata(data: Buffer, key: string, model: string, version: number): VersionMetadata {
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString("utf8"));
+  } catch (err) {
+    throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: `not valid JSON (${(err as Error).message})` }, { cause: err });
+  }
+  const parsed = versionMetadata.safeParse(json);
+  if (!parsed.success) throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: describeIssues(parsed.error) });
+  const meta = parsed.data as VersionMetadata;
+  if (meta.model !== model || meta.version !== version) {
+    throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", {
+      key,
+      reason: `it describes model ${JSON.stringify(meta.model)} version ${meta.version}, not ${JSON.stringify(model)} version ${version}`,
+    });
+  }
+  return meta;
+}
+
+/** Throws a TypeError listing every problem (a caller's bug, not a user's) unless `v`'s metadata is well-formed. */
+export function assertNewVersionMetadata(v: NewVersion): void {
+  const parsed = newVersionMetadata.safeParse(v);
+  if (!parsed.success) throw new TypeError(`invalid new version: ${describeIssues(parsed.error)}`);
+}
+
+/** One line per zod issue, `path: message`. */
+export const describeIssues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
