@@ -1,0 +1,245 @@
+import { mlopsError, showValue } from "../errors.ts";
+import type { FeatureKind, ResolvedModelConfig, Task } from "./model-config.ts";
+import type { Cell, Table } from "./table.ts";
+import { readCategory, readNumber } from "./values.ts";
+
+/** A numerical feature: standardised with the training split's mean and std; missing → mean. */
+export interface NumericalFeature {
+  name: string;
+  kind: "numerical";
+  mean: number;
+  std: number;
+}
+/** A categorical feature: one-hot over `categories`, plus one out-of-vocabulary bucket for unseen or missing values. */
+export interface CategoricalFeature {
+  name: string;
+  kind: "categorical";
+  categories: string[];
+}
+/** A fitted feature transform. */
+export type FeatureTransform = NumericalFeature | CategoricalFeature;
+/** How the target is encoded: class labels by index, or a regression target's scale. */
+export type TargetTransform =
+  | { task: "binary" | "multiclass"; classes: string[] }
+  | { task: "regression"; mean: number; std: number };
+
+/** Everything needed to turn raw rows into the network's input; saved with each model version. */
+export interface PreprocessorState {
+  formatVersion: 1;
+  target: string;
+  features: FeatureTransform[];
+  targetTransform: TargetTransform;
+  /** Number of columns of the encoded matrix. */
+  width: number;
+}
+
+/** Per-feature counts of values that were not clean, for the training report. */
+export interface FeatureIssues {
+  missing: number;
+  junk: number;
+  unseen: number;
+  examples: string[];
+}
+/** What encoding found in the data. */
+export interface EncodeReport {
+  rows: number;
+  features: Record<string, FeatureIssues>;
+}
+
+/** How strictly raw values are read. */
+export interface EncodeOptions {
+  /** Accept numeric strings for numerical features (CSV input). */
+  numericStrings: boolean;
+  /** Junk in a numerical feature: impute it and report (training), or reject the row (scoring, serving). */
+  junk: "impute" | "reject";
+}
+
+/** Lenient reading for fitting on a training file. */
+export const FIT: EncodeOptions = { numericStrings: true, junk: "impute" };
+/** Strict reading for batch scoring files. */
+export const SCORE_FILE: EncodeOptions = { numericStrings: true, junk: "reject" };
+/** Strict reading for JSON requests: numbers for numerical features. */
+export const SERVE: EncodeOptions = { numericStrings: false, junk: "reject" };
+
+const widthOf = (f: FeatureTransform): number => (f.kind === "numerical" ? 1 : f.categories.length + 1);
+
+/** Fits the feature and target transforms on the given (training) rows of `table`. */
+export function fitPreprocessor(config: ResolvedModelConfig, table: Table, rows: readonly number[]): PreprocessorState {
+  const features = config.features.map((f): FeatureTransform => {
+    const j = table.columns.indexOf(f.name);
+    return f.kind === "numerical" ? fitNumerical(f.name, table, j, rows) : fitCategorical(f.name, table, j, rows, config.maxCategories);
+  });
+  const targetTransform = fitTarget(config, table, rows);
+  return { formatVersion: 1, target: config.target, features, targetTransform, width: features.reduce((w, f) => w + widthOf(f), 0) };
+}
+
+function fitNumerical(name: string, table: Table, j: number, rows: readonly number[]): NumericalFeature {
+  let n = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (const i of rows) {
+    const r = readNumber(table.rows[i]![j], true);
+    if (r.kind !== "number") continue;
+    n++;
+    const d = r.value - mean;
+    mean += d / n;
+    m2 += d * (r.value - mean);
+  }
+  const std = n > 1 ? Math.sqrt(m2 / n) : 0;
+  return { name, kind: "numerical", mean: n > 0 ? mean : 0, std: std > 1e-12 ? std : 1 };
+}
+
+function fitCategorical(name: string, table: Table, j: number, rows: readonly number[], max: number): CategoricalFeature {
+  const counts = new Map<string, number>();
+  for (const i of rows) {
+    const c = readCategory(table.rows[i]![j]);
+    if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const categories = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, max)
+    .map(([c]) => c);
+  return { name, kind: "categorical", categories };
+}
+
+function fitTarget(config: ResolvedModelConfig, table: Table, rows: readonly number[]): TargetTransform {
+  const j = table.columns.indexOf(config.target);
+  if (config.task === "regression") {
+    const f = fitNumerical(config.target, table, j, rows);
+    return { task: "regression", mean: f.mean, std: f.std };
+  }
+  const seen = new Set<string>();
+  for (const i of rows) {
+    const c = readCategory(table.rows[i]![j]);
+    if (c !== null) seen.add(c);
+  }
+  const classes = sortLabels([...seen]);
+  if (config.task === "binary") {
+    if (classes.length !== 2) {
+      throw mlopsError("MLOPS_ERR_DATA_TARGET", { column: config.target, reason: `a binary task needs exactly 2 classes in the training split, found ${classes.length} (${classes.slice(0, 5).map((c) => showValue(c)).join(", ")})` });
+    }
+    if (config.positiveClass !== undefined) {
+      if (!classes.includes(config.positiveClass)) {
+        throw mlopsError("MLOPS_ERR_DATA_TARGET", { column: config.target, reason: `positiveClass ${showValue(config.positiveClass)} is not one of its classes (${classes.join(", ")})` });
+      }
+      if (classes[1] !== config.positiveClass) classes.reverse();
+    }
+  } else if (classes.length < 2) {
+    throw mlopsError("MLOPS_ERR_DATA_TARGET", { column: config.target, reason: `needs at least 2 classes, found ${classes.length}` });
+  } else if (classes.length > 1000) {
+    throw mlopsError("MLOPS_ERR_DATA_TARGET", { column: config.target, reason: `${classes.length} classes is too many for a classifier; is this a regression target?` });
+  }
+  return { task: config.task, classes };
+}
+
+/** Sorts class labels numerically when they are all numbers, else lexically. */
+function sortLabels(labels: string[]): string[] {
+  const numeric = labels.every((l) => readNumber(l, true).kind === "number");
+  return numeric ? labels.sort((a, b) => Number(a) - Number(b)) : labels.sort();
+}
+
+/** Reads one raw value for feature `f` (index `k`) of row `row`. */
+export type CellGetter = (row: number, k: number) => Cell | undefined;
+
+/**
+ * Encodes `n` rows into a row-major Float32Array of n × state.width. The same function serves
+ * training, batch scoring and HTTP requests, so the transform cannot differ between them; only
+ * how strictly raw values are read differs (`options`).
+ */
+export function encodeRows(state: PreprocessorState, n: number, get: CellGetter, options: EncodeOptions, report?: EncodeReport): Float32Array {
+  const out = new Float32Array(n * state.width);
+  const issues = report ? state.features.map((f) => (report.features[f.name] ??= { missing: 0, junk: 0, unseen: 0, examples: [] })) : undefined;
+  if (report) report.rows += n;
+  let o = 0;
+  for (let r = 0; r < n; r++) {
+    for (let k = 0; k < state.features.length; k++) {
+      const f = state.features[k]!;
+      const cell = get(r, k);
+      if (f.kind === "numerical") {
+        const v = readNumber(cell, options.numericStrings);
+        if (v.kind === "number") {
+          out[o] = (v.value - f.mean) / f.std;
+        } else {
+          if (v.kind === "junk") {
+            if (options.junk === "reject") {
+              const expected = options.numericStrings ? "a number" : "a JSON number (or null/NaN when unknown)";
+              throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason: `expected ${expected}, got ${showValue(cell)}` });
+            }
+            const is = issues?.[k];
+            if (is) {
+              is.junk++;
+              if (is.examples.length < 3) is.examples.push(String(cell));
+            }
+          } else if (issues) issues[k]!.missing++;
+          out[o] = 0; // the training mean, standardised
+        }
+        o += 1;
+      } else {
+        if (cell !== null && cell !== undefined && typeof cell === "object") {
+          throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason: `expected a string, number or boolean, got ${showValue(cell)}` });
+        }
+        const c = readCategory(cell);
+        let slot = c === null ? -1 : f.categories.indexOf(c);
+        if (slot < 0) {
+          if (issues) {
+            if (c === null) issues[k]!.missing++;
+            else issues[k]!.unseen++;
+          }
+          slot = f.categories.length;
+        }
+        out[o + slot] = 1;
+        o += f.categories.length + 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** Encodes the given rows of a table, looking features up by column name. */
+export function encodeTable(state: PreprocessorState, table: Table, rows: readonly number[], options: EncodeOptions, report?: EncodeReport): Float32Array {
+  const cols = state.features.map((f) => {
+    const j = table.columns.indexOf(f.name);
+    if (j < 0) throw mlopsError("MLOPS_ERR_DATA_COLUMN_MISSING", { column: f.name, role: "feature", available: [...table.columns] });
+    return j;
+  });
+  return encodeRows(state, rows.length, (r, k) => table.rows[rows[r]!]![cols[k]!], options, report);
+}
+
+/** Kind and position of each raw input feature, for model metadata. */
+export function featureSignature(state: PreprocessorState): { name: string; kind: FeatureKind; categories?: string[] }[] {
+  return state.features.map((f) => (f.kind === "numerical" ? { name: f.name, kind: f.kind } : { name: f.name, kind: f.kind, categories: [...f.categories] }));
+}
+
+/**
+ * Encodes the target of the given rows: class index (classification) or the raw value
+ * (regression). Rows whose target is missing or unknown must have been dropped by the caller.
+ */
+export function encodeTarget(state: PreprocessorState, table: Table, rows: readonly number[]): Float32Array {
+  const j = table.columns.indexOf(state.target);
+  const t = state.targetTransform;
+  const out = new Float32Array(rows.length);
+  rows.forEach((i, r) => {
+    const cell = table.rows[i]![j];
+    if (t.task === "regression") {
+      const v = readNumber(cell, true);
+      if (v.kind !== "number") throw mlopsError("MLOPS_ERR_DATA_TARGET", { column: state.target, reason: `row ${i + 1} has ${showValue(cell)}, not a number` });
+      out[r] = v.value;
+    } else {
+      const idx = t.classes.indexOf(readCategory(cell) ?? "");
+      if (idx < 0) throw mlopsError("MLOPS_ERR_DATA_TARGET", { column: state.target, reason: `row ${i + 1} has class ${showValue(cell)}, not seen in training (${t.classes.join(", ")})` });
+      out[r] = idx;
+    }
+  });
+  return out;
+}
+
+/** Indices of rows whose target is usable for `task`; the rest are reported as dropped. */
+export function rowsWithTarget(table: Table, target: string, task: Task): { rows: number[]; dropped: number } {
+  const j = table.columns.indexOf(target);
+  const rows: number[] = [];
+  table.rows.forEach((r, i) => {
+    const ok = task === "regression" ? readNumber(r[j], true).kind === "number" : readCategory(r[j]) !== null;
+    if (ok) rows.push(i);
+  });
+  return { rows, dropped: table.rows.length - rows.length };
+}

@@ -1,0 +1,39 @@
+import type { Cell } from "./table.ts";
+
+/** Strings that mean "no value" in a numerical column (compared case-insensitively, trimmed). */
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(["", "na", "n/a", "nan", "null", "none", "?"]);
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** How a cell reads as a number: a finite value, missing, or junk (text that is not a number). */
+export type NumericReading = { kind: "number"; value: number } | { kind: "missing" } | { kind: "junk" };
+
+/**
+ * Reads a cell as a number. JSON numbers pass; NaN reads as missing (TF Serving accepts NaN in
+ * JSON, and for a tabular feature it can only mean "unknown"); ±Infinity, booleans and
+ * non-numeric text are junk. Numeric strings are accepted only when `strings` is true (CSV input).
+ */
+export function readNumber(cell: Cell | undefined, strings: boolean): NumericReading {
+  if (cell === null || cell === undefined) return { kind: "missing" };
+  if (typeof cell === "number") {
+    if (Number.isNaN(cell)) return { kind: "missing" };
+    return Number.isFinite(cell) ? { kind: "number", value: cell } : { kind: "junk" };
+  }
+  if (typeof cell === "string" && strings) {
+    const s = cell.trim();
+    if (MISSING_TOKENS.has(s.toLowerCase())) return { kind: "missing" };
+    if (NUMBER.test(s)) {
+      const v = Number(s);
+      return Number.isFinite(v) ? { kind: "number", value: v } : { kind: "junk" };
+    }
+  }
+  return { kind: "junk" };
+}
+
+/** Reads a cell as a category label: strings as-is, numbers and booleans as their JSON text; null/"" are missing. */
+export function readCategory(cell: Cell | undefined): string | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === "string") return cell === "" ? null : cell;
+  if (typeof cell === "number" && Number.isNaN(cell)) return null;
+  return String(cell);
+}
