@@ -1,0 +1,60 @@
+import { MlopsError, describeError } from "../errors.ts";
+import { type Io, processIo } from "./args.ts";
+import { demoCommand } from "./demo-command.ts";
+import { modelsCommand } from "./models-command.ts";
+import { predictCommand } from "./predict-command.ts";
+import { serveCommand } from "./serve-command.ts";
+import { trainCommand } from "./train-command.ts";
+
+/** Top-level help. */
+export const HELP = `usage: mlops <command> [flags]
+
+The pulumi-mlops runtime: train TensorFlow.js models, keep them in a versioned registry,
+serve them over TF Serving REST and the Open Inference Protocol v2.
+
+commands:
+  train     train a model on a CSV/JSONL file and register a new version
+  serve     serve every model's champion over HTTP (default 127.0.0.1:8501)
+  models    list models, show versions and lineage, move aliases
+  predict   score a CSV/JSONL file with a registered model
+  demo      train, register, serve and query a model end to end, on a bundled dataset
+
+Run \`mlops <command> --help\` for a command's flags. Exit codes: 0 ok, 2 bad input or
+usage (the message names what is wrong), 1 unexpected failure.
+`;
+
+const commands: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+  train: trainCommand,
+  serve: serveCommand,
+  models: modelsCommand,
+  predict: predictCommand,
+  demo: demoCommand,
+};
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.out("pulumi-mlops runtime\n");
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`mlops: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof MlopsError && err.status < 500) {
+      io.err(`mlops ${name}: ${err.message} [${err.code}]\n`);
+      return 2;
+    }
+    io.err(`mlops ${name}: ${err instanceof MlopsError ? `${err.message} [${err.code}]` : ((err as Error).stack ?? describeError(err))}\n`);
+    return 1;
+  }
+}

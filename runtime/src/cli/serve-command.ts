@@ -1,0 +1,69 @@
+import { createLog } from "../log.ts";
+import { initBackend } from "../model/backend.ts";
+import { ModelRegistry } from "../registry/index.ts";
+import { createModelServer } from "../serve/server.ts";
+import { type Io, intFlag, parseFlags } from "./args.ts";
+
+/** Help for `mlops serve`. */
+export const SERVE_HELP = `usage: mlops serve [--registry <dir>] [--host <addr>] [--port <n>]
+                  [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
+                  [--poll-interval-ms <n>]
+
+Serves the champion of every model in the registry (and any aliased version) over
+TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics.
+Picks up a moved alias without a restart. Logs JSON to stderr.
+
+  --registry <dir>            registry location (default: .mlops/registry)
+  --host <addr>               interface (default: 127.0.0.1; 0.0.0.0 in a container)
+  --port <n>                  port (default: 8501)
+  --max-batch-size <n>        most rows per model call (default: 1000)
+  --batch-timeout-micros <n>  wait for a batch to fill when idle (default: 0)
+  --body-limit <bytes>        largest request body (default: 33554432)
+  --poll-interval-ms <n>      registry poll interval (default: 2000)
+`;
+
+const flags = {
+  registry: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "max-batch-size": { type: "string" },
+  "batch-timeout-micros": { type: "string" },
+  "body-limit": { type: "string" },
+  "poll-interval-ms": { type: "string" },
+} as const;
+
+/** `mlops serve`: runs until SIGINT/SIGTERM, then drains in-flight requests. */
+export async function serveCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, flags);
+  if (values.help) {
+    io.out(SERVE_HELP);
+    return 0;
+  }
+  const log = createLog("mlops-serve");
+  const options = Object.fromEntries(
+    Object.entries({
+      host: values.host,
+      port: intFlag(values.port, "port", 0, 65535),
+      maxBatchSize: intFlag(values["max-batch-size"], "max-batch-size", 1, 1_000_000),
+      batchTimeoutMicros: intFlag(values["batch-timeout-micros"], "batch-timeout-micros", 0, 1_000_000),
+      bodyLimit: intFlag(values["body-limit"], "body-limit", 1024, 2 ** 31),
+      pollIntervalMs: intFlag(values["poll-interval-ms"], "poll-interval-ms", 50, 3_600_000),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const backend = await initBackend();
+  log.info({ backend: backend.name, skipped: backend.skipped }, "tensorflow.js backend");
+  const registry = ModelRegistry.open(values.registry);
+  const server = createModelServer(registry, options, log);
+  const url = await server.listen();
+  log.info({ url, registry: registry.storage.url, models: server.pool.modelNames() }, "serving");
+  io.err(`serving ${server.pool.modelNames().join(", ") || "(no models yet)"} on ${url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      server.close().then(resolve, resolve);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  return 0;
+}

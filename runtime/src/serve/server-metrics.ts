@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The server's Prometheus metrics; one registry per server so several can run in one process. */
+export interface ServerMetrics {
+  registry: Registry;
+  /** Requests by model, version, endpoint (predict, classify, regress, infer, ...) and HTTP status. */
+  requests: Counter<"model" | "version" | "endpoint" | "status">;
+  /** Request latency by the same labels. */
+  requestDuration: Histogram<"model" | "version" | "endpoint" | "status">;
+  /** Rows per model call after dynamic batching. */
+  batchRows: Histogram<"model" | "version">;
+  /** Requests merged per model call. */
+  batchRequests: Histogram<"model" | "version">;
+  /** Time per model call. */
+  inferenceDuration: Histogram<"model" | "version">;
+  /** 1 per loaded version, labelled with the alias that made it load ("" for on-demand versions). */
+  loadedVersions: Gauge<"model" | "version" | "alias">;
+  /** Failed attempts to load a version. */
+  loadFailures: Counter<"model" | "version">;
+  /** Missing or NaN feature values imputed at serving time. */
+  imputedValues: Counter<"model" | "version" | "feature">;
+}
+
+/** Metric names the runtime exports (monitoring dashboards and alert rules may use only these). */
+export const SERVER_METRIC_NAMES = [
+  "mlops_requests_total",
+  "mlops_request_duration_seconds",
+  "mlops_batch_size_rows",
+  "mlops_batch_size_requests",
+  "mlops_inference_duration_seconds",
+  "mlops_loaded_versions",
+  "mlops_model_load_failures_total",
+  "mlops_imputed_values_total",
+] as const;
+
+/** Creates the metrics in a fresh registry, with Node process metrics alongside. */
+export function createServerMetrics(): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const latency = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+  const rows = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+  const requestLabels = ["model", "version", "endpoint", "status"] as const;
+  const versionLabels = ["model", "version"] as const;
+  return {
+    registry,
+    requests: new Counter({ name: "mlops_requests_total", help: "Inference and metadata requests.", labelNames: requestLabels, registers: [registry] }),
+    requestDuration: new Histogram({ name: "mlops_request_duration_seconds", help: "Request latency, receipt to reply.", labelNames: requestLabels, buckets: latency, registers: [registry] }),
+    batchRows: new Histogram({ name: "mlops_batch_size_rows", help: "Rows per model call after dynamic batching.", labelNames: versionLabels, buckets: rows, registers: [registry] }),
+    batchRequests: new Histogram({ name: "mlops_batch_size_requests", help: "Requests merged into one model call.", labelNames: versionLabels, buckets: rows, registers: [registry] }),
+    inferenceDuration: new Histogram({ name: "mlops_inference_duration_seconds", help: "Time per model call.", labelNames: versionLabels, buckets: latency, registers: [registry] }),
+    loadedVersions: new Gauge({ name: "mlops_loaded_versions", help: "Model versions loaded and serving (1 each).", labelNames: ["model", "version", "alias"], registers: [registry] }),
+    loadFailures: new Counter({ name: "mlops_model_load_failures_total", help: "Failed attempts to load a model version.", labelNames: versionLabels, registers: [registry] }),
+    imputedValues: new Counter({ name: "mlops_imputed_values_total", help: "Missing or NaN feature values imputed with the training mean or the out-of-vocabulary bucket.", labelNames: ["model", "version", "feature"], registers: [registry] }),
+  };
+}

@@ -1,0 +1,138 @@
+import { createRequire } from "node:module";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { z } from "zod";
+import { MlopsError, describeError, mlopsError } from "../errors.ts";
+import { type Log, silentLog } from "../log.ts";
+import type { ModelRegistry } from "../registry/index.ts";
+import { parseWith } from "../validation.ts";
+import { DEFAULT_BATCHING } from "./dynamic-batcher.ts";
+import { parseJson, stringifyJson } from "./json.ts";
+import { ModelPool } from "./model-pool.ts";
+import { registerOpenInferenceRoutes } from "./open-inference-routes.ts";
+import type { ServerContext } from "./server-context.ts";
+import { type ServerMetrics, createServerMetrics } from "./server-metrics.ts";
+import { registerTfServingRoutes } from "./tf-serving-routes.ts";
+
+/** Server settings, validated once at startup. */
+export const serverOptions = z
+  .object({
+    /** Interface to listen on. @default "127.0.0.1" */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** TCP port; 0 picks a free one. @default 8501 (TF Serving's REST port) */
+    port: z.number().int().min(0).max(65535).default(8501),
+    /** Largest request body accepted, in bytes. @default 33554432 (32 MiB) */
+    bodyLimit: z.number().int().min(1024).default(32 * 1024 * 1024),
+    /** Most rows merged into one model call. @default 1000 */
+    maxBatchSize: z.number().int().min(1).default(DEFAULT_BATCHING.maxBatchSize),
+    /** How long an idle model waits for a batch to fill, in µs; 0 runs at once. @default 0 */
+    batchTimeoutMicros: z.number().int().min(0).max(1_000_000).default(DEFAULT_BATCHING.batchTimeoutMicros),
+    /** Batches' worth of queued rows before requests get 503. @default 10 */
+    maxEnqueuedBatches: z.number().int().min(1).default(DEFAULT_BATCHING.maxEnqueuedBatches),
+    /** How often the registry is polled for moved aliases, in ms. @default 2000 */
+    pollIntervalMs: z.number().int().min(50).default(2000),
+  })
+  .strict();
+
+/** Server settings as given. */
+export type ServerOptionsInput = z.input<typeof serverOptions>;
+
+/** A configured server, not yet listening. */
+export interface ModelServer {
+  app: FastifyInstance;
+  pool: ModelPool;
+  metrics: ServerMetrics;
+  options: Readonly<z.output<typeof serverOptions>>;
+  /** Loads the models and starts listening; resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting requests, lets in-flight ones finish, frees the models. */
+  close(): Promise<void>;
+}
+
+const packageVersion = (): string => {
+  try {
+    return (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+};
+
+/** Builds the inference server over a registry: TF Serving REST, Open Inference Protocol v2, /metrics. */
+export function createModelServer(registry: ModelRegistry, input: ServerOptionsInput = {}, log: Log = silentLog): ModelServer {
+  const options = Object.freeze(parseWith(serverOptions, input, "server options"));
+  const metrics = createServerMetrics();
+  const pool = new ModelPool(registry, {
+    batching: { maxBatchSize: options.maxBatchSize, batchTimeoutMicros: options.batchTimeoutMicros, maxEnqueuedBatches: options.maxEnqueuedBatches },
+    pollIntervalMs: options.pollIntervalMs,
+    maxOnDemandVersions: 4,
+    metrics,
+    log,
+  });
+  const app = Fastify({
+    bodyLimit: options.bodyLimit,
+    requestIdHeader: "x-request-id",
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const ctx: ServerContext = {
+    pool,
+    metrics,
+    log,
+    version: packageVersion(),
+    sendJson: (reply, status, body) => reply.code(status).type("application/json; charset=utf-8").send(stringifyJson(body)),
+  };
+
+  app.decorateRequest("mlops", null);
+  // TF Serving reads any body as JSON whatever its content type (curl -d sends form encoding),
+  // and accepts NaN and Infinity literals.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, parseJson(text));
+    } catch (err) {
+      done(mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `request body is not valid JSON: ${describeError(err)}` }), undefined);
+    }
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const labels = request.mlops;
+    if (!labels) return;
+    const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode) };
+    metrics.requests.inc(l);
+    metrics.requestDuration.observe(l, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError | MlopsError, request, reply) => {
+    if (error instanceof MlopsError) {
+      if (error.status >= 500) log.error({ reqId: request.id, code: error.code, err: error.message }, "request failed");
+      return ctx.sendJson(reply, error.status, { error: error.message });
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status === 413) return ctx.sendJson(reply, 413, { error: mlopsError("MLOPS_ERR_INFER_BODY_TOO_LARGE", { limit: options.bodyLimit }).message });
+    if (status !== undefined && status >= 400 && status < 500) return ctx.sendJson(reply, status, { error: error.message });
+    log.error({ reqId: request.id, err: describeError(error), stack: (error as Error).stack }, "unexpected error");
+    return ctx.sendJson(reply, 500, { error: mlopsError("MLOPS_ERR_SERVER_INTERNAL", { reason: `request ${request.id} failed; see the server log` }).message });
+  });
+  app.setNotFoundHandler((request, reply) => ctx.sendJson(reply, 404, { error: mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url }).message }));
+
+  registerTfServingRoutes(app, ctx);
+  registerOpenInferenceRoutes(app, ctx);
+  app.get("/metrics", async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  return {
+    app,
+    pool,
+    metrics,
+    options,
+    async listen() {
+      await pool.start();
+      return app.listen({ host: options.host, port: options.port });
+    },
+    async close() {
+      await app.close();
+      pool.close();
+    },
+  };
+}

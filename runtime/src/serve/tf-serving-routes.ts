@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { mlopsError, showValue } from "../errors.ts";
+import { classScores } from "../model/outputs.ts";
+import { rowsFromColumns, rowsFromInstances } from "./inference-input.ts";
+import type { ServedVersion, VersionRef } from "./model-pool.ts";
+import { type RequestLabels, score, toRows } from "./scoring.ts";
+import type { ServerContext } from "./server-context.ts";
+
+const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress)|\/(metadata))?$/;
+const SIGNATURES = new Set(["", "serving_default", "predict"]);
+
+interface Parsed {
+  model: string;
+  ref: VersionRef;
+  verb: "predict" | "classify" | "regress" | "metadata" | "status";
+}
+
+function parsePath(url: string): Parsed | undefined {
+  const m = PATH.exec(decodeURI(url.split("?")[0]!));
+  if (!m) return undefined;
+  const [, model, version, label, method, metadata] = m;
+  let ref: VersionRef = { kind: "default" };
+  if (version !== undefined) {
+    if (!/^\d+$/.test(version)) throw mlopsError("MLOPS_ERR_REGISTRY_VERSION_NOT_FOUND", { model: model!, version });
+    ref = { kind: "version", version: Number(version) };
+  } else if (label !== undefined) ref = { kind: "label", label };
+  return { model: model!, ref, verb: (method ?? metadata ?? "status") as Parsed["verb"] };
+}
+
+const bad = (reason: string) => mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason });
+const send = (ctx: ServerContext, reply: FastifyReply, body: unknown) => ctx.sendJson(reply, 200, body);
+
+/** TF Serving's REST API: model status, metadata, :predict, :classify and :regress. */
+export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const route = (method: "GET" | "POST") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const parsed = parsePath(request.url);
+    if (!parsed) throw mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url });
+    const labels: RequestLabels = { model: parsed.model, version: "", endpoint: parsed.verb };
+    request.mlops = labels;
+    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress";
+    if (wantsPost !== (method === "POST")) {
+      return ctx.sendJson(reply, 405, { error: `${method} is not allowed on ${request.url}; use ${wantsPost ? "POST" : "GET"}` });
+    }
+    if (parsed.verb === "status") return send(ctx, reply, status(ctx, parsed, labels));
+    if (parsed.verb === "metadata") return withVersion(ctx, parsed, labels, (sv) => send(ctx, reply, metadata(ctx, parsed.model, sv)));
+    const body = request.body;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw bad("request body must be a JSON object");
+    const b = body as Record<string, unknown>;
+    if (b.signature_name !== undefined && !SIGNATURES.has(String(b.signature_name))) {
+      throw bad(`Serving signature name: ${showValue(b.signature_name)} not found in signature def; use "serving_default"`);
+    }
+    if (parsed.verb === "predict") {
+      const hasInstances = "instances" in b;
+      const hasInputs = "inputs" in b;
+      if (hasInstances === hasInputs) throw bad('request must have exactly one of "instances" (row format) or "inputs" (columnar format)');
+      const { served, y, n } = await score(ctx.pool, ctx.metrics, parsed.model, parsed.ref, labels, (sv) => {
+        const features = sv.model.preprocessor.features.map((f) => f.name);
+        return hasInstances ? rowsFromInstances(features, b.instances) : rowsFromColumns(features, b.inputs);
+      });
+      reply.header("x-mlops-model-version", String(served.model.version));
+      const rows = toRows(y, n, served.model.outputWidth);
+      return send(ctx, reply, hasInstances ? { predictions: rows } : { outputs: rows });
+    }
+    // classify / regress take tf.Example-style rows: "examples", each merged over the shared "context".
+    if (!Array.isArray(b.examples)) throw bad('request must have "examples": a list of objects keyed by feature name');
+    const context = b.context ?? {};
+    if (context === null || typeof context !== "object" || Array.isArray(context)) throw bad('"context" must be an object keyed by feature name');
+    const examples = (b.examples as unknown[]).map((e, i) => {
+      if (e === null || typeof e !== "object" || Array.isArray(e)) throw bad(`examples[${i}] must be an object keyed by feature name`);
+      return { ...(context as object), ...(e as object) };
+    });
+    const { served, y, n } = await score(ctx.pool, ctx.metrics, parsed.model, parsed.ref, labels, (sv) => {
+      const task = sv.model.preprocessor.targetTransform.task;
+      if (parsed.verb === "classify" && task === "regression") {
+        throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":classify", reason: "it is a regression model" });
+      }
+      if (parsed.verb === "regress" && task !== "regression") {
+        throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":regress", reason: `it is a ${task} classifier` });
+      }
+      return rowsFromInstances(sv.model.preprocessor.features.map((f) => f.name), examples, "examples");
+    });
+    reply.header("x-mlops-model-version", String(served.model.version));
+    const t = served.model.preprocessor.targetTransform;
+    const results = parsed.verb === "regress" ? Array.from(y.subarray(0, n)) : Array.from({ length: n }, (_, i) => classScores(t, y, i));
+    return send(ctx, reply, { results });
+  };
+  app.get("/v1/models/*", route("GET"));
+  app.post("/v1/models/*", route("POST"));
+}
+
+async function withVersion<T>(ctx: ServerContext, parsed: Parsed, labels: RequestLabels, use: (sv: ServedVersion) => T): Promise<T> {
+  const sv = await ctx.pool.acquire(parsed.model, parsed.ref);
+  labels.version = String(sv.model.version);
+  try {
+    return use(sv);
+  } finally {
+    ctx.pool.release(sv);
+  }
+}
+
+function status(ctx: ServerContext, parsed: Parsed, labels: RequestLabels) {
+  const versions = ctx.pool.loadedVersions(parsed.model);
+  let shown = versions;
+  if (parsed.ref.kind !== "default") {
+    const aliases = ctx.pool.aliases(parsed.model);
+    const wanted = parsed.ref.kind === "version" ? parsed.ref.version : aliases[parsed.ref.label];
+    if (wanted === undefined) throw mlopsError("MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND", { model: parsed.model, alias: (parsed.ref as { label: string }).label });
+    shown = versions.filter((v) => v.model.version === wanted);
+    if (shown.length === 0) throw mlopsError("MLOPS_ERR_REGISTRY_VERSION_NOT_FOUND", { model: parsed.model, version: String(wanted) });
+    labels.version = String(wanted);
+  }
+  // TF Serving's ModelVersionStatus: state AVAILABLE for a loaded, servable version.
+  return {
+    model_version_status: shown.map((v) => ({ version: String(v.model.version), state: "AVAILABLE", status: { error_code: "OK", error_message: "" } })),
+  };
+}
+
+function metadata(ctx: ServerContext, model: string, sv: ServedVersion) {
+  const pre = sv.model.preprocessor;
+  const dim = (sizes: number[]) => ({ dim: sizes.map((s) => ({ size: String(s), name: "" })), unknown_rank: false });
+  const inputs = Object.fromEntries(
+    pre.features.map((f) => [f.name, { dtype: f.kind === "numerical" ? "DT_FLOAT" : "DT_STRING", tensor_shape: dim([-1]), name: f.name }]),
+  );
+  const t = pre.targetTransform;
+  const meta = sv.model.metadata;
+  return {
+    model_spec: { name: model, signature_name: "", version: String(sv.model.version) },
+    metadata: {
+      signature_def: {
+        signature_def: {
+          serving_default: {
+            inputs,
+            outputs: { predictions: { dtype: "DT_FLOAT", tensor_shape: dim([-1, sv.model.outputWidth]), name: "predictions" } },
+            method_name: "tensorflow/serving/predict",
+          },
+        },
+      },
+    },
+    mlops: {
+      task: t.task,
+      target: pre.target,
+      ...(t.task === "regression" ? {} : { classes: t.classes }),
+      features: pre.features.map((f) => (f.kind === "numerical" ? { name: f.name, kind: f.kind } : { name: f.name, kind: f.kind, categories: f.categories })),
+      aliases: [...sv.labels],
+      created_at: meta.createdAt,
+      parent: meta.parent,
+      dataset: meta.dataset,
+      metrics: meta.metrics,
+      backend: meta.backend,
+    },
+  };
+}
