@@ -1,10 +1,5 @@
 import { MlopsError, describeError } from "../errors.ts";
 import { type Io, processIo } from "./args.ts";
-import { demoCommand } from "./demo-command.ts";
-import { modelsCommand } from "./models-command.ts";
-import { predictCommand } from "./predict-command.ts";
-import { serveCommand } from "./serve-command.ts";
-import { trainCommand } from "./train-command.ts";
 
 /** Top-level help. */
 export const HELP = `usage: mlops <command> [flags]
@@ -23,12 +18,14 @@ Run \`mlops <command> --help\` for a command's flags. Exit codes: 0 ok, 2 bad in
 usage (the message names what is wrong), 1 unexpected failure.
 `;
 
-const commands: Record<string, (argv: string[], io: Io) => Promise<number>> = {
-  train: trainCommand,
-  serve: serveCommand,
-  models: modelsCommand,
-  predict: predictCommand,
-  demo: demoCommand,
+type Command = (argv: string[], io: Io) => Promise<number>;
+// Loaded on use: TensorFlow.js and fastify take most of a second to import.
+const commands: Record<string, () => Promise<Command>> = {
+  train: async () => (await import("./train-command.ts")).trainCommand,
+  serve: async () => (await import("./serve-command.ts")).serveCommand,
+  models: async () => (await import("./models-command.ts")).modelsCommand,
+  predict: async () => (await import("./predict-command.ts")).predictCommand,
+  demo: async () => (await import("./demo-command.ts")).demoCommand,
 };
 
 /** Runs the CLI; returns the exit code. */
@@ -42,13 +39,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.out("pulumi-mlops runtime\n");
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     io.err(`mlops: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
     return 2;
   }
   try {
-    return await command(rest, io);
+    return await (await load())(rest, io);
   } catch (err) {
     if (err instanceof MlopsError && err.status < 500) {
       io.err(`mlops ${name}: ${err.message} [${err.code}]\n`);
