@@ -7,7 +7,8 @@ import { type TableFormat, tableFormat } from "./read-table.ts";
 
 /** Renders rows as CSV (with header) or JSON Lines. */
 export function renderTable(format: TableFormat, columns: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  if (format === "csv") return stringify([columns as string[], ...(rows as Cell[][]).map((r) => r.map((c) => (c === null ? "" : c)))]);
+  // csv-stringify writes booleans as "1" and "" by default; "" would read back as null.
+  if (format === "csv") return stringify([columns as string[], ...(rows as Cell[][]).map((r) => r.map((c) => (c === null ? "" : c)))], { cast: { boolean: (b) => String(b) } });
   return rows.map((r) => `${JSON.stringify(Object.fromEntries(columns.map((c, j) => [c, r[j] ?? null])))}\n`).join("");
 }
 

@@ -64,14 +64,14 @@ export function logLoss(labels: ArrayLike<number>, probs: ArrayLike<number>, k: 
   for (let i = 0; i < n; i++) {
     const y = labels[i]!;
     let p: number;
-    if (k === 1) p = y === 1 ? probs[i]! : 1 - probs[i]!;
+    if (k === 1) p = Math.min(Math.max(y === 1 ? probs[i]! : 1 - probs[i]!, eps), 1 - eps);
     else {
-      // Rows are renormalised after clipping, as sklearn does.
+      // Rows are renormalised after clipping, and not clipped again, as sklearn does.
       let total = 0;
       for (let c = 0; c < k; c++) total += Math.min(Math.max(probs[i * k + c]!, eps), 1 - eps);
       p = Math.min(Math.max(probs[i * k + y]!, eps), 1 - eps) / total;
     }
-    sum -= Math.log(Math.min(Math.max(p, eps), 1 - eps));
+    sum -= Math.log(p);
   }
   return n === 0 ? Number.NaN : sum / n;
 }

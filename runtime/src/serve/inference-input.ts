@@ -116,7 +116,10 @@ export function rowsFromInferInputs(features: readonly string[], kinds: readonly
     const [n, width] = only.shape as [number, number];
     if (width !== features.length) throw bad(`input ${only.name} has ${width} columns; the model takes ${features.length} (${features.join(", ")})`);
     if (n === 0) throw bad(`input ${only.name} is empty: send at least one row`);
-    features.forEach((_, k) => checkType(only, k));
+    // One tensor holds one datatype: BYTES (JSON numbers and strings) when some feature is categorical.
+    const mixed = kinds.includes("categorical");
+    if (mixed && only.datatype !== "BYTES") throw bad(`input ${only.name}: the model has categorical features (${features.filter((_, k) => kinds[k] === "categorical").join(", ")}); send the [n, ${width}] tensor as BYTES, or one tensor per feature`);
+    if (!mixed) features.forEach((_, k) => checkType(only, k));
     return { n, get: (r, k) => only.data[r * width + k] as Cell };
   }
   const byName = new Map<string, InferTensor>();
