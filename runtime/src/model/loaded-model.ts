@@ -59,12 +59,12 @@ export class LoadedModel {
 
   /** Runs the network on n encoded rows (n × preprocessor.width) and returns n × outputWidth values. */
   async predict(x: Float32Array, n: number): Promise<Float32Array> {
-    const y = tf.tidy(() => {
+    const y = tf.tidy((): tf.Tensor => {
       const input = tf.tensor2d(x, [n, this.preprocessor.width]);
       if (!this.dense) return this.network.predict(input) as tf.Tensor;
       let h: tf.Tensor2D = input;
       for (const step of this.dense) {
-        h = tf.fused.matMul({ a: h, b: step.kernel, bias: step.bias, activation: step.fused });
+        h = tf.fused.matMul({ a: h, b: step.kernel, bias: step.bias, activation: step.fused }) as tf.Tensor2D;
         if (step.after) h = step.after(h);
       }
       return h;
