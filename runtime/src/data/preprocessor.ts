@@ -214,10 +214,11 @@ export function featureSignature(state: PreprocessorState): { name: string; kind
  * Encodes the target of the given rows: class index (classification) or the raw value
  * (regression). Rows whose target is missing or unknown must have been dropped by the caller.
  */
-export function encodeTarget(state: PreprocessorState, table: Table, rows: readonly number[]): Float32Array {
+export function encodeTarget(state: PreprocessorState, table: Table, rows: readonly number[]): Float64Array {
   const j = table.columns.indexOf(state.target);
   const t = state.targetTransform;
-  const out = new Float32Array(rows.length);
+  // Float64, so a regression target with a large mean keeps its precision until it is standardised.
+  const out = new Float64Array(rows.length);
   rows.forEach((i, r) => {
     const cell = table.rows[i]![j];
     if (t.task === "regression") {

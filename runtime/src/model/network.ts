@@ -11,7 +11,8 @@ export function outputUnits(task: Task, classes: number): number {
  * so the saved model is exactly the inference graph and training stays reproducible.
  */
 export function buildNetwork(inputWidth: number, task: Task, classes: number, network: NetworkConfig): tf.Sequential {
-  const model = tf.sequential();
+  // A fixed name: tfjs otherwise numbers models per process ("sequential_3"), so model.json would differ between identical trainings.
+  const model = tf.sequential({ name: "mlp" });
   network.hiddenLayers.forEach((units, i) => {
     model.add(
       tf.layers.dense({

@@ -8,7 +8,8 @@ import { seededRandom, shuffleInPlace } from "./random.ts";
 export interface TrainingSplit {
   /** n × width, row-major. */
   x: Float32Array;
-  y: Float32Array;
+  /** Class index, or the raw regression target (float64: standardised before it becomes float32). */
+  y: Float64Array | Float32Array;
   n: number;
 }
 
@@ -74,7 +75,7 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
   const targets = (s: TrainingSplit) =>
     tf.tidy(() => {
       if (task === "multiclass") return tf.oneHot(tf.tensor1d(Int32Array.from(s.y), "int32"), k).toFloat();
-      const y = scale ? s.y.map((v) => (v - scale.mean) / scale.std) : s.y;
+      const y = Float32Array.from(s.y, (v) => (scale ? (v - scale.mean) / scale.std : v));
       return tf.tensor2d(y, [s.n, 1]);
     });
   const xTrain = tf.tensor2d(train.x, [train.n, width]);

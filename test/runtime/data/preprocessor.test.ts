@@ -1,0 +1,305 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { resolveConfig } from "../../../runtime/src/data/infer-schema.ts";
+import { type ModelConfigInput, type ResolvedModelConfig, modelConfig } from "../../../runtime/src/data/model-config.ts";
+import {
+  type EncodeReport,
+  FIT,
+  type PreprocessorState,
+  SCORE_FILE,
+  SERVE,
+  encodeRows,
+  encodeTable,
+  encodeTarget,
+  featureSignature,
+  fitPreprocessor,
+  rowsWithTarget,
+} from "../../../runtime/src/data/preprocessor.ts";
+import { readTable } from "../../../runtime/src/data/read-table.ts";
+import type { Cell, Table } from "../../../runtime/src/data/table.ts";
+import type { MlopsError } from "../../../runtime/src/errors.ts";
+import { seededRandom } from "../../../runtime/src/model/random.ts";
+
+/** A table from column arrays of equal length. */
+function tableOf(columns: Record<string, Cell[]>): Table {
+  const names = Object.keys(columns);
+  const n = columns[names[0]!]!.length;
+  return { source: "test", columns: names, rows: Array.from({ length: n }, (_, i) => names.map((c) => columns[c]![i]!)), digest: "0".repeat(64) };
+}
+
+/** A resolved config with the given features (kinds as given) and target. */
+function configOf(target: string, task: ResolvedModelConfig["task"], features: Record<string, "numerical" | "categorical">, extra: Partial<ResolvedModelConfig> = {}): ResolvedModelConfig {
+  return {
+    name: "m",
+    target,
+    task,
+    features: Object.entries(features).map(([name, kind]) => ({ name, kind })),
+    maxCategories: 100,
+    network: modelConfig.parse({ target }).network,
+    ...extra,
+  };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const newReport = (): EncodeReport => ({ rows: 0, features: {} });
+
+/** Asserts that `fn` throws registry error `code` whose message contains every one of `parts`. */
+function throwsWith(fn: () => unknown, code: string, ...parts: string[]): void {
+  assert.throws(fn, (err: MlopsError) => {
+    assert.equal(err.code, code, err.message);
+    for (const part of parts) assert.ok(err.message.includes(part), `message ${JSON.stringify(err.message)} should contain ${JSON.stringify(part)}`);
+    return true;
+  });
+}
+
+describe("fitPreprocessor", () => {
+  test("fits numerical and categorical features on the given rows only", () => {
+    const table = tableOf({
+      x: ["1", "2", "3", "4", "1000", "-1000"],
+      color: ["red", "red", "blue", "green", "purple", "purple"],
+      y: ["10", "20", "30", "40", "9999", "9999"],
+    });
+    const state = fitPreprocessor(configOf("y", "regression", { x: "numerical", color: "categorical" }), table, [0, 1, 2, 3]);
+    assert.deepEqual(state.features, [
+      { name: "x", kind: "numerical", mean: 2.5, std: Math.sqrt(1.25) },
+      { name: "color", kind: "categorical", categories: ["red", "blue", "green"] },
+    ]);
+    assert.deepEqual(state.targetTransform, { task: "regression", mean: 25, std: Math.sqrt(125) });
+    assert.equal(state.width, 1 + 4);
+    assert.equal(state.target, "y");
+    assert.equal(state.formatVersion, 1);
+  });
+
+  test("the standard deviation is the population one and ignores missing and junk values", () => {
+    const table = tableOf({ x: ["2", "4", "4", "4", "NA", "5", "5", "7", "9", "", "oops"], y: range(11).map(String) });
+    const [f] = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(11)).features;
+    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2 });
+  });
+
+  test("a constant, single-valued or all-missing numerical feature gets std 1", () => {
+    const table = tableOf({ c: ["3", "3", "3"], one: [null, "7", null], none: [null, "NA", "?"], y: ["1", "2", "3"] });
+    const features = fitPreprocessor(configOf("y", "regression", { c: "numerical", one: "numerical", none: "numerical" }), table, [0, 1, 2]).features;
+    assert.deepEqual(features, [
+      { name: "c", kind: "numerical", mean: 3, std: 1 },
+      { name: "one", kind: "numerical", mean: 7, std: 1 },
+      { name: "none", kind: "numerical", mean: 0, std: 1 },
+    ]);
+  });
+
+  test("orders categories by frequency, then by name, and keeps at most maxCategories", () => {
+    const color = ["b", "a", "c", "c", "d", "b", "e", "e", "e", null, "c"];
+    const table = tableOf({ color, y: color.map((_, i) => String(i)) });
+    const fit = (max: number) => fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: max }), table, range(color.length)).features[0];
+    assert.deepEqual(fit(100), { name: "color", kind: "categorical", categories: ["c", "e", "b", "a", "d"] });
+    assert.deepEqual(fit(3), { name: "color", kind: "categorical", categories: ["c", "e", "b"] });
+    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, range(11)).width, 4);
+  });
+
+  test("binary classes are sorted, with the positive class second", () => {
+    const table = tableOf({ x: ["1", "2", "3", "4"], label: ["yes", "no", "yes", "no"], n: ["10", "9", "10", "9"] });
+    const classes = (target: string, extra: Partial<ResolvedModelConfig> = {}) => {
+      const t = fitPreprocessor(configOf(target, "binary", { x: "numerical" }, extra), table, range(4)).targetTransform;
+      return t.task === "regression" ? [] : t.classes;
+    };
+    assert.deepEqual(classes("label"), ["no", "yes"]);
+    assert.deepEqual(classes("label", { positiveClass: "yes" }), ["no", "yes"]);
+    assert.deepEqual(classes("label", { positiveClass: "no" }), ["yes", "no"]);
+    assert.deepEqual(classes("n"), ["9", "10"]);
+    throwsWith(() => classes("label", { positiveClass: "maybe" }), "MLOPS_ERR_DATA_TARGET", 'target column "label"', 'positiveClass "maybe" is not one of its classes (no, yes)');
+  });
+
+  test("rejects a binary target without exactly two classes in the training rows, and a multiclass target with one", () => {
+    const table = tableOf({ x: ["1", "2", "3", "4"], label: ["a", "b", "c", "a"] });
+    throwsWith(() => fitPreprocessor(configOf("label", "binary", { x: "numerical" }), table, range(4)), "MLOPS_ERR_DATA_TARGET", "exactly 2 classes", "found 3");
+    throwsWith(() => fitPreprocessor(configOf("label", "binary", { x: "numerical" }), table, [0, 3]), "MLOPS_ERR_DATA_TARGET", "found 1");
+    throwsWith(() => fitPreprocessor(configOf("label", "multiclass", { x: "numerical" }), table, [0, 3]), "MLOPS_ERR_DATA_TARGET", "at least 2 classes, found 1");
+    const t = fitPreprocessor(configOf("label", "multiclass", { x: "numerical" }), table, range(4)).targetTransform;
+    assert.deepEqual(t, { task: "multiclass", classes: ["a", "b", "c"] });
+  });
+});
+
+describe("encodeRows / encodeTable", () => {
+  const table = tableOf({
+    x: ["1", "3", "NA", "", "abc", "5", "?", "x1", "y2", "z3"],
+    color: ["red", "blue", "red", null, "red", "mauve", "blue", "red", "red", "red"],
+    y: range(10).map((i) => String(i % 2)),
+  });
+  const state: PreprocessorState = {
+    formatVersion: 1,
+    target: "y",
+    features: [
+      { name: "x", kind: "numerical", mean: 3, std: 2 },
+      { name: "color", kind: "categorical", categories: ["red", "blue"] },
+    ],
+    targetTransform: { task: "binary", classes: ["0", "1"] },
+    width: 4,
+  };
+
+  test("standardises numbers, one-hot encodes categories and sends missing values to 0 and the out-of-vocabulary slot", () => {
+    const report = newReport();
+    const x = encodeTable(state, table, [0, 1, 2, 3, 5], FIT, report);
+    assert.deepEqual(
+      Array.from(x),
+      [
+        [-1, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 1, 0, 0],
+        [0, 0, 0, 1],
+        [1, 0, 0, 1],
+      ].flat(),
+    );
+    assert.deepEqual(report, {
+      rows: 5,
+      features: { x: { missing: 2, junk: 0, unseen: 0, examples: [] }, color: { missing: 1, junk: 0, unseen: 1, examples: [] } },
+    });
+  });
+
+  test("imputes junk numbers when fitting and reports them with up to three examples", () => {
+    const report = newReport();
+    const x = encodeTable(state, table, range(10), FIT, report);
+    assert.equal(x[4 * 4], 0);
+    assert.deepEqual(report.features.x, { missing: 3, junk: 4, unseen: 0, examples: ["abc", "x1", "y2"] });
+    assert.equal(report.rows, 10);
+    encodeTable(state, table, [9], FIT, report);
+    assert.equal(report.rows, 11);
+    assert.equal(report.features.x!.junk, 5);
+    assert.equal(report.features.x!.examples.length, 3);
+  });
+
+  test("rejects a junk number in a scored file, naming the row and the feature", () => {
+    throwsWith(() => encodeTable(state, table, [0, 1, 4], SCORE_FILE), "MLOPS_ERR_INFER_FEATURE", 'instance 2, feature "x": expected a number, got "abc"');
+    assert.deepEqual(Array.from(encodeTable(state, table, [2, 3, 6], SCORE_FILE)).filter((_, i) => i % 4 === 0), [0, 0, 0]);
+  });
+
+  test("serving requires JSON numbers for numerical features and accepts null and NaN as unknown", () => {
+    const rows: Record<string, unknown>[] = [{ x: 5, color: "blue" }, { x: null, color: "red" }, { x: Number.NaN }, { color: "red" }];
+    const report = newReport();
+    const x = encodeRows(state, rows.length, (r, k) => rows[r]![state.features[k]!.name] as Cell, SERVE, report);
+    assert.deepEqual(Array.from(x), [1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+    assert.deepEqual(report.features.x, { missing: 3, junk: 0, unseen: 0, examples: [] });
+    assert.deepEqual(report.features.color, { missing: 1, junk: 0, unseen: 0, examples: [] });
+    const serve = (row: Record<string, unknown>) => encodeRows(state, 2, (r, k) => (r === 0 ? 1 : row[state.features[k]!.name]) as Cell, SERVE);
+    throwsWith(() => serve({ x: "5", color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'instance 1, feature "x": expected a JSON number (or null/NaN when unknown), got "5"');
+    throwsWith(() => serve({ x: true, color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'instance 1, feature "x"', "got true");
+    throwsWith(() => serve({ x: Number.POSITIVE_INFINITY, color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'feature "x"', "got Infinity");
+    throwsWith(() => serve({ x: 1, color: { a: 1 } }), "MLOPS_ERR_INFER_FEATURE", 'instance 1, feature "color": expected a string, number or boolean, got {"a":1}');
+    throwsWith(() => serve({ x: [1], color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'feature "x"');
+  });
+
+  test("an unseen category goes to the out-of-vocabulary slot and is counted", () => {
+    const report = newReport();
+    const x = encodeRows(state, 2, (r, k) => (k === 0 ? 3 : ["teal", 7][r]!), SERVE, report);
+    assert.deepEqual(Array.from(x), [0, 0, 0, 1, 0, 0, 0, 1]);
+    assert.deepEqual(report.features.color, { missing: 0, junk: 0, unseen: 2, examples: [] });
+  });
+
+  test("names a feature column missing from a scored table", () => {
+    throwsWith(() => encodeTable(state, tableOf({ x: ["1"], colour: ["red"] }), [0], SCORE_FILE), "MLOPS_ERR_DATA_COLUMN_MISSING", 'feature column "color"', "colour");
+  });
+
+  test("lists each raw feature's kind and categories as the signature", () => {
+    assert.deepEqual(featureSignature(state), [
+      { name: "x", kind: "numerical" },
+      { name: "color", kind: "categorical", categories: ["red", "blue"] },
+    ]);
+  });
+});
+
+describe("targets", () => {
+  test("drops rows with a missing target, and for regression rows whose target is not a number", () => {
+    const table = tableOf({ x: range(6).map(String), y: ["1", null, "NA", "2.5", "abc", ""] });
+    assert.deepEqual(rowsWithTarget(table, "y", "regression"), { rows: [0, 3], dropped: 4 });
+    assert.deepEqual(rowsWithTarget(table, "y", "multiclass"), { rows: [0, 2, 3, 4], dropped: 2 });
+  });
+
+  test("encodes class indices and raw regression values, and names a class unseen in training", () => {
+    const table = tableOf({ x: ["1", "2", "3", "4"], label: ["no", "yes", "yes", "maybe"], y: ["1.5", "-2", "1e3", "x"] });
+    const binary = fitPreprocessor(configOf("label", "binary", { x: "numerical" }, { positiveClass: "no" }), table, [0, 1, 2]);
+    assert.deepEqual(Array.from(encodeTarget(binary, table, [0, 1, 2])), [1, 0, 0]);
+    throwsWith(() => encodeTarget(binary, table, [3]), "MLOPS_ERR_DATA_TARGET", 'row 4 has class "maybe", not seen in training (yes, no)');
+    const regression = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, [0, 1, 2]);
+    assert.deepEqual(Array.from(encodeTarget(regression, table, [0, 1, 2])), [1.5, -2, 1000]);
+    throwsWith(() => encodeTarget(regression, table, [3]), "MLOPS_ERR_DATA_TARGET", 'row 4 has "x", not a number');
+  });
+});
+
+describe("train-time and serve-time transforms agree", () => {
+  /** Typed records as a client would send them in JSON, and the same records as a CSV file renders them. */
+  function records(n: number, seed: number): Record<string, number | string | boolean | null>[] {
+    const random = seededRandom(seed);
+    const colors = ["red", "green", "blue", "light, \"pale\" blue"];
+    return Array.from({ length: n }, (_, i) => ({
+      x1: random() < 0.1 ? null : Math.round((random() * 200 - 100) * 1000) / 1000,
+      x2: random() < 0.05 ? null : random() * 1e6 * (random() < 0.5 ? -1 : 1),
+      tiny: (random() - 0.5) * 1e-9,
+      color: random() < 0.08 ? null : colors[Math.floor(random() * colors.length)]!,
+      cylinders: [4, 6, 8][Math.floor(random() * 3)]!,
+      turbo: random() < 0.3,
+      label: i % 3 === 0 ? "yes" : "no",
+    }));
+  }
+
+  /** CSV text for the records: missing numbers written as "", "NA" or "?", missing categories as "", some numbers padded. */
+  function csvOf(rows: Record<string, number | string | boolean | null>[], numerical: ReadonlySet<string>): string {
+    const columns = Object.keys(rows[0]!);
+    const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    const lines = rows.map((r, i) =>
+      columns
+        .map((c) => {
+          const v = r[c];
+          // Missing-value tokens mean "no value" only in numerical columns; a category "NA" is a category.
+          if (v === null || v === undefined) return numerical.has(c) ? ["", "NA", "?"][i % 3]! : "";
+          if (numerical.has(c) && i % 5 === 0) return ` ${String(v)} `;
+          return quote(String(v));
+        })
+        .join(","),
+    );
+    return `${columns.join(",")}\n${lines.join("\n")}\n`;
+  }
+
+  const input: ModelConfigInput = { target: "label", features: ["x1", "x2", "tiny", "color", { name: "cylinders", kind: "categorical" }, "turbo"] };
+
+  test("encoding CSV rows for training and the same rows as typed JSON for serving gives identical inputs", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mlops-preprocessor-"));
+    try {
+      const typed = records(240, 7);
+      const file = path.join(dir, "train.csv");
+      await writeFile(file, csvOf(typed, new Set(["x1", "x2", "tiny"])));
+      const table = await readTable(file);
+      assert.equal(table.rows.length, typed.length);
+      const { config } = resolveConfig(modelConfig.parse(input), table, "agree");
+      assert.deepEqual(
+        config.features.map((f) => f.kind),
+        ["numerical", "numerical", "numerical", "categorical", "categorical", "categorical"],
+      );
+      const trainRows = range(180);
+      const state = fitPreprocessor(config, table, trainRows);
+      const fitReport = newReport();
+      const atTraining = encodeTable(state, table, trainRows, FIT, fitReport);
+      assert.ok(fitReport.features.x1!.missing > 0 && fitReport.features.color!.missing > 0, "the data has missing values");
+      assert.equal(fitReport.features.x1!.junk + fitReport.features.x2!.junk, 0);
+
+      const serveAll = (s: PreprocessorState, rows: readonly number[]) =>
+        encodeRows(s, rows.length, (r, k) => typed[rows[r]!]![s.features[k]!.name] as Cell, SERVE);
+      const assertSame = (a: Float32Array, b: Float32Array, what: string) => {
+        assert.equal(a.length, b.length, what);
+        for (let i = 0; i < a.length; i++) {
+          if (!Object.is(a[i], b[i]) && a[i] !== b[i]) assert.fail(`${what}: row ${Math.floor(i / state.width)}, column ${i % state.width}: ${a[i]} vs ${b[i]}`);
+        }
+      };
+      assertSame(atTraining, serveAll(state, trainRows), "serving");
+
+      const saved = JSON.parse(JSON.stringify(state, null, 2)) as PreprocessorState;
+      assert.deepEqual(saved, state);
+      assertSame(atTraining, serveAll(saved, trainRows), "serving from preprocessor.json");
+
+      const heldOut = range(typed.length).slice(180);
+      assertSame(encodeTable(state, table, heldOut, SCORE_FILE), serveAll(saved, heldOut), "scoring the held-out rows");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
