@@ -1,5 +1,6 @@
 import { mlopsError } from "../errors.ts";
-import { ModelRegistry, type VersionMetadata } from "../registry/index.ts";
+import { rollback } from "../controller/rollback.ts";
+import { type ModelEvent, ModelRegistry, type VersionMetadata, appendEvent, listEvents } from "../registry/index.ts";
 import { type Io, parseFlags } from "./args.ts";
 
 /** Help for `mlops models`. */
@@ -7,9 +8,14 @@ export const MODELS_HELP = `usage: mlops models list [--json] [--registry <dir>]
        mlops models show <model> [--json] [--registry <dir>]
        mlops models alias <model> <alias> <version> [--registry <dir>]
        mlops models alias <model> <alias> --delete [--registry <dir>]
+       mlops models history <model> [--json] [--registry <dir>]
+       mlops models rollback <model> [--registry <dir>]
 
 Lists models, shows a model's versions with lineage and metrics, and moves aliases
 (champion, challenger or any name). A running server picks up a moved alias by itself.
+history prints the model's timeline (registrations, alias moves, drift, retraining, gate,
+canary, promotions, rollbacks) with the reason for each; --json prints the events.
+rollback puts the previous champion back, stops any canary and records why.
 `;
 
 const flags = { json: { type: "boolean" }, registry: { type: "string" }, delete: { type: "boolean" } } as const;
@@ -67,18 +73,54 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
   if (sub === "alias") {
     const [model, alias, version] = rest;
     if (!model || !alias) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "models alias needs <model> <alias> and a <version> (or --delete)" });
+    const champion = async () => (await registry.getAliases(model)).champion;
     if (values.delete) {
       await registry.deleteAlias(model, alias);
+      const c = await champion();
+      await appendEvent(registry, model, { type: "alias-removed", ...(c === undefined ? {} : { champion: c }), actor: "cli", reason: `alias ${alias} removed by hand`, details: { alias } });
       io.out(`${model}: removed alias ${alias}\n`);
       return 0;
     }
     if (version === undefined || !/^\d+$/.test(version)) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `models alias needs a version number, got ${JSON.stringify(version ?? "")}` });
     const before = (await registry.getAliases(model))[alias];
     await registry.setAlias(model, alias, Number(version));
+    const c = await champion();
+    await appendEvent(registry, model, {
+      type: "alias-moved",
+      version: Number(version),
+      ...(c === undefined ? {} : { champion: c }),
+      actor: "cli",
+      reason: `${alias} moved by hand to version ${version}${before !== undefined && before !== Number(version) ? ` (was ${before})` : ""}`,
+      details: { alias, from: before ?? null },
+    });
     io.out(`${model}: ${alias} → version ${version}${before !== undefined && before !== Number(version) ? ` (was ${before})` : ""}\n`);
     return 0;
   }
-  throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `unknown models subcommand ${JSON.stringify(sub)}; use list, show or alias` });
+  if (sub === "history") {
+    const model = rest[0];
+    if (!model || rest.length > 1) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "models history needs exactly one model name" });
+    await registry.getAliases(model);
+    const events = await listEvents(registry, model);
+    emit(events, () => (events.length === 0 ? `${model}: no history recorded\n` : `${model}\n${historyTable(events)}`));
+    return 0;
+  }
+  if (sub === "rollback") {
+    const model = rest[0];
+    if (!model || rest.length > 1) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "models rollback needs exactly one model name" });
+    const r = await rollback(registry, model, "cli");
+    const extra = [r.clearedRollout ? "rollout stopped" : "", r.removedChallenger !== null ? `challenger alias removed from version ${r.removedChallenger}` : ""].filter(Boolean);
+    io.out(`${model}: champion rolled back from version ${r.from} to version ${r.to}${extra.length ? ` (${extra.join(", ")})` : ""}\n`);
+    return 0;
+  }
+  throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `unknown models subcommand ${JSON.stringify(sub)}; use list, show, alias, history or rollback` });
+}
+
+/** A model's events as a timeline: time, event, version, champion, actor, reason. */
+export function historyTable(events: readonly ModelEvent[]): string {
+  return table(
+    ["TIME", "EVENT", "VERSION", "CHAMPION", "ACTOR", "REASON"],
+    events.map((e) => [e.time.replace(/\.\d+Z$/, "Z"), e.type, e.version === undefined ? "-" : String(e.version), e.champion === undefined ? "-" : String(e.champion), e.actor, e.reason]),
+  );
 }
 
 /** Renders rows as aligned columns. */

@@ -7,11 +7,14 @@ import { type Io, intFlag, parseFlags } from "./args.ts";
 /** Help for `mlops serve`. */
 export const SERVE_HELP = `usage: mlops serve [--registry <dir>] [--host <addr>] [--port <n>]
                   [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
-                  [--poll-interval-ms <n>]
+                  [--poll-interval-ms <n>] [--monitor-interval-ms <n>] [--drift-window <rows>]
 
 Serves the champion of every model in the registry (and any aliased version) over
 TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics.
-Picks up a moved alias without a restart. Logs JSON to stderr.
+Picks up a moved alias or a canary/shadow rollout without a restart, watches the served
+traffic for drift against each version's training reference, joins labels sent to
+/v1/models/<m>/feedback to earlier predictions, and writes monitoring snapshots and labelled
+rows to the registry for the retraining controller. Logs JSON to stderr.
 
   --registry <dir>            registry location (default: .mlops/registry)
   --host <addr>               interface (default: 127.0.0.1; 0.0.0.0 in a container)
@@ -20,6 +23,8 @@ Picks up a moved alias without a restart. Logs JSON to stderr.
   --batch-timeout-micros <n>  wait for a batch to fill when idle (default: 0)
   --body-limit <bytes>        largest request body (default: 33554432)
   --poll-interval-ms <n>      registry poll interval (default: 2000)
+  --monitor-interval-ms <n>   drift/quality recompute + snapshot interval (default: 10000)
+  --drift-window <rows>       served rows kept per version for drift (default: 5000)
 `;
 
 const flags = {
@@ -30,6 +35,8 @@ const flags = {
   "batch-timeout-micros": { type: "string" },
   "body-limit": { type: "string" },
   "poll-interval-ms": { type: "string" },
+  "monitor-interval-ms": { type: "string" },
+  "drift-window": { type: "string" },
 } as const;
 
 /** `mlops serve`: runs until SIGINT/SIGTERM, then drains in-flight requests. */
@@ -48,6 +55,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       batchTimeoutMicros: intFlag(values["batch-timeout-micros"], "batch-timeout-micros", 0, 1_000_000),
       bodyLimit: intFlag(values["body-limit"], "body-limit", 1024, 2 ** 31),
       pollIntervalMs: intFlag(values["poll-interval-ms"], "poll-interval-ms", 50, 3_600_000),
+      monitorIntervalMs: intFlag(values["monitor-interval-ms"], "monitor-interval-ms", 50, 3_600_000),
+      driftWindowRows: intFlag(values["drift-window"], "drift-window", 10, 1_000_000),
     }).filter(([, v]) => v !== undefined),
   );
   const backend = await initBackend();

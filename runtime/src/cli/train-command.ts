@@ -5,7 +5,7 @@ import { mlopsError } from "../errors.ts";
 import { type Registered, type TrainOutcome, registerModel, trainModel } from "../model/train-model.ts";
 import { ModelRegistry } from "../registry/index.ts";
 import { parseWith, readConfigFile } from "../validation.ts";
-import { type Io, parseFlags, required } from "./args.ts";
+import { type Io, intFlag, parseFlags, required } from "./args.ts";
 import { progressReporter } from "./progress.ts";
 
 /** Help for `mlops train`. */
@@ -22,6 +22,7 @@ The first version of a model becomes its champion.
   --config <file>     model config, JSON or YAML (features, network, epochs, ...)
   --model <name>      registry name (default: config name, else the data file's base name)
   --registry <dir>    registry location (default: .mlops/registry)
+  --parent <version>  record the version this one was retrained from (set by the controller)
 `;
 
 const flags = {
@@ -31,6 +32,7 @@ const flags = {
   config: { type: "string" },
   model: { type: "string" },
   registry: { type: "string" },
+  parent: { type: "string" },
 } as const;
 
 /** `mlops train`: prints the new version and its test metrics. */
@@ -57,7 +59,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const outcome = await trainModel({ table, config, defaultName, onEpoch: progress.onEpoch });
   progress.done();
   const registry = ModelRegistry.open(values.registry);
-  const registered = await registerModel(registry, outcome, table);
+  const parent = intFlag(values.parent, "parent", 1, Number.MAX_SAFE_INTEGER) ?? null;
+  const registered = await registerModel(registry, outcome, table, parent);
   io.out(summarize(outcome, registered));
   return 0;
 }

@@ -1,9 +1,10 @@
 import type { PreprocessorState } from "../data/preprocessor.ts";
+import type { ReferenceProfile } from "../drift/index.ts";
 import { mlopsError } from "../errors.ts";
 import type { ModelRegistry, VersionMetadata } from "../registry/index.ts";
 import { MODEL_JSON, WEIGHTS_BIN, deserializeModel } from "./artifacts.ts";
 import { tf } from "./backend.ts";
-import { PREPROCESSOR_JSON } from "./train-model.ts";
+import { PREPROCESSOR_JSON, REFERENCE_PROFILE_JSON } from "./train-model.ts";
 
 /** A registry version in memory: its network, its fitted preprocessing and its metadata. */
 export class LoadedModel {
@@ -11,13 +12,16 @@ export class LoadedModel {
   readonly metadata: VersionMetadata;
   /** The transform fitted at training time. */
   readonly preprocessor: PreprocessorState;
+  /** The training data's reference profile for drift, when the version has one. */
+  readonly profile: ReferenceProfile | undefined;
   /** Columns of the model's output: 1 (binary: P(positive class); regression: the value) or one per class. */
   readonly outputWidth: number;
   private readonly network: tf.LayersModel;
   private readonly dense: DenseStep[] | undefined;
 
-  constructor(metadata: VersionMetadata, preprocessor: PreprocessorState, network: tf.LayersModel) {
+  constructor(metadata: VersionMetadata, preprocessor: PreprocessorState, network: tf.LayersModel, profile?: ReferenceProfile) {
     this.metadata = metadata;
+    this.profile = profile;
     this.preprocessor = preprocessor;
     this.network = network;
     const shape = network.outputs[0]?.shape;
@@ -51,8 +55,18 @@ export class LoadedModel {
     if (preprocessor.formatVersion !== 1 || !Array.isArray(preprocessor.features)) {
       throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key: `models/${model}/versions/${version}/${PREPROCESSOR_JSON}`, reason: `unsupported formatVersion ${String(preprocessor.formatVersion)}` });
     }
+    let profile: ReferenceProfile | undefined;
+    if (metadata.files[REFERENCE_PROFILE_JSON]) {
+      const key = `models/${model}/versions/${version}/${REFERENCE_PROFILE_JSON}`;
+      try {
+        profile = JSON.parse((await registry.readFile(model, version, REFERENCE_PROFILE_JSON)).toString("utf8")) as ReferenceProfile;
+      } catch (err) {
+        if ((err as { code?: string }).code === "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+        throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: (err as Error).message });
+      }
+    }
     const network = await deserializeModel(modelJson, weights, `models/${model}/versions/${version}`);
-    const loaded = new LoadedModel(metadata, preprocessor, network);
+    const loaded = new LoadedModel(metadata, preprocessor, network, profile);
     await loaded.predict(new Float32Array(preprocessor.width), 1);
     return loaded;
   }

@@ -2,8 +2,9 @@ import type { ModelConfig, ResolvedModelConfig } from "../data/model-config.ts";
 import { type ColumnDecision, resolveConfig } from "../data/infer-schema.ts";
 import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarget, featureSignature, fitPreprocessor, rowsWithTarget } from "../data/preprocessor.ts";
 import type { Table } from "../data/table.ts";
+import { type ReferenceProfile, buildReferenceProfile } from "../drift/index.ts";
 import { mlopsError } from "../errors.ts";
-import type { ModelRegistry, VersionMetadata } from "../registry/index.ts";
+import { type ModelRegistry, type VersionMetadata, appendEvent } from "../registry/index.ts";
 import { serializeModel } from "./artifacts.ts";
 import { type BackendChoice, initBackend, tf } from "./backend.ts";
 import { type ClassificationMetrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from "./metrics.ts";
@@ -13,6 +14,8 @@ import { type EpochProgress, type FitResult, fitNetwork } from "./train-network.
 
 /** File name of the fitted preprocessing inside a registry version. */
 export const PREPROCESSOR_JSON = "preprocessor.json";
+/** File name of the training data's drift reference profile inside a registry version. */
+export const REFERENCE_PROFILE_JSON = "reference-profile.json";
 /** Fewest usable rows that can be split three ways. */
 const MIN_ROWS = 10;
 
@@ -46,6 +49,16 @@ export interface TrainOutcome {
   files: Record<string, Buffer>;
   /** The raw-feature signature served in model metadata. */
   signature: ReturnType<typeof featureSignature>;
+}
+
+/**
+ * The drift reference of the training split's features, stored with the version so monitoring
+ * never reloads the training set.
+ */
+function referenceProfile(config: ResolvedModelConfig, table: Table, rows: readonly number[]): ReferenceProfile {
+  const cols = config.features.map((f) => table.columns.indexOf(f.name));
+  const features: Table = { source: table.source, digest: table.digest, columns: config.features.map((f) => f.name), rows: rows.map((i) => cols.map((j) => table.rows[i]![j] ?? null)) };
+  return buildReferenceProfile(features, Object.fromEntries(config.features.map((f) => [f.name, f.kind])));
 }
 
 /**
@@ -94,6 +107,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     const metrics = config.task === "regression" ? regressionMetrics(test.y, pred) : classificationMetrics(test.y, pred, outputUnits(config.task, classes));
     const files = await serializeModel(fit.model);
     files[PREPROCESSOR_JSON] = Buffer.from(JSON.stringify(preprocessor, null, 2));
+    files[REFERENCE_PROFILE_JSON] = Buffer.from(JSON.stringify(referenceProfile(config, request.table, trainRows)));
     const { model: _model, ...fitSummary } = fit;
     return {
       config,
@@ -151,8 +165,18 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
   });
   let promoted = false;
   const aliases = await registry.getAliases(metadata.model);
+  const summary = Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
+  await appendEvent(registry, metadata.model, {
+    type: "registered",
+    version: metadata.version,
+    ...(aliases.champion === undefined ? {} : { champion: aliases.champion }),
+    actor: "train",
+    reason: `trained on ${table.source} (${metadata.dataset.rows} rows${parent === null ? "" : `, retrained from version ${parent}`}): ${summary}`,
+    details: { metrics, dataset: metadata.dataset, parent },
+  });
   if (aliases.champion === undefined) {
     await registry.setAlias(metadata.model, "champion", metadata.version);
+    await appendEvent(registry, metadata.model, { type: "alias-moved", version: metadata.version, champion: metadata.version, actor: "train", reason: "first version of the model becomes champion", details: { alias: "champion" } });
     promoted = true;
   }
   return { metadata, promoted, undefinedMetrics };

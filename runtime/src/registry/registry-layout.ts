@@ -21,6 +21,16 @@ export const registryLayout = {
   claim: (model: string, version: number): string => `models/${model}/claims/${version}`,
   /** A model's alias table. */
   aliases: (model: string): string => `models/${model}/aliases.json`,
+  /** Prefix of a model's decision history, one object per event. */
+  events: (model: string): string => `models/${model}/events/`,
+  /** One event, numbered so the history sorts by key. */
+  event: (model: string, seq: number): string => `models/${model}/events/${String(seq).padStart(12, "0")}.json`,
+  /** The champion/challenger traffic split the servers apply. */
+  rollout: (model: string): string => `models/${model}/rollout.json`,
+  /** Prefix of the labelled rows servers collected (one JSONL object per flush). */
+  feedback: (model: string): string => `models/${model}/feedback/`,
+  /** Prefix of the servers' monitoring snapshots of one version (one object per server instance). */
+  monitor: (model: string, version: number): string => `models/${model}/monitor/${version}/`,
 } as const;
 
 /** Parses a canonical version number (`1`, `42`; not `0`, `01` or `1.5`); `undefined` otherwise. */

@@ -1,8 +1,9 @@
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { LoadedModel } from "../model/loaded-model.ts";
-import type { ModelRegistry } from "../registry/index.ts";
+import { type ModelRegistry, NO_ROLLOUT, type Rollout, readRollout } from "../registry/index.ts";
 import { type BatchingOptions, DynamicBatcher } from "./dynamic-batcher.ts";
+import type { ModelMonitor } from "./model-monitor.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 
 /** The alias the server routes unlabelled requests to. */
@@ -30,6 +31,10 @@ export interface ModelPoolOptions {
   maxOnDemandVersions: number;
   metrics: ServerMetrics;
   log: Log;
+  /** Told when versions start and stop serving, to watch them. */
+  monitor?: ModelMonitor;
+  /** Random numbers for the canary split. @default Math.random */
+  random?: () => number;
 }
 
 interface ModelEntry {
@@ -39,6 +44,14 @@ interface ModelEntry {
   /** Version unlabelled requests go to: the champion, else the newest version. */
   defaultVersion: number | undefined;
   onDemand: number[];
+  rollout: Rollout;
+  rolloutEtag: string | undefined;
+}
+
+/** Where an unlabelled request goes: the version that answers, and one that scores a shadow copy. */
+export interface Route {
+  version: number;
+  shadow: number | undefined;
 }
 
 /**
@@ -105,6 +118,20 @@ export class ModelPool {
     return { ...this.entry(model).aliases };
   }
 
+  /**
+   * Picks the version for an unlabelled request from the model's rollout: the challenger for a
+   * `weight` share of requests in canary mode, else the default version (plus the challenger as
+   * a shadow in shadow mode). Only versions that are loaded take part.
+   */
+  route(model: string): Route {
+    const e = this.entry(model);
+    const fallback = this.versionFor(model, e, { kind: "default" });
+    const { mode, challenger, weight } = e.rollout;
+    if (challenger === null || challenger === fallback || !e.versions.has(challenger)) return { version: fallback, shadow: undefined };
+    if (mode === "canary" && (this.options.random ?? Math.random)() < weight) return { version: challenger, shadow: undefined };
+    return { version: fallback, shadow: mode === "shadow" ? challenger : undefined };
+  }
+
   /** Is `model` known and is the version `ref` names loaded? */
   isLoaded(model: string, ref: VersionRef): boolean {
     const e = this.models.get(model);
@@ -129,6 +156,7 @@ export class ModelPool {
         current.versions.set(version, sv);
         current.onDemand.push(version);
         this.options.metrics.loadedVersions.set({ model, version: String(version), alias: "" }, 1);
+        this.options.monitor?.track(model, version, sv.model.preprocessor, sv.model.profile);
         this.evictOnDemand(model, current);
       }
       sv = current.versions.get(version)!;
@@ -185,7 +213,10 @@ export class ModelPool {
     }
     for (const [name, e] of this.models) {
       if (!names.includes(name)) {
-        for (const sv of e.versions.values()) this.retire(sv);
+        for (const sv of e.versions.values()) {
+          this.retire(sv);
+          this.options.monitor?.untrack(name, sv.model.version);
+        }
         this.models.delete(name);
       }
     }
@@ -193,8 +224,9 @@ export class ModelPool {
 
   private async refreshModel(name: string): Promise<void> {
     const etag = await this.registry.aliasesEtag(name);
+    const { rollout, etag: rolloutEtag } = await readRollout(this.registry, name);
     const existing = this.models.get(name);
-    const unchanged = existing !== undefined && existing.aliasesEtag === etag;
+    const unchanged = existing !== undefined && existing.aliasesEtag === etag && existing.rolloutEtag === rolloutEtag;
     if (unchanged && existing.aliases[DEFAULT_ALIAS] !== undefined) return;
     const aliases = await this.registry.getAliases(name);
     // Without a champion, unlabelled requests go to the newest version, as TF Serving's default policy does.
@@ -203,8 +235,10 @@ export class ModelPool {
     const defaultVersion = aliases[DEFAULT_ALIAS] ?? latest;
     if (defaultVersion === undefined) return;
     const wanted = new Map<number, Set<string>>();
-    for (const [alias, v] of Object.entries(aliases)) wanted.set(v, (wanted.get(v) ?? new Set()).add(alias));
-    if (aliases[DEFAULT_ALIAS] === undefined) wanted.set(defaultVersion, (wanted.get(defaultVersion) ?? new Set()).add("latest"));
+    const want = (v: number, label: string) => wanted.set(v, (wanted.get(v) ?? new Set()).add(label));
+    for (const [alias, v] of Object.entries(aliases)) want(v, alias);
+    if (aliases[DEFAULT_ALIAS] === undefined) want(defaultVersion, "latest");
+    if (rollout.mode !== "none" && rollout.challenger !== null) want(rollout.challenger, rollout.mode);
 
     // Load everything new before switching, so a request never finds a half-ready model.
     const loaded = new Map<number, ServedVersion>();
@@ -220,7 +254,7 @@ export class ModelPool {
       }
     }
     if (!loaded.has(defaultVersion) && existing) return;
-    const entry: ModelEntry = existing ?? { versions: new Map(), aliases: {}, aliasesEtag: undefined, defaultVersion: undefined, onDemand: [] };
+    const entry: ModelEntry = existing ?? { versions: new Map(), aliases: {}, aliasesEtag: undefined, defaultVersion: undefined, onDemand: [], rollout: NO_ROLLOUT, rolloutEtag: undefined };
     const previous = new Map(entry.versions);
     entry.versions = new Map();
     for (const [v, sv] of loaded) {
@@ -235,23 +269,45 @@ export class ModelPool {
     }
     entry.aliases = aliases;
     entry.aliasesEtag = etag;
+    entry.rollout = rollout;
+    entry.rolloutEtag = rolloutEtag;
     entry.defaultVersion = loaded.has(defaultVersion) ? defaultVersion : undefined;
     this.models.set(name, entry);
-    this.options.metrics.loadedVersions.reset();
-    for (const [model, e] of this.models) {
-      for (const sv of e.versions.values()) {
-        const labels = sv.labels.size ? [...sv.labels] : [""];
-        for (const alias of labels) this.options.metrics.loadedVersions.set({ model, version: String(sv.model.version), alias }, 1);
-      }
-    }
+    this.exportGauges();
     for (const [v, sv] of previous) {
       if (!entry.versions.has(v)) {
         this.retire(sv);
+        this.options.monitor?.untrack(name, v);
         this.options.log.info({ model: name, version: v }, "version unloaded");
       }
     }
-    const changes = [...wanted].filter(([v]) => !previous.has(v) && loaded.has(v));
-    for (const [v, labels] of changes) this.options.log.info({ model: name, version: v, aliases: [...labels] }, "version serving");
+    for (const [v, sv] of entry.versions) {
+      if (!previous.has(v)) {
+        this.options.monitor?.track(name, v, sv.model.preprocessor, sv.model.profile);
+        this.options.log.info({ model: name, version: v, aliases: [...sv.labels] }, "version serving");
+      }
+    }
+    if (existing?.rolloutEtag !== rolloutEtag && rollout.mode !== "none") {
+      this.options.log.info({ model: name, mode: rollout.mode, challenger: rollout.challenger, weight: rollout.weight }, "rollout applied");
+    }
+  }
+
+  private exportGauges(): void {
+    const m = this.options.metrics;
+    m.loadedVersions.reset();
+    m.trafficWeight.reset();
+    for (const [model, e] of this.models) {
+      for (const sv of e.versions.values()) {
+        const labels = sv.labels.size ? [...sv.labels] : [""];
+        for (const alias of labels) m.loadedVersions.set({ model, version: String(sv.model.version), alias }, 1);
+      }
+      if (e.defaultVersion === undefined) continue;
+      const { mode, challenger, weight } = e.rollout;
+      const split = mode === "canary" && challenger !== null && challenger !== e.defaultVersion && e.versions.has(challenger);
+      m.trafficWeight.set({ model, version: String(e.defaultVersion), mode: "primary" }, split ? 1 - weight : 1);
+      if (split) m.trafficWeight.set({ model, version: String(challenger), mode: "canary" }, weight);
+      if (mode === "shadow" && challenger !== null && e.versions.has(challenger)) m.trafficWeight.set({ model, version: String(challenger), mode: "shadow" }, 1);
+    }
   }
 
   private load(model: string, version: number): Promise<ServedVersion> {
@@ -294,6 +350,7 @@ export class ModelPool {
       if (sv && sv.labels.size === 0) {
         e.versions.delete(v);
         this.options.metrics.loadedVersions.remove({ model, version: String(v), alias: "" });
+        this.options.monitor?.untrack(model, v);
         this.retire(sv);
       }
     }

@@ -80,12 +80,13 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
         return name;
       });
     }
-    const { served, y, n } = await score(ctx.pool, ctx.metrics, model, refOf(version), labels, (sv) => {
+    const requestId = (b.id as string | undefined) ?? randomUUID();
+    const { served, y, n, id } = await score(ctx, model, refOf(version), labels, (sv) => {
       const available = outputNames(sv);
       for (const name of requested ?? []) if (!available.includes(name)) throw bad(`output ${showValue(name)} is not produced by the model (outputs: ${available.join(", ")})`);
       const pre = sv.model.preprocessor;
       return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map((f) => f.kind), b.inputs);
-    });
+    }, requestId);
     const width = served.model.outputWidth;
     const t = served.model.preprocessor.targetTransform;
     const outputs = (requested ?? outputNames(served)).map((name) =>
@@ -94,7 +95,8 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
         : { name, datatype: "FP32", shape: [n, width], data: Array.from(y.subarray(0, n * width)) },
     );
     reply.header("x-mlops-model-version", String(served.model.version));
-    return ctx.sendJson(reply, 200, { model_name: model, model_version: String(served.model.version), id: (b.id as string | undefined) ?? randomUUID(), outputs });
+    reply.header("x-mlops-prediction-id", id);
+    return ctx.sendJson(reply, 200, { model_name: model, model_version: String(served.model.version), id, outputs });
   };
   app.post("/v2/models/:model/infer", infer);
   app.post("/v2/models/:model/versions/:version/infer", infer);

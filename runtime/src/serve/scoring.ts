@@ -1,5 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { type EncodeReport, SERVE, encodeRows } from "../data/preprocessor.ts";
+import type { Log } from "../log.ts";
+import { describeError } from "../errors.ts";
 import type { RequestRows } from "./inference-input.ts";
+import type { ModelMonitor } from "./model-monitor.ts";
 import type { ModelPool, ServedVersion, VersionRef } from "./model-pool.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 
@@ -8,6 +12,8 @@ export interface Scored {
   served: ServedVersion;
   y: Float32Array;
   n: number;
+  /** Prediction id: send it back with labels to the feedback endpoint. */
+  id: string;
 }
 
 /** Which model and version a request is about, and the endpoint, for metrics and logs. */
@@ -17,33 +23,58 @@ export interface RequestLabels {
   endpoint: string;
 }
 
+/** What scoring needs from the server. */
+export interface ScoringContext {
+  pool: ModelPool;
+  metrics: ServerMetrics;
+  monitor: ModelMonitor;
+  log: Log;
+}
+
 /**
- * Resolves the version, encodes the request's rows with the version's own preprocessing and runs
- * them through its batcher. `extract` reads the rows once the version (and so its feature list)
- * is known. Imputed values are counted per feature.
+ * Resolves the version (an unlabelled request follows the model's rollout: champion, canary
+ * share to the challenger, shadow copy), encodes the request's rows with that version's own
+ * preprocessing and runs them through its batcher. `extract` reads the rows once the version
+ * (and so its feature list) is known. The rows and outputs are remembered under a prediction id
+ * for feedback and drift.
  */
-export async function score(
-  pool: ModelPool,
-  metrics: ServerMetrics,
-  model: string,
-  ref: VersionRef,
-  labels: RequestLabels,
-  extract: (served: ServedVersion) => RequestRows,
-): Promise<Scored> {
-  const served = await pool.acquire(model, ref);
+export async function score(ctx: ScoringContext, model: string, ref: VersionRef, labels: RequestLabels, extract: (served: ServedVersion) => RequestRows, id: string = randomUUID()): Promise<Scored> {
+  const route = ref.kind === "default" ? ctx.pool.route(model) : undefined;
+  const served = await ctx.pool.acquire(model, route ? { kind: "version", version: route.version } : ref);
   labels.version = String(served.model.version);
   try {
     const rows = extract(served);
     const report: EncodeReport = { rows: 0, features: {} };
     const x = encodeRows(served.model.preprocessor, rows.n, rows.get, SERVE, report);
     for (const [feature, issues] of Object.entries(report.features)) {
-      if (issues.missing > 0) metrics.imputedValues.inc({ model, version: labels.version, feature }, issues.missing);
+      if (issues.missing > 0) ctx.metrics.imputedValues.inc({ model, version: labels.version, feature }, issues.missing);
     }
     const y = await served.batcher.submit(x, rows.n, model);
-    return { served, y, n: rows.n };
+    ctx.monitor.recordPrediction(id, model, served.model.version, rows.n, rows.get, y, served.model.outputWidth);
+    if (route?.shadow !== undefined) shadow(ctx, model, route.shadow, id, served, rows);
+    return { served, y, n: rows.n, id };
   } finally {
-    pool.release(served);
+    ctx.pool.release(served);
   }
+}
+
+/**
+ * Scores a copy on the shadow version after the answer is sent, encoded with the shadow
+ * version's own preprocessing; its result is only compared, never returned.
+ */
+function shadow(ctx: ScoringContext, model: string, version: number, id: string, primary: ServedVersion, rows: RequestRows): void {
+  void (async () => {
+    const sv = await ctx.pool.acquire(model, { kind: "version", version });
+    try {
+      const names = (s: ServedVersion) => s.model.preprocessor.features.map((f) => f.name).join("\u0000");
+      if (names(sv) !== names(primary)) throw new Error("the shadow version takes different features");
+      const x = encodeRows(sv.model.preprocessor, rows.n, rows.get, SERVE);
+      const y = await sv.batcher.submit(x, rows.n, model);
+      ctx.monitor.recordShadow(id, model, version, y);
+    } finally {
+      ctx.pool.release(sv);
+    }
+  })().catch((err) => ctx.log.warn({ model, version, err: describeError(err) }, "shadow scoring failed"));
 }
 
 /** Splits a flat n × width array into n row arrays (plain numbers, so JSON can carry NaN). */

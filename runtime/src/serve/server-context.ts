@@ -1,13 +1,15 @@
 import type { FastifyReply } from "fastify";
 import type { Log } from "../log.ts";
+import type { ModelMonitor } from "./model-monitor.ts";
 import type { ModelPool } from "./model-pool.ts";
-import type { RequestLabels } from "./scoring.ts";
+import type { RequestLabels, ScoringContext } from "./scoring.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 
-/** What route handlers share: the loaded models, the metrics and the logger. */
-export interface ServerContext {
+/** What route handlers share: the loaded models, the monitor, the metrics and the logger. */
+export interface ServerContext extends ScoringContext {
   pool: ModelPool;
   metrics: ServerMetrics;
+  monitor: ModelMonitor;
   log: Log;
   /** Package version, reported by `GET /v2`. */
   version: string;

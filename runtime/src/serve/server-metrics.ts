@@ -19,6 +19,16 @@ export interface ServerMetrics {
   loadFailures: Counter<"model" | "version">;
   /** Missing or NaN feature values imputed at serving time. */
   imputedValues: Counter<"model" | "version" | "feature">;
+  /** Drift statistic of each feature in the served window against the training reference. */
+  featureDrift: Gauge<"model" | "version" | "feature" | "test">;
+  /** 1 when the served window has drifted as a whole (share of drifted features ≥ the threshold). */
+  datasetDrift: Gauge<"model" | "version">;
+  /** Quality over recent labelled predictions (accuracy, rocAuc, logLoss or rmse, mae, r2). */
+  liveQuality: Gauge<"model" | "version" | "metric">;
+  /** Labelled rows received on the feedback endpoint. */
+  feedback: Counter<"model" | "version">;
+  /** Share of unlabelled traffic a version answers (canary weight; 1 for the champion alone). */
+  trafficWeight: Gauge<"model" | "version" | "mode">;
 }
 
 /** Metric names the runtime exports (monitoring dashboards and alert rules may use only these). */
@@ -31,6 +41,11 @@ export const SERVER_METRIC_NAMES = [
   "mlops_loaded_versions",
   "mlops_model_load_failures_total",
   "mlops_imputed_values_total",
+  "mlops_feature_drift",
+  "mlops_dataset_drift",
+  "mlops_live_quality",
+  "mlops_feedback_total",
+  "mlops_traffic_weight",
 ] as const;
 
 /** Creates the metrics in a fresh registry, with Node process metrics alongside. */
@@ -51,5 +66,10 @@ export function createServerMetrics(): ServerMetrics {
     loadedVersions: new Gauge({ name: "mlops_loaded_versions", help: "Model versions loaded and serving (1 each).", labelNames: ["model", "version", "alias"], registers: [registry] }),
     loadFailures: new Counter({ name: "mlops_model_load_failures_total", help: "Failed attempts to load a model version.", labelNames: versionLabels, registers: [registry] }),
     imputedValues: new Counter({ name: "mlops_imputed_values_total", help: "Missing or NaN feature values imputed with the training mean or the out-of-vocabulary bucket.", labelNames: ["model", "version", "feature"], registers: [registry] }),
+    featureDrift: new Gauge({ name: "mlops_feature_drift", help: "Drift statistic per feature: KS D, chi-square, |z|, normalised Wasserstein, JS distance or PSI (see the test label).", labelNames: ["model", "version", "feature", "test"], registers: [registry] }),
+    datasetDrift: new Gauge({ name: "mlops_dataset_drift", help: "1 when the served window drifted from the training reference, else 0.", labelNames: versionLabels, registers: [registry] }),
+    liveQuality: new Gauge({ name: "mlops_live_quality", help: "Quality over recent labelled predictions.", labelNames: ["model", "version", "metric"], registers: [registry] }),
+    feedback: new Counter({ name: "mlops_feedback_total", help: "Labelled rows received for earlier predictions.", labelNames: versionLabels, registers: [registry] }),
+    trafficWeight: new Gauge({ name: "mlops_traffic_weight", help: "Share of unlabelled traffic each version answers.", labelNames: ["model", "version", "mode"], registers: [registry] }),
   };
 }

@@ -7,11 +7,15 @@ import type { ModelRegistry } from "../registry/index.ts";
 import { parseWith } from "../validation.ts";
 import { DEFAULT_BATCHING } from "./dynamic-batcher.ts";
 import { parseJson, stringifyJson } from "./json.ts";
+import { DEFAULT_MONITOR, ModelMonitor } from "./model-monitor.ts";
 import { ModelPool } from "./model-pool.ts";
 import { registerOpenInferenceRoutes } from "./open-inference-routes.ts";
 import type { ServerContext } from "./server-context.ts";
 import { type ServerMetrics, createServerMetrics } from "./server-metrics.ts";
 import { registerTfServingRoutes } from "./tf-serving-routes.ts";
+
+/** Endpoints whose requests count towards a version's traffic and error rate. */
+const SCORING: ReadonlySet<string> = new Set(["predict", "classify", "regress", "infer"]);
 
 /** Server settings, validated once at startup. */
 export const serverOptions = z
@@ -28,8 +32,16 @@ export const serverOptions = z
     batchTimeoutMicros: z.number().int().min(0).max(1_000_000).default(DEFAULT_BATCHING.batchTimeoutMicros),
     /** Batches' worth of queued rows before requests get 503. @default 10 */
     maxEnqueuedBatches: z.number().int().min(1).default(DEFAULT_BATCHING.maxEnqueuedBatches),
-    /** How often the registry is polled for moved aliases, in ms. @default 2000 */
+    /** How often the registry is polled for moved aliases and rollouts, in ms. @default 2000 */
     pollIntervalMs: z.number().int().min(50).default(2000),
+    /** How often drift and quality are recomputed, snapshots written and feedback persisted, in ms. @default 10000 */
+    monitorIntervalMs: z.number().int().min(50).default(10_000),
+    /** Served rows kept per version for drift. @default 5000 */
+    driftWindowRows: z.number().int().min(10).max(1_000_000).default(DEFAULT_MONITOR.windowRows),
+    /** Fewest rows in the window before drift is computed. @default 100 */
+    minDriftRows: z.number().int().min(1).default(DEFAULT_MONITOR.minWindowRows),
+    /** Predictions remembered for feedback, in rows. @default 100000 */
+    predictionLogRows: z.number().int().min(0).default(DEFAULT_MONITOR.predictionLogRows),
   })
   .strict();
 
@@ -40,6 +52,7 @@ export type ServerOptionsInput = z.input<typeof serverOptions>;
 export interface ModelServer {
   app: FastifyInstance;
   pool: ModelPool;
+  monitor: ModelMonitor;
   metrics: ServerMetrics;
   options: Readonly<z.output<typeof serverOptions>>;
   /** Loads the models and starts listening; resolves with the base URL. */
@@ -60,7 +73,14 @@ const packageVersion = (): string => {
 export function createModelServer(registry: ModelRegistry, input: ServerOptionsInput = {}, log: Log = silentLog): ModelServer {
   const options = Object.freeze(parseWith(serverOptions, input, "server options"));
   const metrics = createServerMetrics();
+  const monitor = new ModelMonitor(
+    registry,
+    { windowRows: options.driftWindowRows, minWindowRows: options.minDriftRows, qualityRows: DEFAULT_MONITOR.qualityRows, predictionLogRows: options.predictionLogRows },
+    metrics,
+    log,
+  );
   const pool = new ModelPool(registry, {
+    monitor,
     batching: { maxBatchSize: options.maxBatchSize, batchTimeoutMicros: options.batchTimeoutMicros, maxEnqueuedBatches: options.maxEnqueuedBatches },
     pollIntervalMs: options.pollIntervalMs,
     maxOnDemandVersions: 4,
@@ -77,6 +97,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
   const ctx: ServerContext = {
     pool,
     metrics,
+    monitor,
     log,
     version: packageVersion(),
     sendJson: (reply, status, body) => reply.code(status).type("application/json; charset=utf-8").send(stringifyJson(body)),
@@ -102,6 +123,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode) };
     metrics.requests.inc(l);
     metrics.requestDuration.observe(l, reply.elapsedTime / 1000);
+    if (SCORING.has(labels.endpoint) && labels.version !== "") monitor.recordRequest(labels.model, Number(labels.version), reply.statusCode, reply.elapsedTime);
   });
 
   app.setErrorHandler((error: FastifyError | MlopsError, request, reply) => {
@@ -121,17 +143,34 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
   registerOpenInferenceRoutes(app, ctx);
   app.get("/metrics", async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    try {
+      await monitor.tick();
+    } catch (err) {
+      log.error({ err: describeError(err) }, "monitor tick failed");
+    }
+  };
   return {
     app,
     pool,
+    monitor,
     metrics,
     options,
     async listen() {
       await pool.start();
-      return app.listen({ host: options.host, port: options.port });
+      const url = await app.listen({ host: options.host, port: options.port });
+      const loop = () => {
+        ticker = setTimeout(() => void tick().finally(loop), options.monitorIntervalMs);
+        ticker.unref();
+      };
+      loop();
+      return url;
     },
     async close() {
+      clearTimeout(ticker);
       await app.close();
+      await tick();
       pool.close();
     },
   };

@@ -2,17 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
 import { classScores } from "../model/outputs.ts";
 import { rowsFromColumns, rowsFromInstances } from "./inference-input.ts";
+import type { FeedbackItem } from "./model-monitor.ts";
 import type { ServedVersion, VersionRef } from "./model-pool.ts";
 import { type RequestLabels, score, toRows } from "./scoring.ts";
 import type { ServerContext } from "./server-context.ts";
 
-const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress)|\/(metadata))?$/;
+const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress)|\/(metadata|feedback))?$/;
 const SIGNATURES = new Set(["", "serving_default", "predict"]);
 
 interface Parsed {
   model: string;
   ref: VersionRef;
-  verb: "predict" | "classify" | "regress" | "metadata" | "status";
+  verb: "predict" | "classify" | "regress" | "metadata" | "feedback" | "status";
 }
 
 function parsePath(url: string): Parsed | undefined {
@@ -37,7 +38,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     if (!parsed) throw mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url });
     const labels: RequestLabels = { model: parsed.model, version: "", endpoint: parsed.verb };
     request.mlops = labels;
-    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress";
+    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress" || parsed.verb === "feedback";
     if (wantsPost !== (method === "POST")) {
       return ctx.sendJson(reply, 405, { error: `${method} is not allowed on ${request.url}; use ${wantsPost ? "POST" : "GET"}` });
     }
@@ -46,6 +47,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     const body = request.body;
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw bad("request body must be a JSON object");
     const b = body as Record<string, unknown>;
+    if (parsed.verb === "feedback") return send(ctx, reply, feedback(ctx, parsed, b));
     if (b.signature_name !== undefined && !SIGNATURES.has(String(b.signature_name))) {
       throw bad(`Serving signature name: ${showValue(b.signature_name)} not found in signature def; use "serving_default"`);
     }
@@ -53,13 +55,13 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       const hasInstances = "instances" in b;
       const hasInputs = "inputs" in b;
       if (hasInstances === hasInputs) throw bad('request must have exactly one of "instances" (row format) or "inputs" (columnar format)');
-      const { served, y, n } = await score(ctx.pool, ctx.metrics, parsed.model, parsed.ref, labels, (sv) => {
+      const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
         const features = sv.model.preprocessor.features.map((f) => f.name);
         return hasInstances ? rowsFromInstances(features, b.instances) : rowsFromColumns(features, b.inputs);
       });
-      reply.header("x-mlops-model-version", String(served.model.version));
+      answeredBy(reply, served, id);
       const rows = toRows(y, n, served.model.outputWidth);
-      return send(ctx, reply, hasInstances ? { predictions: rows } : { outputs: rows });
+      return send(ctx, reply, hasInstances ? { predictions: rows, id } : { outputs: rows, id });
     }
     // classify / regress take tf.Example-style rows: "examples", each merged over the shared "context".
     if (!Array.isArray(b.examples)) throw bad('request must have "examples": a list of objects keyed by feature name');
@@ -69,7 +71,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (e === null || typeof e !== "object" || Array.isArray(e)) throw bad(`examples[${i}] must be an object keyed by feature name`);
       return { ...(context as object), ...(e as object) };
     });
-    const { served, y, n } = await score(ctx.pool, ctx.metrics, parsed.model, parsed.ref, labels, (sv) => {
+    const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
       const task = sv.model.preprocessor.targetTransform.task;
       if (parsed.verb === "classify" && task === "regression") {
         throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":classify", reason: "it is a regression model" });
@@ -79,13 +81,41 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       }
       return rowsFromInstances(sv.model.preprocessor.features.map((f) => f.name), examples, "examples");
     });
-    reply.header("x-mlops-model-version", String(served.model.version));
+    answeredBy(reply, served, id);
     const t = served.model.preprocessor.targetTransform;
     const results = parsed.verb === "regress" ? Array.from(y.subarray(0, n)) : Array.from({ length: n }, (_, i) => classScores(t, y, i));
-    return send(ctx, reply, { results });
+    return send(ctx, reply, { results, id });
   };
   app.get("/v1/models/*", route("GET"));
   app.post("/v1/models/*", route("POST"));
+}
+
+/** Headers naming the version that answered and the prediction id to send feedback for. */
+function answeredBy(reply: FastifyReply, served: ServedVersion, id: string): void {
+  reply.header("x-mlops-model-version", String(served.model.version));
+  reply.header("x-mlops-prediction-id", id);
+}
+
+/**
+ * `POST /v1/models/{m}/feedback` with `{"feedback": [{"id", "index", "label", "features"?}]}`:
+ * labels for earlier predictions (by the id their response carried and the row's index).
+ */
+function feedback(ctx: ServerContext, parsed: Parsed, b: Record<string, unknown>) {
+  if (parsed.ref.kind !== "default") throw bad("send feedback to /v1/models/{model}/feedback; the prediction id already names the version");
+  if (!Array.isArray(b.feedback) || b.feedback.length === 0) throw bad('request must have "feedback": a non-empty list of {"id", "index", "label"}');
+  const items: FeedbackItem[] = b.feedback.map((raw, i) => {
+    const where = `feedback[${i}]`;
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw bad(`${where} must be an object with id, index and label`);
+    const f = raw as Record<string, unknown>;
+    if (typeof f.id !== "string" || f.id === "") throw bad(`${where}.id must be the prediction id (a string)`);
+    const index = f.index ?? 0;
+    if (!Number.isInteger(index) || (index as number) < 0) throw bad(`${where}.index must be a non-negative integer, got ${showValue(index)}`);
+    if (!("label" in f) || f.label === null || (typeof f.label === "object")) throw bad(`${where}.label must be the true value (a string, number or boolean)`);
+    if (f.features !== undefined && (f.features === null || typeof f.features !== "object" || Array.isArray(f.features))) throw bad(`${where}.features must be an object keyed by feature name`);
+    return { id: f.id, index: index as number, label: f.label as FeedbackItem["label"], ...(f.features ? { features: f.features as FeedbackItem["features"] } : {}) };
+  });
+  const fallback = ctx.pool.isLoaded(parsed.model, { kind: "default" }) ? ctx.pool.route(parsed.model).version : undefined;
+  return ctx.monitor.addFeedback(parsed.model, items, fallback);
 }
 
 async function withVersion<T>(ctx: ServerContext, parsed: Parsed, labels: RequestLabels, use: (sv: ServedVersion) => T): Promise<T> {

@@ -15,7 +15,7 @@ import { initBackend, tf } from "../../../runtime/src/model/backend.ts";
 import { LoadedModel } from "../../../runtime/src/model/loaded-model.ts";
 import { type ClassificationMetrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from "../../../runtime/src/model/metrics.ts";
 import { seededRandom } from "../../../runtime/src/model/random.ts";
-import { PREPROCESSOR_JSON, type TrainOutcome, registerModel, trainModel } from "../../../runtime/src/model/train-model.ts";
+import { PREPROCESSOR_JSON, REFERENCE_PROFILE_JSON, type TrainOutcome, registerModel, trainModel } from "../../../runtime/src/model/train-model.ts";
 import { type TrainingSplit, fitNetwork } from "../../../runtime/src/model/train-network.ts";
 import { ModelRegistry } from "../../../runtime/src/registry/index.ts";
 
@@ -107,8 +107,11 @@ describe("trainModel learns", () => {
     assert.ok(m.accuracy > 0.85, `accuracy ${m.accuracy}`);
     assert.ok(Number.isFinite(m.logLoss));
     assert.deepEqual(o.report.split, { train: 384, validation: 96, test: 120 });
-    assert.deepEqual(Object.keys(o.files).sort(), [MODEL_JSON, PREPROCESSOR_JSON, WEIGHTS_BIN].sort());
+    assert.deepEqual(Object.keys(o.files).sort(), [MODEL_JSON, PREPROCESSOR_JSON, REFERENCE_PROFILE_JSON, WEIGHTS_BIN].sort());
     assert.deepEqual(JSON.parse(o.files[PREPROCESSOR_JSON]!.toString("utf8")), o.preprocessor);
+    const profile = JSON.parse(o.files[REFERENCE_PROFILE_JSON]!.toString("utf8")) as { rows: number; columns: { name: string; kind: string }[] };
+    assert.equal(profile.rows, o.report.split.train, "the drift reference is the training split");
+    assert.deepEqual(profile.columns.map((c) => [c.name, c.kind]), o.config.features.map((f) => [f.name, f.kind]));
     assert.equal(o.backend.name, process.env.MLOPS_BACKEND || "wasm");
   });
 

@@ -1,0 +1,345 @@
+import { hostname } from "node:os";
+import type { PreprocessorState } from "../data/preprocessor.ts";
+import type { Cell } from "../data/table.ts";
+import { readCategory, readNumber } from "../data/values.ts";
+import { type ReferenceProfile, driftAgainstProfile } from "../drift/index.ts";
+import { describeError, mlopsError, showValue } from "../errors.ts";
+import type { Log } from "../log.ts";
+import { classificationMetrics, regressionMetrics } from "../model/metrics.ts";
+import { type FeedbackRow, type ModelRegistry, type MonitorSnapshot, writeFeedback, writeMonitorSnapshot } from "../registry/index.ts";
+import type { ServerMetrics } from "./server-metrics.ts";
+
+/** Monitoring settings. */
+export interface MonitorOptions {
+  /** Served rows kept per version for drift (a sliding window). @default 5000 */
+  windowRows: number;
+  /** Fewest rows in the window before drift is computed. @default 100 */
+  minWindowRows: number;
+  /** Labelled predictions kept per version for live quality. @default 1000 */
+  qualityRows: number;
+  /** Predictions remembered for feedback (by id), in rows. @default 100000 */
+  predictionLogRows: number;
+}
+
+/** Defaults for {@link MonitorOptions}. */
+export const DEFAULT_MONITOR: MonitorOptions = { windowRows: 5000, minWindowRows: 100, qualityRows: 1000, predictionLogRows: 100_000 };
+
+/** A fixed-capacity ring of the most recent served rows, stored column by column. */
+class RowWindow {
+  readonly columns: Cell[][];
+  private next = 0;
+  size = 0;
+  readonly capacity: number;
+  constructor(features: number, capacity: number) {
+    this.capacity = capacity;
+    this.columns = Array.from({ length: features }, () => new Array<Cell>(capacity).fill(null));
+  }
+  add(get: (k: number) => Cell | undefined): void {
+    for (let k = 0; k < this.columns.length; k++) this.columns[k]![this.next] = get(k) ?? null;
+    this.next = (this.next + 1) % this.capacity;
+    this.size = Math.min(this.size + 1, this.capacity);
+  }
+  values(k: number): Cell[] {
+    const col = this.columns[k]!;
+    return this.size < this.capacity ? col.slice(0, this.size) : col.slice(this.next).concat(col.slice(0, this.next));
+  }
+}
+
+/** Recent labelled predictions of one version, for live quality. */
+class QualityWindow {
+  private readonly labels: number[] = [];
+  private readonly outputs: number[][] = [];
+  private readonly capacity: number;
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+  add(label: number, output: ArrayLike<number>): void {
+    this.labels.push(label);
+    this.outputs.push(Array.from(output));
+    if (this.labels.length > this.capacity) {
+      this.labels.shift();
+      this.outputs.shift();
+    }
+  }
+  get size(): number {
+    return this.labels.length;
+  }
+  /** accuracy (and rocAuc, logLoss) for classifiers, rmse/mae/r2 for regression. */
+  metrics(task: PreprocessorState["targetTransform"]["task"]): Record<string, number> {
+    if (this.size === 0) return {};
+    if (task === "regression") return { ...regressionMetrics(this.labels, this.outputs.map((o) => o[0]!)) };
+    const k = this.outputs[0]!.length;
+    return { ...classificationMetrics(this.labels, this.outputs.flat(), k) };
+  }
+}
+
+/** Everything the monitor tracks for one served version. */
+interface VersionState {
+  model: string;
+  version: number;
+  preprocessor: PreprocessorState;
+  profile: ReferenceProfile | undefined;
+  window: RowWindow;
+  quality: QualityWindow;
+  requests: number;
+  errors: number;
+  rows: number;
+  latenciesMs: number[];
+  shadow: { rows: number; agree: number; absDiff: number } | undefined;
+  lastDrift: MonitorSnapshot["drift"];
+}
+
+interface LoggedPrediction {
+  model: string;
+  version: number;
+  features: string[];
+  rows: Cell[][];
+  outputs: Float32Array;
+  width: number;
+  shadow: { version: number; outputs: Float32Array } | undefined;
+}
+
+/** One labelled prediction sent to the feedback endpoint. */
+export interface FeedbackItem {
+  id: string;
+  index: number;
+  label: Cell;
+  features?: Record<string, Cell>;
+}
+
+/**
+ * Watches what each served version sees: a sliding window of served rows (drift against the
+ * version's reference profile), traffic and latency, live quality from labelled feedback, and
+ * shadow agreement. Remembers recent predictions by id so feedback can be joined to them, and
+ * persists labelled rows to the registry as training data. `tick()` recomputes drift, exports the
+ * gauges and writes a snapshot per version for the controller.
+ */
+export class ModelMonitor {
+  private readonly versions = new Map<string, VersionState>();
+  private readonly predictions = new Map<string, LoggedPrediction>();
+  private loggedRows = 0;
+  private readonly pending = new Map<string, FeedbackRow[]>();
+  private readonly registry: ModelRegistry;
+  private readonly options: MonitorOptions;
+  private readonly metrics: ServerMetrics;
+  private readonly log: Log;
+  /** Names this server's snapshots and feedback objects. */
+  readonly instance = `${hostname()}-${process.pid}`;
+
+  constructor(registry: ModelRegistry, options: MonitorOptions, metrics: ServerMetrics, log: Log) {
+    this.registry = registry;
+    this.options = options;
+    this.metrics = metrics;
+    this.log = log;
+  }
+
+  /** Starts tracking a version that began serving. */
+  track(model: string, version: number, preprocessor: PreprocessorState, profile: ReferenceProfile | undefined): void {
+    const key = `${model}@${version}`;
+    if (this.versions.has(key)) return;
+    this.versions.set(key, {
+      model,
+      version,
+      preprocessor,
+      profile,
+      window: new RowWindow(preprocessor.features.length, this.options.windowRows),
+      quality: new QualityWindow(this.options.qualityRows),
+      requests: 0,
+      errors: 0,
+      rows: 0,
+      latenciesMs: [],
+      shadow: undefined,
+      lastDrift: null,
+    });
+  }
+
+  /** Stops tracking a version that was unloaded, and drops its gauges. */
+  untrack(model: string, version: number): void {
+    this.versions.delete(`${model}@${version}`);
+    const v = String(version);
+    this.metrics.datasetDrift.remove({ model, version: v });
+    for (const m of ["accuracy", "rocAuc", "logLoss", "rmse", "mae", "r2"]) this.metrics.liveQuality.remove({ model, version: v, metric: m });
+  }
+
+  /** Records a scored request: its rows go into the drift window and the prediction log under `id`. */
+  recordPrediction(id: string, model: string, version: number, n: number, get: (row: number, k: number) => Cell | undefined, outputs: Float32Array, width: number): void {
+    const state = this.versions.get(`${model}@${version}`);
+    if (!state) return;
+    const rows: Cell[][] = [];
+    const features = state.preprocessor.features.map((f) => f.name);
+    for (let r = 0; r < n; r++) {
+      state.window.add((k) => get(r, k));
+      rows.push(features.map((_, k) => get(r, k) ?? null));
+    }
+    state.rows += n;
+    this.predictions.set(id, { model, version, features, rows, outputs, width, shadow: undefined });
+    this.loggedRows += n;
+    for (const [oldest, p] of this.predictions) {
+      if (this.loggedRows <= this.options.predictionLogRows) break;
+      this.predictions.delete(oldest);
+      this.loggedRows -= p.rows.length;
+    }
+  }
+
+  /** Records the shadow version's answer to the same rows, to compare offline. */
+  recordShadow(id: string, model: string, version: number, outputs: Float32Array): void {
+    const logged = this.predictions.get(id);
+    const state = this.versions.get(`${model}@${version}`);
+    if (!logged || !state) return;
+    logged.shadow = { version, outputs };
+    const s = (state.shadow ??= { rows: 0, agree: 0, absDiff: 0 });
+    const task = state.preprocessor.targetTransform.task;
+    for (let r = 0; r < logged.rows.length; r++) {
+      const a = logged.outputs.subarray(r * logged.width, (r + 1) * logged.width);
+      const b = outputs.subarray(r * logged.width, (r + 1) * logged.width);
+      s.rows++;
+      s.absDiff += a.reduce((sum, v, j) => sum + Math.abs(v - b[j]!), 0) / logged.width;
+      if (task !== "regression" && argmax(a) === argmax(b)) s.agree++;
+    }
+  }
+
+  /** Counts a finished request against the version that answered it. */
+  recordRequest(model: string, version: number, status: number, ms: number): void {
+    const state = this.versions.get(`${model}@${version}`);
+    if (!state) return;
+    state.requests++;
+    if (status >= 500) state.errors++;
+    state.latenciesMs.push(ms);
+    if (state.latenciesMs.length > 1000) state.latenciesMs.shift();
+  }
+
+  /**
+   * Joins labels to earlier predictions. Known ids update live quality and become training rows;
+   * unknown ids with features become training rows only; the rest are returned as unknown.
+   */
+  addFeedback(model: string, items: FeedbackItem[], fallbackVersion: number | undefined, now: Date = new Date()): { accepted: number; unknown: { id: string; index: number }[] } {
+    // Validate every item before changing anything, so a bad item rejects the request whole.
+    const plan = items.map((item, i) => {
+      const logged = this.predictions.get(item.id);
+      if (logged && logged.model !== model) throw mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `feedback[${i}]: prediction ${showValue(item.id)} was made by model ${showValue(logged.model)}, not ${showValue(model)}` });
+      const row = logged?.rows[item.index];
+      const version = logged && row ? logged.version : item.features ? fallbackVersion : undefined;
+      const state = version === undefined ? undefined : this.versions.get(`${model}@${version}`);
+      const y = state ? encodeLabel(state.preprocessor, item.label, i) : undefined;
+      return { item, logged: row ? logged : undefined, row, version, state, y };
+    });
+    const unknown: { id: string; index: number }[] = [];
+    const rows: FeedbackRow[] = [];
+    const time = now.toISOString();
+    for (const { item, logged, row, version, state, y } of plan) {
+      if (logged && row) {
+        const output = logged.outputs.subarray(item.index * logged.width, (item.index + 1) * logged.width);
+        if (state && y !== undefined) {
+          state.quality.add(y, output);
+          if (logged.shadow) {
+            const shadow = this.versions.get(`${model}@${logged.shadow.version}`);
+            shadow?.quality.add(y, logged.shadow.outputs.subarray(item.index * logged.width, (item.index + 1) * logged.width));
+          }
+        }
+        const features = Object.fromEntries(logged.features.map((f, k) => [f, row[k] ?? null]));
+        rows.push({ id: item.id, index: item.index, time, version: logged.version, features, prediction: Array.from(output), label: item.label });
+      } else if (item.features && version !== undefined) {
+        rows.push({ id: item.id, index: item.index, time, version, features: item.features, prediction: [], label: item.label });
+      } else unknown.push({ id: item.id, index: item.index });
+    }
+    if (rows.length) {
+      const list = this.pending.get(model) ?? [];
+      list.push(...rows);
+      this.pending.set(model, list);
+      for (const r of rows) this.metrics.feedback.inc({ model, version: String(r.version) });
+    }
+    return { accepted: rows.length, unknown };
+  }
+
+  /** Recomputes drift and quality, exports gauges, writes snapshots and flushes feedback. */
+  async tick(now: Date = new Date()): Promise<void> {
+    for (const state of this.versions.values()) {
+      const labels = { model: state.model, version: String(state.version) };
+      if (state.profile && state.window.size >= this.options.minWindowRows) {
+        try {
+          const current = state.preprocessor.features.map((f, k) => ({ name: f.name, values: cleanColumn(state.window.values(k), f.kind) }));
+          const result = driftAgainstProfile(state.profile, current, {});
+          state.lastDrift = {
+            detected: result.drift.detected,
+            share: result.drift.share,
+            driftShare: result.drift.driftShare,
+            columns: result.drift.columns,
+            drifted: result.drift.drifted,
+            features: result.columns.map((c) => ({ name: c.name, test: c.test, statistic: c.statistic, pValue: c.pValue, threshold: c.threshold, drifted: c.drifted })),
+          };
+          this.metrics.datasetDrift.set(labels, result.drift.detected ? 1 : 0);
+          for (const c of result.columns) this.metrics.featureDrift.set({ ...labels, feature: c.name, test: c.test }, c.statistic);
+        } catch (err) {
+          this.log.error({ ...labels, err: describeError(err) }, "drift computation failed");
+        }
+      }
+      const task = state.preprocessor.targetTransform.task;
+      const quality = state.quality.metrics(task);
+      for (const [metric, value] of Object.entries(quality)) if (Number.isFinite(value)) this.metrics.liveQuality.set({ ...labels, metric }, value);
+      const primary = task === "regression" ? "rmse" : "accuracy";
+      const sorted = [...state.latenciesMs].sort((a, b) => a - b);
+      const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
+      const snapshot: MonitorSnapshot = {
+        model: state.model,
+        version: state.version,
+        instance: this.instance,
+        updatedAt: now.toISOString(),
+        traffic: { requests: state.requests, errors: state.errors, rows: state.rows, latencyP50Ms: pct(0.5), latencyP99Ms: pct(0.99) },
+        window: { rows: state.window.size, capacity: state.window.capacity },
+        drift: state.lastDrift,
+        quality: quality[primary] !== undefined && Number.isFinite(quality[primary]) ? { metric: primary, value: quality[primary]!, labelled: state.quality.size } : null,
+        shadow: state.shadow ? { rows: state.shadow.rows, agreement: task === "regression" ? null : state.shadow.agree / state.shadow.rows, meanAbsDiff: state.shadow.absDiff / state.shadow.rows } : null,
+      };
+      try {
+        await writeMonitorSnapshot(this.registry, snapshot);
+      } catch (err) {
+        this.log.error({ ...labels, err: describeError(err) }, "cannot write monitor snapshot");
+      }
+    }
+    await this.flushFeedback(now);
+  }
+
+  /** Writes buffered feedback rows to the registry; rows stay buffered if the write fails. */
+  async flushFeedback(now: Date = new Date()): Promise<void> {
+    for (const [model, rows] of this.pending) {
+      if (rows.length === 0) continue;
+      this.pending.set(model, []);
+      try {
+        await writeFeedback(this.registry, model, rows, this.instance, now);
+      } catch (err) {
+        this.pending.set(model, [...rows, ...(this.pending.get(model) ?? [])]);
+        this.log.error({ model, rows: rows.length, err: describeError(err) }, "cannot persist feedback; will retry");
+      }
+    }
+  }
+}
+
+function argmax(a: ArrayLike<number>): number {
+  if (a.length === 1) return a[0]! >= 0.5 ? 1 : 0;
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
+}
+
+/** Label as the quality window needs it: class index, or the value. Unknown classes are a 400 naming the item. */
+function encodeLabel(pre: PreprocessorState, label: Cell, item: number): number {
+  const t = pre.targetTransform;
+  if (t.task === "regression") {
+    const r = readNumber(label, false);
+    if (r.kind !== "number") throw mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `feedback[${item}].label must be a finite number for a regression model, got ${showValue(label)}` });
+    return r.value;
+  }
+  const c = readCategory(label);
+  const idx = c === null ? -1 : t.classes.indexOf(c);
+  if (idx < 0) throw mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `feedback[${item}].label ${showValue(label)} is not one of the model's classes (${t.classes.join(", ")})` });
+  return idx;
+}
+
+/** A window column as the drift tests take it: numbers (or null) for numerical features, labels (or null) for categorical. */
+function cleanColumn(values: Cell[], kind: "numerical" | "categorical"): (number | null)[] | (string | null)[] {
+  if (kind === "numerical") return values.map((v) => {
+    const r = readNumber(v, false);
+    return r.kind === "number" ? r.value : null;
+  });
+  return values.map((v) => readCategory(v));
+}
