@@ -173,6 +173,44 @@ export const ERRORS = {
     (p) => p.reason,
     "Run the command with --help for its flags.",
   ),
+  // --- controller ---------------------------------------------------------------------------
+  MLOPS_ERR_CONTROLLER_TRAINING_FAILED: define<{ model: string; reason: string; logTail: string }>(
+    500,
+    (p) => `training run for model ${show(p.model)} failed: ${p.reason}${p.logTail ? `; last output:\n${p.logTail.split("\n").slice(-5).join("\n")}` : ""}`,
+    "Read the output in the message (the whole log is train.log in the controller's work directory); fix the data or model config, or raise executor.timeoutSeconds.",
+  ),
+  MLOPS_ERR_CONTROLLER_NO_PREVIOUS_CHAMPION: define<{ model: string; champion: number | null }>(
+    409,
+    (p) => `model ${show(p.model)} has no previous champion to roll back to (champion: ${p.champion ?? "none"}); its history records no earlier champion`,
+    "Check `mlops models history <model>`; to serve a given version, move the alias by hand with `mlops models alias <model> champion <version>`.",
+  ),
+  // --- drift --------------------------------------------------------------------------------
+  MLOPS_ERR_DRIFT_COLUMNS: define<{ onlyInReference: string[]; onlyInCurrent: string[] }>(
+    400,
+    (p) =>
+      `reference and current data have different columns: ${[
+        p.onlyInReference.length ? `only in reference: ${p.onlyInReference.map((c) => show(c)).join(", ")}` : "",
+        p.onlyInCurrent.length ? `only in current: ${p.onlyInCurrent.map((c) => show(c)).join(", ")}` : "",
+      ]
+        .filter(Boolean)
+        .join("; ")}`,
+    "Compare files with the same columns (names are case-sensitive), or drop the extra columns; a monitored column must be in the model's reference profile.",
+  ),
+  MLOPS_ERR_DRIFT_EMPTY_COLUMN: define<{ column: string; side: "reference" | "current" }>(
+    400,
+    (p) => `column ${show(p.column)} has no values in the ${p.side} data (every value is missing)`,
+    "Drop the column from the comparison or supply data with values; missing values (null, empty, NaN, NA) are ignored by every drift test.",
+  ),
+  MLOPS_ERR_DRIFT_TEST: define<{ column: string; test: string; reason: string }>(
+    400,
+    (p) => `cannot run test ${show(p.test)} on column ${show(p.column)}: ${p.reason}`,
+    "Pick a test that fits the column (ks and wasserstein need numbers; chisquare, z, jensenshannon and psi take categories), or let the default choice run.",
+  ),
+  MLOPS_ERR_DRIFT_VALUE: define<{ column: string; value: unknown }>(
+    400,
+    (p) => `numerical column ${show(p.column)} has a value that is not a number: ${show(p.value)}`,
+    "Send numbers (or null for missing) for numerical columns, or treat the column as categorical.",
+  ),
 } as const;
 
 /** A code from the registry. */

@@ -12,6 +12,8 @@ commands:
   serve     serve every model's champion over HTTP (default 127.0.0.1:8501)
   models    list models, show versions and lineage, move aliases
   predict   score a CSV/JSONL file with a registered model
+  drift     compare a current CSV/JSONL file with a reference: per-column drift tests, a verdict
+  controller  watch for drift, retrain, gate, canary and promote or roll back a model
   demo      train, register, serve and query a model end to end, on a bundled dataset
 
 Run \`mlops <command> --help\` for a command's flags. Exit codes: 0 ok, 2 bad input or
@@ -25,6 +27,8 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve-command.ts")).serveCommand,
   models: async () => (await import("./models-command.ts")).modelsCommand,
   predict: async () => (await import("./predict-command.ts")).predictCommand,
+  drift: async () => (await import("./drift-command.ts")).driftCommand,
+  controller: async () => (await import("./controller-command.ts")).controllerCommand,
   demo: async () => (await import("./demo-command.ts")).demoCommand,
 };
 

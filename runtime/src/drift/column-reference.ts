@@ -10,6 +10,7 @@ import { readCategory, readNumber } from "../data/values.ts";
 import type { Cell } from "../data/table.ts";
 import { sketchCdf } from "./cdf-sketch.ts";
 import { type EmpiricalCdf, cdfFromSorted } from "./empirical-cdf.ts";
+import { sortFloat64 } from "./sort-float64.ts";
 
 /** A numerical column's reference. */
 export interface NumericalReference {
@@ -22,7 +23,9 @@ export interface NumericalReference {
   readonly mean: number;
   /** Population standard deviation (ddof 0, numpy's np.std) of the present values. */
   readonly std: number;
+  /** Smallest present value (0 when there is none). */
   readonly min: number;
+  /** Largest present value (0 when there is none). */
   readonly max: number;
   /** Exact number of distinct present values. */
   readonly unique: number;
@@ -135,14 +138,14 @@ export function numericalReference(input: NumericalValues, limits: NumericalLimi
     for (let i = 0; i < count; i++) squares[i] = (values[i]! - mean) ** 2;
     std = Math.sqrt(pairwiseSum(squares) / count);
   }
-  const sorted = Float64Array.from(values).sort();
+  const sorted = sortFloat64(values);
   const full = cdfFromSorted(sorted);
   const unique = full.x.length;
   const base = { kind: "numerical" as const, count, missing, mean, std, min: count ? sorted[0]! : 0, max: count ? sorted[count - 1]! : 0, unique, integers };
   if (count <= limits.exactLimit || unique <= limits.distinctLimit) {
     return { ...base, cdf: full, exact: true, ksError: 0, wassersteinError: 0 };
   }
-  const sketch = sketchCdf(full, limits.knots);
+  const sketch = sketchCdf(full, limits.knots, std);
   return { ...base, cdf: sketch.cdf, exact: false, ksError: sketch.ksError, wassersteinError: sketch.wassersteinError };
 }
 

@@ -1,3 +1,5 @@
+import { sortFloat64 } from "./sort-float64.ts";
+
 /**
  * A distribution function stored at knots, the one representation every numerical test reads.
  *
@@ -20,8 +22,7 @@ export interface EmpiricalCdf {
 
 /** `values` sorted ascending, as a new Float64Array (the caller drops NaN first). */
 export function sortedValues(values: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(values);
-  return out.sort();
+  return sortFloat64(values);
 }
 
 /** The exact step CDF of an ascending sample (ties become one knot carrying their count). */
@@ -109,40 +110,50 @@ export function between(cdf: EmpiricalCdf, i: number, v: number): number {
 }
 
 /**
- * Walks the union of both CDFs' knots in ascending order, calling `visit` with each breakpoint
- * and both functions' counts just before it (left limits) and at it (right values).
+ * Walks both CDFs over the union of their knots, ascending: after each `next()` returning true,
+ * `at` is the breakpoint and the fields hold both counts just before it (left limits) and at it.
+ * A cursor object (one class, no callbacks, no per-breakpoint arrays) keeps the KS and Wasserstein
+ * loops monomorphic and allocation-free.
  */
-export function walkBreakpoints(
-  a: EmpiricalCdf,
-  b: EmpiricalCdf,
-  visit: (at: number, aLeft: number, aRight: number, bLeft: number, bRight: number) => void,
-): void {
-  const ax = a.x;
-  const bx = b.x;
-  let i = 0;
-  let j = 0;
-  while (i < ax.length || j < bx.length) {
+export class BreakpointCursor {
+  at = Number.NaN;
+  aLeft = 0;
+  aRight = 0;
+  bLeft = 0;
+  bRight = 0;
+  private i = 0;
+  private j = 0;
+  private readonly a: EmpiricalCdf;
+  private readonly b: EmpiricalCdf;
+  constructor(a: EmpiricalCdf, b: EmpiricalCdf) {
+    this.a = a;
+    this.b = b;
+  }
+  next(): boolean {
+    const { a, b } = this;
+    const ax = a.x;
+    const bx = b.x;
+    const i = this.i;
+    const j = this.j;
+    if (i >= ax.length && j >= bx.length) return false;
     const va = i < ax.length ? ax[i]! : Infinity;
     const vb = j < bx.length ? bx[j]! : Infinity;
-    const at = va < vb ? va : vb;
-    let aLeft: number;
-    let aRight: number;
-    if (va === at) {
-      aLeft = a.below[i]!;
-      aRight = a.atOrBelow[i]!;
-      i++;
+    const v = va < vb ? va : vb;
+    this.at = v;
+    if (va === v) {
+      this.aLeft = a.below[i]!;
+      this.aRight = a.atOrBelow[i]!;
+      this.i = i + 1;
     } else {
-      aLeft = aRight = i === 0 ? 0 : between(a, i - 1, at);
+      this.aLeft = this.aRight = i === 0 ? 0 : between(a, i - 1, v);
     }
-    let bLeft: number;
-    let bRight: number;
-    if (vb === at) {
-      bLeft = b.below[j]!;
-      bRight = b.atOrBelow[j]!;
-      j++;
+    if (vb === v) {
+      this.bLeft = b.below[j]!;
+      this.bRight = b.atOrBelow[j]!;
+      this.j = j + 1;
     } else {
-      bLeft = bRight = j === 0 ? 0 : between(b, j - 1, at);
+      this.bLeft = this.bRight = j === 0 ? 0 : between(b, j - 1, v);
     }
-    visit(at, aLeft, aRight, bLeft, bRight);
+    return true;
   }
 }

@@ -37,5 +37,6 @@ export {
   parseReferenceProfile,
   referenceProfileSchema,
 } from "./reference-profile.ts";
+export { sortFloat64 } from "./sort-float64.ts";
 export { WASSERSTEIN_NORM_FLOOR, normedWasserstein, wassersteinDistance, wassersteinDistanceCdf } from "./wasserstein-distance.ts";
 export { type ZTestResult, proportionsZTest, zTestDrift } from "./z-test.ts";

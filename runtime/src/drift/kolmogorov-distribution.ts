@@ -288,7 +288,7 @@ function pelzGoodCdf(n: number, x: number): number {
 }
 
 /** Exact floor(n·x) and fractional part, from an error-free product (Dekker). */
-function splitProduct(n: number, x: number): { floor: number; alpha: number; nx: number } {
+function splitProduct(n: number, x: number): { floor: number; alpha: number } {
   const p = n * x;
   const e = twoProductError(n, x, p);
   let floor = Math.floor(p);
@@ -301,7 +301,7 @@ function splitProduct(n: number, x: number): { floor: number; alpha: number; nx:
     floor += 1;
     alpha -= 1;
   }
-  return { floor, alpha, nx: p };
+  return { floor, alpha };
 }
 
 function twoProductError(a: number, b: number, p: number): number {

@@ -5,7 +5,7 @@
  * compares right-continuous empirical CDFs at every data point, as scipy's searchsorted does.
  */
 
-import { type EmpiricalCdf, cdfFromSorted, sortedValues, walkBreakpoints } from "./empirical-cdf.ts";
+import { BreakpointCursor, type EmpiricalCdf, cdfFromSorted, sortedValues } from "./empirical-cdf.ts";
 import { kolmogorovSf } from "./kolmogorov-distribution.ts";
 
 /** Largest sample size for which method "auto" computes the exact p-value (scipy's MAX_AUTO_N). */
@@ -28,13 +28,14 @@ export interface KsResult {
 export function ksStatistic(a: EmpiricalCdf, b: EmpiricalCdf): number {
   const na = a.count;
   const nb = b.count;
+  const walk = new BreakpointCursor(a, b);
   let d = 0;
-  walkBreakpoints(a, b, (_at, aLeft, aRight, bLeft, bRight) => {
-    const right = Math.abs(aRight / na - bRight / nb);
+  while (walk.next()) {
+    const right = Math.abs(walk.aRight / na - walk.bRight / nb);
     if (right > d) d = right;
-    const left = Math.abs(aLeft / na - bLeft / nb);
+    const left = Math.abs(walk.aLeft / na - walk.bLeft / nb);
     if (left > d) d = left;
-  });
+  }
   return d;
 }
 

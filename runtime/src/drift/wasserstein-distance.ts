@@ -3,7 +3,7 @@
  * scipy.stats.wasserstein_distance computes it from the CDFs; and Evidently's normed variant.
  */
 
-import { type EmpiricalCdf, cdfFromSorted, sortedValues, walkBreakpoints } from "./empirical-cdf.ts";
+import { BreakpointCursor, type EmpiricalCdf, cdfFromSorted, sortedValues } from "./empirical-cdf.ts";
 
 /** Evidently divides by max(std(reference), NORM_FLOOR) so a constant reference does not divide by 0. */
 export const WASSERSTEIN_NORM_FLOOR = 0.001;
@@ -16,14 +16,16 @@ export const WASSERSTEIN_NORM_FLOOR = 0.001;
 export function wassersteinDistanceCdf(a: EmpiricalCdf, b: EmpiricalCdf): number {
   const na = a.count;
   const nb = b.count;
+  const walk = new BreakpointCursor(a, b);
   let total = 0;
-  let prevAt = Number.NaN;
-  let prevDiff = 0;
-  walkBreakpoints(a, b, (at, aLeft, aRight, bLeft, bRight) => {
-    if (!Number.isNaN(prevAt)) total += segmentIntegral(prevDiff, aLeft / na - bLeft / nb, at - prevAt);
-    prevAt = at;
-    prevDiff = aRight / na - bRight / nb;
-  });
+  if (!walk.next()) return 0;
+  let prevAt = walk.at;
+  let prevDiff = walk.aRight / na - walk.bRight / nb;
+  while (walk.next()) {
+    total += segmentIntegral(prevDiff, walk.aLeft / na - walk.bLeft / nb, walk.at - prevAt);
+    prevAt = walk.at;
+    prevDiff = walk.aRight / na - walk.bRight / nb;
+  }
   return total;
 }
 
