@@ -192,36 +192,44 @@ describe("bad training input", () => {
 describe("serve and demo", () => {
   test("serve answers over HTTP and shuts down cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [bin, "serve", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on("data", (d) => {
-        stderr += d;
-        const m = /serving .* on (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (d) => {
+          stderr += d;
+          const m = /serving .* on (http:\/\/\S+)/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`serve exited: ${stderr}`)));
       });
-      child.on("close", () => reject(new Error(`serve exited: ${stderr}`)));
-    });
-    const ready = await fetch(`${url}/v2/health/ready`);
-    assert.equal(ready.status, 200);
-    const meta = (await (await fetch(`${url}/v1/models/churn/metadata`)).json()) as { model_spec: { version: string } };
-    assert.equal(meta.model_spec.version, "2");
-    const code = await new Promise((resolve) => {
-      child.on("close", resolve);
+      const ready = await fetch(`${url}/v2/health/ready`);
+      assert.equal(ready.status, 200);
+      const meta = (await (await fetch(`${url}/v1/models/churn/metadata`)).json()) as { model_spec: { version: string } };
+      assert.equal(meta.model_spec.version, "2");
       child.kill("SIGTERM");
-    });
-    assert.equal(code, 0);
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
-  test("npm run demo's command trains, serves and queries both protocols, exit 0", async () => {
-    const r = await mlops(["demo", "--dir", path.join(dir, "demo")]);
+  test("npm run demo's command tells the whole drift → retrain → gate → canary → promote story, exit 0", async () => {
+    const demoDir = path.join(dir, "demo");
+    const r = await mlops(["demo", "--dir", demoDir]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /trained cars-mpg v1 \(regression/);
+    assert.match(r.stdout, /cars-mpg v1 +regression, test RMSE \d+\.\d+ mpg → champion/);
     assert.match(r.stdout, /TF Serving  POST \/v1\/models\/cars-mpg:predict → 200/);
-    assert.match(r.stdout, /OIP v2      POST \/v2\/models\/cars-origin\/infer → 200/);
+    assert.match(r.stdout, /OIP v2      POST \/v2\/models\/cars-origin\/infer +→ 200/);
     assert.match(r.stdout, /bad input .* → 400/);
-    assert.match(r.stdout, /RMSE on 1977-1982 traffic/);
-    const again = await mlops(["demo", "--dir", path.join(dir, "demo")]);
-    assert.equal(again.code, 0, "the demo recreates its own directory");
+    const order = ["drift-detected", "retrain-started", "gate-failed", "gate-passed", "canary-step", "promoted"].map((e) => r.stdout.indexOf(` ${e} `));
+    assert.ok(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]!)), `timeline order ${order}`);
+    assert.match(r.stdout, /champion is now v(\d+); live RMSE v1 [\d.]+ mpg → v\1 [\d.]+ mpg/);
+    const html = await readFile(path.join(demoDir, "drift-report.html"), "utf8");
+    assert.match(html, /<title>[^<]*drift/i);
+    const history = await mlops(["models", "history", "cars-mpg", "--json", "--registry", path.join(demoDir, "registry")]);
+    const types = (JSON.parse(history.stdout) as { type: string }[]).map((e) => e.type);
+    assert.ok(types.includes("gate-failed") && types.at(-1) === "promoted", types.join(","));
     const refused = await mlops(["demo", "--dir", dir]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /exists and was not made by the demo/);
