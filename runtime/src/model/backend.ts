@@ -53,7 +53,17 @@ async function activate(name: BackendName): Promise<void> {
     const u = util as unknown as Record<string, unknown>;
     u.isNullOrUndefined ??= (v: unknown) => v === null || v === undefined;
     assertAddonBuilt(name);
-    require(`@tensorflow/${name}`);
+    // tfjs-node's binary loader parses process.argv as its own options (our --dir reads as its
+    // --directory), so it must not see the CLI's arguments while it loads.
+    const argv = process.argv;
+    process.argv = argv.slice(0, 2);
+    // TensorFlow's C++ start-up chatter (CPU feature notes) goes to stderr unless asked not to.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+    try {
+      require(`@tensorflow/${name}`);
+    } finally {
+      process.argv = argv;
+    }
     if (!(await tf.setBackend("tensorflow"))) throw new Error("the tensorflow backend did not initialise");
     if (name === "tfjs-node-gpu" && !gpuVisible()) throw new Error("no CUDA device is visible");
     return;
