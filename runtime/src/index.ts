@@ -7,3 +7,6 @@ export { LoadedModel } from "./model/loaded-model.ts";
 export { type TrainOutcome, registerModel, trainModel } from "./model/train-model.ts";
 export { FileSystemStorage, ModelRegistry, type RegistryStorage, type VersionMetadata } from "./registry/index.ts";
 export { type ModelServer, createModelServer } from "./serve/server.ts";
+export { type ColumnDrift, type DriftResult, type ReferenceProfile, buildReferenceProfile, compareTables, driftAgainstProfile, renderDriftReport } from "./drift/index.ts";
+export { LocalProcessExecutor, RetrainingController, type ControllerPolicy, type TrainingExecutor, loadPolicy, parsePolicy, rollback } from "./controller/index.ts";
+export { type ModelEvent, type MonitorSnapshot, type Rollout, listEvents, readFeedback, readRollout } from "./registry/index.ts";
