@@ -4,29 +4,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { parseCsv } from "../../../runtime/src/data/read-table.ts";
+import { MLOPS_BIN as bin, type Run, runMlops } from "../../helpers/run-cli.ts";
 
-const bin = fileURLToPath(new URL("../../../runtime/bin/mlops.js", import.meta.url));
 let dir: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function mlops(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? dir, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const mlops = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> => runMlops(args, { cwd: dir, ...options });
 
 /** A churn-like dataset: the label follows tenure and plan, with missing and dirty values. */
 function churnCsv(n: number, seed: number): string {

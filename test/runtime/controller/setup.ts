@@ -1,6 +1,5 @@
 // Shared setup for the controller tests: a registry with the tiny models (trained once per test
 // file, copied per test), the reference table they were trained on, policies, and the CLI.
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -102,26 +101,7 @@ export async function writePolicy(box: Sandbox, p: ControllerPolicyInput): Promi
   return file;
 }
 
-/** Result of a CLI run. */
-export interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node <script> ...args` to completion. */
-export function run(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+export { type Run, runNode as run } from "../../helpers/run-cli.ts";
 
 /** Runs the `mlops` CLI. */
-export const mlops = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> => run(BIN, args, options);
+export { runMlops as mlops } from "../../helpers/run-cli.ts";

@@ -1,32 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { type Run, runMlops } from "../../helpers/run-cli.ts";
 import { xorshift32 } from "./fixtures.ts";
 
-const bin = fileURLToPath(new URL("../../../runtime/bin/mlops.js", import.meta.url));
 let dir: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function mlops(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "drift", ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const mlops = (args: string[]): Promise<Run> => runMlops(["drift", ...args], { cwd: dir });
 
 /** Rows of a small customer table; `shift` moves age and the plan mix. */
 function rows(n: number, seed: number, shift: number): { age: number; plan: string; zip: string; score: number | null }[] {

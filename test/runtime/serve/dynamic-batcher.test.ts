@@ -31,11 +31,30 @@ test("a lone request on an idle model runs at once, without waiting for company"
 });
 
 test("requests arriving while the model is busy run together as the next batch", async () => {
-  const { calls, run } = doubling(30);
-  const b = new DynamicBatcher(run, 1, 1, DEFAULT_BATCHING);
+  // The first call holds the model until the test releases it, so "busy" does not depend on timing.
+  const calls: number[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const b = new DynamicBatcher(
+    async (x, n) => {
+      calls.push(n);
+      if (calls.length === 1) {
+        started();
+        await held;
+      }
+      return x.map((v) => v * 2);
+    },
+    1,
+    1,
+    DEFAULT_BATCHING,
+  );
   const first = b.submit(Float32Array.of(1), 1, "m");
-  await new Promise((r) => setTimeout(r, 5));
+  await running;
   const later = Array.from({ length: 5 }, (_, i) => b.submit(Float32Array.of(10 + i), 1, "m"));
+  assert.equal(b.pendingRows, 5);
+  release();
   const all = await Promise.all([first, ...later]);
   assert.deepEqual(calls, [1, 5]);
   assert.deepEqual(all.map((y) => y[0]), [2, 20, 22, 24, 26, 28]);
@@ -52,7 +71,7 @@ test("never puts more than maxBatchSize rows in a call, except a single oversize
 
 test("waits up to batchTimeoutMicros for a batch to fill when asked to", async () => {
   const { calls, run } = doubling();
-  const b = new DynamicBatcher(run, 1, 1, { ...DEFAULT_BATCHING, batchTimeoutMicros: 20_000 });
+  const b = new DynamicBatcher(run, 1, 1, { ...DEFAULT_BATCHING, batchTimeoutMicros: 300_000 });
   const first = b.submit(Float32Array.of(1), 1, "m");
   await new Promise((r) => setTimeout(r, 5));
   const second = b.submit(Float32Array.of(2), 1, "m");
