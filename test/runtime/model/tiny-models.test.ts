@@ -22,13 +22,10 @@ import {
 
 describe("tiny-models test helper", () => {
   let dir: string;
-  let seconds: number;
   let names: Awaited<ReturnType<typeof trainTinyModels>>;
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "mlops-tiny-test-"));
-    const started = performance.now();
     names = await trainTinyModels(dir);
-    seconds = (performance.now() - started) / 1000;
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -36,7 +33,6 @@ describe("tiny-models test helper", () => {
 
   test("registers three champions with the documented features and classes", async () => {
     assert.deepEqual(names, { binary: "tiny-binary", multiclass: "tiny-multiclass", regression: "tiny-regression" });
-    assert.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
     const registry = ModelRegistry.open(dir);
     assert.deepEqual(await registry.listModels(), Object.values(TINY_MODELS).sort());
     for (const name of Object.values(names)) {
