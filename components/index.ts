@@ -1,1 +1,2 @@
 export * from "./platform/index.ts";
+export * from "./kubernetes/index.ts";

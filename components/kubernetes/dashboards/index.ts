@@ -1,0 +1,3 @@
+export * from "./builder.ts";
+export * from "./promql.ts";
+export * from "./mlops-dashboards.ts";

@@ -1,0 +1,256 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { ClusterHandle } from "./cluster-handle.ts";
+import { runtimeLabels, selectorLabels } from "./labels.ts";
+import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
+import { createRuntimeServiceAccount, runtimePodSpec } from "./runtime-workload.ts";
+
+/** Port the runtime's server listens on (TF Serving REST, Open Inference Protocol v2, /metrics). */
+export const SERVING_PORT = 8501;
+
+/** Arguments for {@link ModelServing}. */
+export interface ModelServingArgs {
+  /** The cluster to deploy onto. */
+  cluster: ClusterHandle;
+  /** Kubernetes namespace to deploy into. */
+  namespace: pulumi.Input<string>;
+  /** Runtime image reference. */
+  image: pulumi.Input<string>;
+  /** Replicas when idle; > 1 also creates a PodDisruptionBudget (minAvailable 1). A PVC model store then needs ReadWriteMany across nodes. @default 2 */
+  minReplicas?: number;
+  /** Most replicas the autoscaler may run. @default 5 */
+  maxReplicas?: number;
+  /** Average CPU utilisation (% of requests) the autoscaler aims for. @default 70 */
+  targetCpuUtilization?: number;
+  /** A Prometheus adapter serves the `mlops_requests_per_second` Pods metric: the autoscaler scales on it too. @default false */
+  prometheusAdapter?: boolean;
+  /** Requests per second per pod the autoscaler aims for when `prometheusAdapter` is true. @default 50 */
+  targetRequestsPerSecond?: number;
+  /** CPU and memory per pod; each field defaults on its own. @default { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } */
+  resources?: ContainerResourcesInput;
+  /** GPUs per pod (needs ClusterHandle.gpu). @default 0 */
+  gpus?: number;
+  /** Namespaces (besides the monitoring one) whose pods may call the endpoint. @default [] - only the serving namespace itself */
+  allowedNamespaces?: pulumi.Input<string>[];
+  /** Monitoring stack: its namespace may scrape /metrics, and its ServiceMonitor release label is set. @default - no ServiceMonitor, no scrape access */
+  monitoring?: { namespace: pulumi.Input<string>; serviceMonitorLabels: Record<string, string> };
+  /** Expose the endpoint outside the cluster through an Ingress (opt-in). @default - no Ingress */
+  ingress?: {
+    /** IngressClass (e.g. "nginx", "traefik"). */
+    className: string;
+    /** Host name the endpoint answers on. */
+    host: string;
+    /** Secret with the TLS certificate for `host`. @default - plain HTTP */
+    tlsSecretName?: string;
+    /** Namespace the ingress controller runs in; the NetworkPolicy lets it reach the pods (e.g. "ingress-nginx", "kube-system" for k3s Traefik). */
+    controllerNamespace: string;
+    /** Annotations on the Ingress (e.g. cert-manager). @default {} */
+    annotations?: Record<string, string>;
+  };
+}
+
+const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS name");
+
+/** Schema of the plain-data part of {@link ModelServingArgs} (what a stack config can carry), with the defaults. */
+export const modelServingOptions = z
+  .object({
+    minReplicas: z.number().int().min(1).default(2),
+    maxReplicas: z.number().int().min(1).default(5),
+    targetCpuUtilization: z.number().int().min(1).max(100).default(70),
+    prometheusAdapter: z.boolean().default(false),
+    targetRequestsPerSecond: z.number().positive().default(50),
+    resources: containerResources.prefault({}),
+    gpus: z.number().int().min(0).default(0),
+    allowedNamespaces: z.array(inputString).default([]),
+    ingress: z
+      .object({ className: z.string().min(1), host: dnsName, controllerNamespace: z.string().min(1), tlsSecretName: z.string().min(1).optional(), annotations: z.record(z.string(), z.string()).default({}) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Schema of {@link ModelServingArgs}, with the defaults. */
+export const modelServingArgs = modelServingOptions
+  .extend({
+    cluster: clusterHandle,
+    namespace: inputString,
+    image: inputString,
+    monitoring: z.object({ namespace: inputString, serviceMonitorLabels: z.record(z.string(), z.string()) }).strict().optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (typeof a.maxReplicas === "number" && typeof a.minReplicas === "number" && a.maxReplicas < a.minReplicas) ctx.addIssue({ code: "custom", path: ["maxReplicas"], message: `must be >= minReplicas (${a.minReplicas})` });
+    if (a.gpus > 0 && a.cluster?.gpu === undefined) ctx.addIssue({ code: "custom", path: ["gpus"], message: "the cluster has no GPU nodes (ClusterHandle.gpu is undefined)" });
+  }, ALWAYS_REFINE);
+
+type Config = z.output<typeof modelServingArgs>;
+
+/** The runtime in serve mode: Deployment, Service, HPA, PDB, NetworkPolicy, ServiceMonitor, optional Ingress. */
+export class ModelServing extends pulumi.ComponentResource {
+  /** Cluster-internal URL of the inference endpoint (`http://<svc>.<ns>.svc.cluster.local:8501`). */
+  public readonly url: pulumi.Output<string>;
+  /** Name of the Service in front of the servers. */
+  public readonly serviceName: pulumi.Output<string>;
+  /** Namespace the servers run in. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the Deployment. */
+  public readonly deploymentName: pulumi.Output<string>;
+
+  constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:kubernetes:ModelServing", name, {}, opts);
+    const cfg = parseArgs("ModelServing", modelServingArgs, args);
+    const r = createModelServing(name, this, cfg);
+    this.url = r.url;
+    this.serviceName = r.serviceName;
+    this.namespace = r.namespace;
+    this.deploymentName = r.deploymentName;
+    this.registerOutputs({ url: this.url, serviceName: this.serviceName, namespace: this.namespace, deploymentName: this.deploymentName });
+  }
+}
+
+function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) {
+  const opts: pulumi.CustomResourceOptions = { parent, provider: cfg.cluster.provider };
+  const labels = runtimeLabels(name, "serving");
+  const selector = selectorLabels(name, "serving");
+  const ns = cfg.namespace;
+
+  const sa = createRuntimeServiceAccount(`${name}-sa`, { cluster: cfg.cluster, namespace: ns, labels }, opts);
+  const httpGet = (path: string) => ({ path, port: "http" });
+  const deployment = new k8s.apps.v1.Deployment(
+    `${name}-deployment`,
+    {
+      metadata: { namespace: ns, labels },
+      spec: {
+        replicas: cfg.minReplicas,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels },
+          spec: {
+            ...runtimePodSpec({
+              cluster: cfg.cluster,
+              image: cfg.image,
+              args: ["serve", "--host", "0.0.0.0", "--port", String(SERVING_PORT)],
+              resources: cfg.resources,
+              gpus: cfg.gpus,
+              serviceAccountName: sa.metadata.name,
+              ports: [{ name: "http", containerPort: SERVING_PORT, protocol: "TCP" }],
+              probes: {
+                // Loading a model (and the tfjs backend) can take a while; the startup probe holds the others off.
+                startupProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, failureThreshold: 60 },
+                readinessProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, failureThreshold: 3 },
+                livenessProbe: { httpGet: httpGet("/v2/health/live"), periodSeconds: 10, failureThreshold: 3 },
+              },
+            }),
+            topologySpreadConstraints:
+              cfg.minReplicas > 1 ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }] : undefined,
+          },
+        },
+      },
+    },
+    { ...opts, dependsOn: [sa] },
+  );
+
+  const service = new k8s.core.v1.Service(
+    `${name}-service`,
+    {
+      // A fixed name: clients configure the endpoint URL.
+      metadata: { name, namespace: ns, labels },
+      spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: SERVING_PORT, targetPort: "http", protocol: "TCP" }] },
+    },
+    opts,
+  );
+
+  const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
+    { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: cfg.targetCpuUtilization } } },
+  ];
+  if (cfg.prometheusAdapter) {
+    metrics.push({ type: "Pods", pods: { metric: { name: "mlops_requests_per_second" }, target: { type: "AverageValue", averageValue: String(cfg.targetRequestsPerSecond) } } });
+  }
+  new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+    `${name}-hpa`,
+    {
+      metadata: { namespace: ns, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+        minReplicas: cfg.minReplicas,
+        maxReplicas: cfg.maxReplicas,
+        metrics,
+        behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+      },
+    },
+    opts,
+  );
+
+  if (cfg.minReplicas > 1) {
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { namespace: ns, labels }, spec: { minAvailable: 1, selector: { matchLabels: selector } } }, opts);
+  }
+
+  const sourceNamespaces: pulumi.Input<string>[] = [ns, ...cfg.allowedNamespaces];
+  if (cfg.monitoring) sourceNamespaces.push(cfg.monitoring.namespace);
+  if (cfg.ingress) sourceNamespaces.push(cfg.ingress.controllerNamespace);
+  new k8s.networking.v1.NetworkPolicy(
+    `${name}-netpol`,
+    {
+      metadata: { namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: sourceNamespaces }] } }],
+            ports: [{ protocol: "TCP", port: SERVING_PORT }],
+          },
+        ],
+      },
+    },
+    opts,
+  );
+
+  if (cfg.monitoring) {
+    new k8s.apiextensions.CustomResource(
+      `${name}-servicemonitor`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { namespace: ns, labels: { ...labels, ...cfg.monitoring.serviceMonitorLabels } },
+        spec: {
+          selector: { matchLabels: selector },
+          namespaceSelector: { matchNames: [ns] },
+          endpoints: [{ port: "http", path: "/metrics", interval: "15s", scheme: "http" }],
+        },
+      },
+      opts,
+    );
+  }
+
+  if (cfg.ingress) {
+    const ing = cfg.ingress;
+    new k8s.networking.v1.Ingress(
+      `${name}-ingress`,
+      {
+        metadata: { namespace: ns, labels, annotations: ing.annotations },
+        spec: {
+          ingressClassName: ing.className,
+          tls: ing.tlsSecretName ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }] : undefined,
+          rules: [
+            {
+              host: ing.host,
+              http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { number: SERVING_PORT } } } }] },
+            },
+          ],
+        },
+      },
+      opts,
+    );
+  }
+
+  const serviceName = service.metadata.name;
+  const namespace = service.metadata.namespace;
+  return {
+    url: pulumi.interpolate`http://${serviceName}.${namespace}.svc.cluster.local:${SERVING_PORT}`,
+    serviceName,
+    namespace,
+    deploymentName: deployment.metadata.name,
+  };
+}

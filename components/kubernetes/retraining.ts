@@ -1,0 +1,334 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { ClusterHandle } from "./cluster-handle.ts";
+import { runtimeLabels, selectorLabels } from "./labels.ts";
+import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
+import { createRuntimeServiceAccount, runtimePodSpec } from "./runtime-workload.ts";
+
+/** Port of the controller's Alertmanager webhook. */
+export const ALERT_WEBHOOK_PORT = 8080;
+/** Path of the controller's Alertmanager webhook. */
+export const ALERT_WEBHOOK_PATH = "/alerts";
+/** Alerts (from the Monitoring component's rules) that wake the controller. */
+export const RETRAIN_ALERTS_REGEX = "MlopsDatasetDrift.*|MlopsLiveQualityDrop";
+
+const CONFIG_DIR = "/etc/mlops";
+const WORK_MOUNT = "/var/lib/mlops/work";
+
+/** Arguments for {@link Retraining}. */
+export interface RetrainingArgs {
+  /** The cluster to deploy onto. */
+  cluster: ClusterHandle;
+  /** Kubernetes namespace of the controller and its training Jobs. */
+  namespace: pulumi.Input<string>;
+  /** Runtime image reference (controller and training Jobs). */
+  image: pulumi.Input<string>;
+  /** The controller policy (runtime `controllerPolicy`: `model` is required), written to a ConfigMap as /etc/mlops/policy.json. */
+  policy: { model: string } & Record<string, unknown>;
+  /** CPU and memory of the controller pod; each field defaults on its own. @default { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } */
+  resources?: ContainerResourcesInput;
+  /** The training Job template the Kubernetes Job executor uses. */
+  training?: {
+    /** Train on a GPU: requests the GPU resource and tolerates the GPU nodes' taints. @default false */
+    trainOnGpu?: boolean;
+    /** GPUs per training Job when `trainOnGpu`. @default 1 */
+    gpus?: number;
+    /** CPU and memory of a training pod. @default { cpuRequest: "1", memoryRequest: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" } */
+    resources?: ContainerResourcesInput;
+    /** A Job running longer than this is killed. @default 3600 */
+    activeDeadlineSeconds?: number;
+    /** Pod retries before a Job fails. @default 1 */
+    backoffLimit?: number;
+    /** Finished Jobs are garbage-collected after this long. @default 86400 */
+    ttlSecondsAfterFinished?: number;
+  };
+  /** Cron schedule (5 fields, e.g. "0 3 * * 0") of a CronJob running `mlops controller --once`. @default - no scheduled retraining */
+  schedule?: string;
+  /**
+   * Claim shared by the controller and its training Jobs for the training tables it writes (ReadWriteMany when Jobs may run on
+   * other nodes, e.g. GPU nodes). Training runs in Kubernetes Jobs only when such shared storage exists.
+   * @default - a `controller-work` directory on the model store's claim (PVC stores); bucket stores: none, and the controller trains in its own pod
+   */
+  workVolume?: { claimName: pulumi.Input<string> };
+  /** Monitoring stack: its namespace alone may reach the alert webhook; the AlertmanagerConfig routing drift alerts is created. @default - no webhook route */
+  monitoring?: { namespace: pulumi.Input<string>; serviceMonitorLabels?: Record<string, string> };
+}
+
+const cron = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$|^@(yearly|annually|monthly|weekly|daily|hourly)$/, 'must be a 5-field cron expression like "0 3 * * 0"');
+
+/** Schema of the plain-data part of {@link RetrainingArgs} (what a stack config can carry), with the defaults. */
+export const retrainingOptions = z
+  .object({
+    policy: z.looseObject({ model: z.string().min(1) }),
+    resources: containerResources.prefault({}),
+    training: z
+      .object({
+        trainOnGpu: z.boolean().default(false),
+        gpus: z.number().int().min(1).default(1),
+        resources: containerResources.prefault({ cpuRequest: "1", memoryRequest: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" }),
+        activeDeadlineSeconds: z.number().int().min(1).default(3600),
+        backoffLimit: z.number().int().min(0).max(10).default(1),
+        ttlSecondsAfterFinished: z.number().int().min(0).default(86_400),
+      })
+      .strict()
+      .prefault({}),
+    schedule: cron.optional(),
+  })
+  .strict();
+
+/** Schema of {@link RetrainingArgs}, with the defaults. */
+export const retrainingArgs = retrainingOptions
+  .extend({
+    cluster: clusterHandle,
+    namespace: inputString,
+    image: inputString,
+    monitoring: z.object({ namespace: inputString, serviceMonitorLabels: z.record(z.string(), z.string()).default({}) }).strict().optional(),
+    workVolume: z.object({ claimName: inputString }).strict().optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.training?.trainOnGpu === true && a.cluster?.gpu === undefined) ctx.addIssue({ code: "custom", path: ["training", "trainOnGpu"], message: "the cluster has no GPU nodes (ClusterHandle.gpu is undefined)" });
+  }, ALWAYS_REFINE);
+
+type Config = z.output<typeof retrainingArgs>;
+
+/**
+ * The runtime in controller mode: a single-replica Deployment with its policy, namespaced RBAC
+ * limited to Jobs and pod logs, the training Job template, an optional CronJob and the
+ * Alertmanager webhook route that lets drift alerts wake it.
+ */
+export class Retraining extends pulumi.ComponentResource {
+  /** Namespace of the controller and its Jobs. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the ServiceAccount the controller (and the CronJob) runs as. */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** Name of the ConfigMap holding the training Job template (`job-template.json`). */
+  public readonly jobTemplateConfigMap: pulumi.Output<string>;
+  /** Cluster-internal URL of the controller's Alertmanager webhook. */
+  public readonly webhookUrl: pulumi.Output<string>;
+  /** Where training runs: "kubernetes" (Jobs from the template) or "local" (a child process of the controller, no shared storage). */
+  public readonly trainingExecutor: "kubernetes" | "local";
+
+  constructor(name: string, args: RetrainingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:kubernetes:Retraining", name, {}, opts);
+    const cfg = parseArgs("Retraining", retrainingArgs, args);
+    const r = createRetraining(name, this, cfg);
+    this.namespace = r.namespace;
+    this.serviceAccountName = r.serviceAccountName;
+    this.jobTemplateConfigMap = r.jobTemplateConfigMap;
+    this.webhookUrl = r.webhookUrl;
+    this.trainingExecutor = r.trainingExecutor;
+    this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName, jobTemplateConfigMap: this.jobTemplateConfigMap, webhookUrl: this.webhookUrl, trainingExecutor: this.trainingExecutor });
+  }
+}
+
+/** The work directory shared by the controller and its Jobs, and the volume that carries it (none for the PVC model store, which both mount already). */
+function sharedWork(cfg: Config): { dir: string; volumes: NonNullable<Parameters<typeof runtimePodSpec>[0]["volumes"]> } | undefined {
+  if (cfg.workVolume) {
+    return { dir: WORK_MOUNT, volumes: [{ volume: { name: "work", persistentVolumeClaim: { claimName: cfg.workVolume.claimName } }, mount: { name: "work", mountPath: WORK_MOUNT } }] };
+  }
+  const store = cfg.cluster.modelStore;
+  if (store.kind === "pvc") return { dir: `${store.mountPath}/controller-work`, volumes: [] };
+  return undefined;
+}
+
+/** The batch/v1 Job the Kubernetes Job executor submits for one training run (its `mlops train` args are added per run). */
+export function trainingJobTemplate(name: string, cfg: Config, serviceAccountName: pulumi.Input<string>): pulumi.Output<Record<string, unknown>> {
+  const labels = runtimeLabels(name, "training");
+  const t = cfg.training;
+  const podSpec = runtimePodSpec({
+    cluster: cfg.cluster,
+    image: cfg.image,
+    args: ["train"],
+    resources: t.resources,
+    gpus: t.trainOnGpu ? t.gpus : 0,
+    serviceAccountName,
+    volumes: sharedWork(cfg)?.volumes,
+  });
+  return pulumi.output({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { generateName: `${name}-train-`, namespace: cfg.namespace, labels },
+    spec: {
+      activeDeadlineSeconds: t.activeDeadlineSeconds,
+      backoffLimit: t.backoffLimit,
+      ttlSecondsAfterFinished: t.ttlSecondsAfterFinished,
+      template: { metadata: { labels }, spec: { ...podSpec, restartPolicy: "Never" } },
+    },
+  }) as unknown as pulumi.Output<Record<string, unknown>>;
+}
+
+function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
+  const opts: pulumi.CustomResourceOptions = { parent, provider: cfg.cluster.provider };
+  const labels = runtimeLabels(name, "retraining-controller");
+  const selector = selectorLabels(name, "retraining-controller");
+  const ns = cfg.namespace;
+
+  const sa = createRuntimeServiceAccount(`${name}-sa`, { cluster: cfg.cluster, namespace: ns, labels }, opts);
+  // Least privilege: the executor runs and watches training Jobs and reads their pods' logs. No
+  // Secrets, no wildcards, nothing cluster-wide.
+  const role = new k8s.rbac.v1.Role(
+    `${name}-role`,
+    {
+      metadata: { namespace: ns, labels },
+      rules: [
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
+        { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    opts,
+  );
+  new k8s.rbac.v1.RoleBinding(
+    `${name}-rolebinding`,
+    {
+      metadata: { namespace: ns, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
+    },
+    opts,
+  );
+
+  const policy = new k8s.core.v1.ConfigMap(`${name}-policy`, { metadata: { namespace: ns, labels }, data: { "policy.json": JSON.stringify(cfg.policy, null, 2) } }, opts);
+  const jobTemplate = new k8s.core.v1.ConfigMap(
+    `${name}-job-template`,
+    { metadata: { namespace: ns, labels }, data: { "job-template.json": trainingJobTemplate(name, cfg, sa.metadata.name).apply((j) => JSON.stringify(j, null, 2)) } },
+    opts,
+  );
+
+  const configVolumes = [
+    { volume: { name: "policy", configMap: { name: policy.metadata.name } }, mount: { name: "policy", mountPath: `${CONFIG_DIR}/policy.json`, subPath: "policy.json", readOnly: true } },
+    {
+      volume: { name: "job-template", configMap: { name: jobTemplate.metadata.name } },
+      mount: { name: "job-template", mountPath: `${CONFIG_DIR}/job-template.json`, subPath: "job-template.json", readOnly: true },
+    },
+  ];
+  const work = sharedWork(cfg);
+  if (!work) {
+    pulumi.log.warn(
+      "no storage shared with training Jobs (bucket model store and no workVolume): the controller trains in its own pod; set workVolume to train in Kubernetes Jobs",
+      parent,
+    );
+  }
+  const env = [
+    ...(work ? [{ name: "MLOPS_JOB_TEMPLATE", value: `${CONFIG_DIR}/job-template.json` }] : []),
+    { name: "MLOPS_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: "MLOPS_ALERT_WEBHOOK_PORT", value: String(ALERT_WEBHOOK_PORT) },
+  ];
+  const controllerPod = (once: boolean) =>
+    runtimePodSpec({
+      cluster: cfg.cluster,
+      image: cfg.image,
+      args: ["controller", "--policy", `${CONFIG_DIR}/policy.json`, ...(work ? ["--work-dir", work.dir] : []), ...(once ? ["--once"] : [])],
+      resources: cfg.resources,
+      gpus: 0,
+      serviceAccountName: sa.metadata.name,
+      // The Job executor talks to the Kubernetes API.
+      automountServiceAccountToken: true,
+      env,
+      volumes: [...configVolumes, ...(work?.volumes ?? [])],
+      ports: once ? undefined : [{ name: "webhook", containerPort: ALERT_WEBHOOK_PORT, protocol: "TCP" }],
+    });
+
+  new k8s.apps.v1.Deployment(
+    `${name}-controller`,
+    {
+      metadata: { namespace: ns, labels },
+      spec: {
+        // One controller per model: two would race on aliases.
+        replicas: 1,
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec: controllerPod(false) },
+      },
+    },
+    { ...opts, dependsOn: [sa] },
+  );
+
+  if (cfg.schedule !== undefined) {
+    const cronLabels = { ...labels, "app.kubernetes.io/component": "retraining-schedule" };
+    new k8s.batch.v1.CronJob(
+      `${name}-schedule`,
+      {
+        metadata: { namespace: ns, labels: cronLabels },
+        spec: {
+          schedule: cfg.schedule,
+          concurrencyPolicy: "Forbid",
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: cfg.training.backoffLimit,
+              activeDeadlineSeconds: cfg.training.activeDeadlineSeconds,
+              ttlSecondsAfterFinished: cfg.training.ttlSecondsAfterFinished,
+              template: { metadata: { labels: cronLabels }, spec: { ...controllerPod(true), restartPolicy: "Never" } },
+            },
+          },
+        },
+      },
+      opts,
+    );
+  }
+
+  const webhookService = new k8s.core.v1.Service(
+    `${name}-webhook`,
+    {
+      // A fixed name: the AlertmanagerConfig points at it.
+      metadata: { name: `${name}-webhook`, namespace: ns, labels },
+      spec: { type: "ClusterIP", selector, ports: [{ name: "webhook", port: ALERT_WEBHOOK_PORT, targetPort: "webhook", protocol: "TCP" }] },
+    },
+    opts,
+  );
+  const webhookUrl = pulumi.interpolate`http://${webhookService.metadata.name}.${ns}.svc.cluster.local:${ALERT_WEBHOOK_PORT}${ALERT_WEBHOOK_PATH}`;
+
+  // Only Alertmanager (the monitoring namespace) may reach the webhook; without monitoring, nobody.
+  new k8s.networking.v1.NetworkPolicy(
+    `${name}-netpol`,
+    {
+      metadata: { namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress"],
+        ingress: cfg.monitoring
+          ? [
+              {
+                from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [cfg.monitoring.namespace] }] } }],
+                ports: [{ protocol: "TCP", port: ALERT_WEBHOOK_PORT }],
+              },
+            ]
+          : [],
+      },
+    },
+    opts,
+  );
+
+  if (cfg.monitoring) {
+    new k8s.apiextensions.CustomResource(
+      `${name}-alert-route`,
+      {
+        apiVersion: "monitoring.coreos.com/v1alpha1",
+        kind: "AlertmanagerConfig",
+        metadata: { namespace: ns, labels: { ...labels, ...cfg.monitoring.serviceMonitorLabels } },
+        spec: {
+          route: {
+            receiver: "mlops-controller",
+            matchers: [{ name: "alertname", matchType: "=~", value: RETRAIN_ALERTS_REGEX }],
+            groupBy: ["alertname", "model"],
+            groupWait: "30s",
+            groupInterval: "5m",
+            repeatInterval: "1h",
+          },
+          receivers: [{ name: "mlops-controller", webhookConfigs: [{ url: webhookUrl, sendResolved: true }] }],
+        },
+      },
+      opts,
+    );
+  }
+
+  return {
+    namespace: pulumi.output(ns),
+    serviceAccountName: sa.metadata.name,
+    jobTemplateConfigMap: jobTemplate.metadata.name,
+    webhookUrl,
+    trainingExecutor: work ? ("kubernetes" as const) : ("local" as const),
+  };
+}

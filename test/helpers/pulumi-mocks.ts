@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource the program registered, with the inputs it was given. */
+export interface RecordedResource {
+  /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  /** Inputs, fully resolved. */
+  inputs: Record<string, any>;
+}
+
+/** What {@link setupPulumiMocks} hands back. */
+export interface PulumiMocks {
+  /** Every resource registered so far, in order. */
+  readonly resources: RecordedResource[];
+  /** Resources of one type token. */
+  ofType(type: string): RecordedResource[];
+  /** The one resource with this logical name (throws when absent). */
+  named(name: string): RecordedResource;
+  /** Forgets the recorded resources (between tests). */
+  reset(): void;
+  /** Waits until no new resource has been registered for a few turns of the event loop. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Installs Pulumi's mocks for this process: every resource is recorded with its inputs and gets
+ * them back as outputs (Kubernetes objects also get `metadata.name` = their logical name when
+ * none was set, as autonaming would); invokes echo their arguments.
+ */
+export function setupPulumiMocks(opts: { project?: string; stack?: string; preview?: boolean; config?: Record<string, string> } = {}): PulumiMocks {
+  const resources: RecordedResource[] = [];
+  for (const [k, v] of Object.entries(opts.config ?? {})) pulumi.runtime.setConfig(k, v);
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, any> = { ...args.inputs };
+        if (args.type.startsWith("kubernetes:") && typeof state.metadata === "object" && state.metadata !== null) {
+          state.metadata = { ...state.metadata, name: state.metadata.name ?? args.name };
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    opts.project ?? "pulumi-mlops",
+    opts.stack ?? "test",
+    opts.preview ?? false,
+  );
+  return {
+    resources,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    named(name) {
+      const r = resources.find((x) => x.name === name);
+      if (!r) throw new Error(`no resource named ${name}; have: ${resources.map((x) => x.name).join(", ")}`);
+      return r;
+    },
+    reset() {
+      resources.length = 0;
+    },
+    async settle() {
+      let last = -1;
+      let stable = 0;
+      while (stable < 5) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (resources.length === last) stable++;
+        else {
+          stable = 0;
+          last = resources.length;
+        }
+      }
+    },
+  };
+}
+
+/** The value of an Output (under mocks every Output resolves). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** GPU facts of a typical tainted GPU pool, for tests. */
+export const TEST_GPU = {
+  nodeSelector: { "mlops.dev/gpu": "true" },
+  taints: [
+    { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" as const },
+    { key: "mlops.dev/spot", effect: "NoExecute" as const },
+  ],
+  resourceName: "nvidia.com/gpu",
+  driverInstalled: true,
+  devicePluginInstalled: false,
+};
+
+/**
+ * A ClusterHandle for tests (call after {@link setupPulumiMocks}): a mocked Kubernetes provider,
+ * a bucket model store and a workload-identity annotation; `gpu: true` adds {@link TEST_GPU}.
+ */
+export async function testClusterHandle(opts: { gpu?: boolean; pvc?: boolean } = {}) {
+  const k8s = await import("@pulumi/kubernetes");
+  const provider = new k8s.Provider("test-provider", {});
+  return {
+    provider,
+    name: "test",
+    gpu: opts.gpu ? TEST_GPU : undefined,
+    registryUrl: "registry.example.com/mlops",
+    modelStore: opts.pvc ? { kind: "pvc" as const, claimName: "models", mountPath: "/var/lib/mlops/registry" } : { kind: "bucket" as const, url: "s3://models-bucket" },
+    workloadIdentity: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123:role/mlops" }, labels: { "azure.workload.identity/use": "true" } },
+  };
+}
