@@ -1,6 +1,9 @@
+import { AlertWebhook } from "../controller/alert-webhook.ts";
 import { RetrainingController } from "../controller/controller.ts";
+import { KubernetesJobExecutor, loadJobTemplate } from "../controller/kubernetes-job-executor.ts";
 import { LocalProcessExecutor } from "../controller/local-process-executor.ts";
 import { loadPolicy } from "../controller/policy.ts";
+import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import { createLog } from "../log.ts";
 import { ModelRegistry } from "../registry/index.ts";
 import { type Io, parseFlags, required } from "./args.ts";
@@ -19,11 +22,66 @@ Runs until SIGINT/SIGTERM; a restarted controller resumes a rollout left in prog
   --once              one pass (a trigger check, and the whole cycle when it fires), then exit
   --work-dir <dir>    where training tables and configs are written and kept; retrained
                       versions' lineage points here (default: .mlops/controller)
+  --listen <host:port>  serve the Alertmanager webhook (POST /alerts): a firing alert whose
+                      \`model\` label names this controller's model starts a pass at once
+                      (default: 0.0.0.0:$MLOPS_ALERT_WEBHOOK_PORT when that is set; not with --once)
+  --job-template <file> train in Kubernetes Jobs built from this batch/v1 Job (JSON; the
+                      Retraining component mounts it from a ConfigMap) instead of child processes,
+                      in $MLOPS_NAMESPACE (default: $MLOPS_JOB_TEMPLATE when that is set)
 
 Logs are JSON lines on stderr (MLOPS_LOG_LEVEL=debug shows every check).
 `;
 
-const flags = { policy: { type: "string" }, registry: { type: "string" }, once: { type: "boolean" }, "work-dir": { type: "string" } } as const;
+const flags = {
+  policy: { type: "string" },
+  registry: { type: "string" },
+  once: { type: "boolean" },
+  "work-dir": { type: "string" },
+  listen: { type: "string" },
+  "job-template": { type: "string" },
+} as const;
+
+/** Parses `--listen host:port` (`[::1]:9000` for IPv6). */
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(value);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || !Number.isInteger(port) || port > 65535) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `--listen must be <host>:<port>, got ${JSON.stringify(value)}` });
+  return { host: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+/** A wait between passes that {@link Waker.wake} ends early; a wake during a pass ends the next wait at once. */
+interface Waker {
+  wake(): void;
+  wait(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+function waker(): Waker {
+  let pending = false;
+  let current: (() => void) | undefined;
+  return {
+    wake() {
+      if (current) current();
+      else pending = true;
+    },
+    wait(ms, signal) {
+      return new Promise((resolve) => {
+        if (pending || signal.aborted) {
+          pending = false;
+          return resolve();
+        }
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          current = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener("abort", done, { once: true });
+        current = done;
+      });
+    },
+  };
+}
 
 /** `mlops controller`. */
 export async function controllerCommand(argv: string[], io: Io): Promise<number> {
@@ -34,11 +92,15 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
   }
   const policy = await loadPolicy(required(values.policy, "policy"));
   const registry = ModelRegistry.open(values.registry);
+  // The Retraining component configures the pod through these variables.
+  const jobTemplate = values["job-template"] ?? (process.env.MLOPS_JOB_TEMPLATE || undefined);
+  const listenOn = values.listen ?? (process.env.MLOPS_ALERT_WEBHOOK_PORT ? `0.0.0.0:${process.env.MLOPS_ALERT_WEBHOOK_PORT}` : undefined);
+  const listen = listenOn === undefined ? undefined : hostPort(listenOn);
   const log = createLog("controller");
   const controller = new RetrainingController({
     registry,
     policy,
-    executor: new LocalProcessExecutor(),
+    executor: jobTemplate ? new KubernetesJobExecutor({ template: loadJobTemplate(jobTemplate), ...(process.env.MLOPS_NAMESPACE ? { namespace: process.env.MLOPS_NAMESPACE } : {}) }) : new LocalProcessExecutor(),
     log,
     ...(values["work-dir"] === undefined ? {} : { workDir: values["work-dir"] }),
   });
@@ -60,9 +122,35 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
   process.once("SIGINT", onInt);
   process.once("SIGTERM", onTerm);
   log.info({ model: policy.model, registry: registry.storage.url, intervalSeconds: policy.intervalSeconds }, "controller started");
+  let webhook: AlertWebhook | undefined;
   try {
-    await controller.run(stop.signal);
+    if (listen === undefined) await controller.run(stop.signal);
+    else {
+      const { host, port } = listen;
+      const wakeUp = waker();
+      webhook = new AlertWebhook({
+        wake: (model, alertnames) => {
+          if (model !== policy.model) return log.debug({ alertModel: model, alertnames }, "alert for another model ignored");
+          log.info({ alertnames }, "alert received; running a pass now");
+          wakeUp.wake();
+        },
+      });
+      const address = await webhook.listen(host, port);
+      log.info({ host: address.address, port: address.port }, "alert webhook listening on POST /alerts");
+      // RetrainingController.run's loop, with a wait between passes that an alert ends early.
+      while (!stop.signal.aborted) {
+        try {
+          await controller.runOnce(stop.signal);
+        } catch (err) {
+          if (stop.signal.aborted) break;
+          if (err instanceof MlopsError && err.code === "MLOPS_ERR_CONFIG_INVALID") throw err;
+          log.error({ err: describeError(err) }, "controller pass failed; trying again next interval");
+        }
+        await wakeUp.wait(policy.intervalSeconds * 1000, stop.signal);
+      }
+    }
   } finally {
+    await webhook?.close();
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
   }

@@ -1,3 +1,4 @@
+export { AlertWebhook, type AlertWebhookOptions, type AlertmanagerPayload, alertmanagerPayload } from "./alert-webhook.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export {
   CONTROLLER_ACTOR,
@@ -8,6 +9,7 @@ export {
   type RetrainingControllerOptions,
   type TriggerCheck,
 } from "./controller.ts";
+export { KubernetesJobExecutor, type KubernetesJobExecutorOptions, MODEL_LABEL, loadJobTemplate } from "./kubernetes-job-executor.ts";
 export { LocalProcessExecutor, type LocalProcessExecutorOptions } from "./local-process-executor.ts";
 export {
   type ControllerPolicy,
