@@ -1,4 +1,5 @@
 import type { ModelRegistry } from "../registry/index.ts";
+import { registryLayout } from "../registry/registry-layout.ts";
 
 /** How many consecutive checks the trigger held, kept so a restarted (or `--once`) controller keeps counting. */
 export interface TriggerState {
@@ -13,7 +14,7 @@ export interface TriggerState {
 }
 
 /** Where the controller keeps its trigger count, beside the model's other objects. */
-export const triggerStateKey = (model: string): string => `models/${model}/controller/trigger.json`;
+export const triggerStateKey = (model: string): string => registryLayout.controllerTrigger(model);
 
 /** The persisted trigger count; a fresh one when none is stored, it is unreadable, or it is about another champion. */
 export async function readTriggerState(registry: ModelRegistry, model: string, champion: number): Promise<TriggerState> {

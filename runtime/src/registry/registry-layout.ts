@@ -31,6 +31,8 @@ export const registryLayout = {
   feedback: (model: string): string => `models/${model}/feedback/`,
   /** Prefix of the servers' monitoring snapshots of one version (one object per server instance). */
   monitor: (model: string, version: number): string => `models/${model}/monitor/${version}/`,
+  /** The retraining controller's consecutive-check count for the model's trigger. */
+  controllerTrigger: (model: string): string => `models/${model}/controller/trigger.json`,
 } as const;
 
 /** Parses a canonical version number (`1`, `42`; not `0`, `01` or `1.5`); `undefined` otherwise. */
