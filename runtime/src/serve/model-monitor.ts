@@ -21,6 +21,9 @@ export interface MonitorOptions {
   predictionLogRows: number;
 }
 
+/** Request latencies kept per version for the snapshot's p50/p99. */
+const LATENCY_WINDOW = 1000;
+
 /** Defaults for {@link MonitorOptions}. */
 export const DEFAULT_MONITOR: MonitorOptions = { windowRows: 5000, minWindowRows: 100, qualityRows: 1000, predictionLogRows: 100_000 };
 
@@ -84,7 +87,10 @@ interface VersionState {
   requests: number;
   errors: number;
   rows: number;
-  latenciesMs: number[];
+  /** The last {@link LATENCY_WINDOW} request latencies, a ring written at `requests % LATENCY_WINDOW`. */
+  latenciesMs: Float64Array;
+  /** `rows` when drift was last computed: an unchanged window is not tested again. */
+  rowsAtLastDrift: number;
   shadow: { rows: number; agree: number; absDiff: number } | undefined;
   lastDrift: MonitorSnapshot["drift"];
 }
@@ -147,7 +153,8 @@ export class ModelMonitor {
       requests: 0,
       errors: 0,
       rows: 0,
-      latenciesMs: [],
+      latenciesMs: new Float64Array(LATENCY_WINDOW),
+      rowsAtLastDrift: -1,
       shadow: undefined,
       lastDrift: null,
     });
@@ -202,10 +209,9 @@ export class ModelMonitor {
   recordRequest(model: string, version: number, status: number, ms: number): void {
     const state = this.versions.get(`${model}@${version}`);
     if (!state) return;
+    state.latenciesMs[state.requests % LATENCY_WINDOW] = ms;
     state.requests++;
     if (status >= 500) state.errors++;
-    state.latenciesMs.push(ms);
-    if (state.latenciesMs.length > 1000) state.latenciesMs.shift();
   }
 
   /**
@@ -255,7 +261,8 @@ export class ModelMonitor {
   async tick(now: Date = new Date()): Promise<void> {
     for (const state of this.versions.values()) {
       const labels = { model: state.model, version: String(state.version) };
-      if (state.profile && state.window.size >= this.options.minWindowRows) {
+      if (state.profile && state.window.size >= this.options.minWindowRows && state.rows !== state.rowsAtLastDrift) {
+        state.rowsAtLastDrift = state.rows;
         try {
           const current = state.preprocessor.features.map((f, k) => ({ name: f.name, values: cleanColumn(state.window.values(k), f.kind) }));
           const result = driftAgainstProfile(state.profile, current, {});
@@ -277,7 +284,7 @@ export class ModelMonitor {
       const quality = state.quality.metrics(task);
       for (const [metric, value] of Object.entries(quality)) if (Number.isFinite(value)) this.metrics.liveQuality.set({ ...labels, metric }, value);
       const primary = task === "regression" ? "rmse" : "accuracy";
-      const sorted = [...state.latenciesMs].sort((a, b) => a - b);
+      const sorted = state.latenciesMs.slice(0, Math.min(state.requests, LATENCY_WINDOW)).sort();
       const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
       const snapshot: MonitorSnapshot = {
         model: state.model,
