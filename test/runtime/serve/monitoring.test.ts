@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ModelRegistry, readFeedback, readMonitorSnapshots, writeRollout } from "../../../runtime/src/registry/index.ts";
-import { type ModelServer, createModelServer } from "../../../runtime/src/serve/server.ts";
-import { tinyRows, tinyTargets, trainAnotherVersion, trainTinyModels } from "../../helpers/tiny-models.ts";
+import type { ModelServer } from "../../../runtime/src/serve/server.ts";
+import { type TinyServer, startTinyServer, waitFor } from "../../helpers/tiny-server.ts";
+import { tinyRows, tinyTargets, trainAnotherVersion } from "../../helpers/tiny-models.ts";
 
 let dir: string;
 let registry: ModelRegistry;
@@ -19,18 +18,13 @@ async function post(url: string, body: unknown): Promise<{ status: number; body:
 }
 const metricsText = async () => (await fetch(`${base}/metrics`)).text();
 
+let tiny: TinyServer;
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "mlops-monitor-"));
-  names = await trainTinyModels(path.join(dir, "registry"));
-  registry = ModelRegistry.open(path.join(dir, "registry"));
   // The monitor ticks only when the test asks (monitor.tick()), so every assertion sees a known state.
-  server = createModelServer(registry, { port: 0, pollIntervalMs: 50, monitorIntervalMs: 3_600_000, minDriftRows: 50 });
-  base = await server.listen();
+  tiny = await startTinyServer("mlops-monitor-", { pollIntervalMs: 50, monitorIntervalMs: 3_600_000, minDriftRows: 50 });
+  ({ dir, registry, server, base, names } = tiny);
 });
-after(async () => {
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => tiny?.stop());
 
 describe("prediction ids and feedback", () => {
   test("every prediction carries an id; labels sent back for it feed live quality and become stored training rows", async () => {
@@ -165,12 +159,3 @@ describe("rollouts", () => {
     assert.equal(shadow!.traffic.requests, 0, "the shadow answered no request");
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("condition not met in time");
-}

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ModelRegistry } from "../../../runtime/src/registry/index.ts";
 import { parseJson } from "../../../runtime/src/serve/json.ts";
-import { type ModelServer, createModelServer } from "../../../runtime/src/serve/server.ts";
-import { TINY_FEATURES as FEATURES, tinyRows, trainAnotherVersion, trainTinyModels } from "../../helpers/tiny-models.ts";
+import { createModelServer } from "../../../runtime/src/serve/server.ts";
+import { type TinyServer, startTinyServer, waitFor } from "../../helpers/tiny-server.ts";
+import { TINY_FEATURES as FEATURES, tinyRows, trainAnotherVersion } from "../../helpers/tiny-models.ts";
 
 let dir: string;
 let registry: ModelRegistry;
-let server: ModelServer;
 let base: string;
 let names: { binary: string; multiclass: string; regression: string };
 
@@ -30,18 +28,12 @@ async function call(method: string, url: string, body?: unknown, init: RequestIn
 const predictions = (r: Reply) => r.body.predictions as number[][];
 const arrayRow = (row: object) => FEATURES.map((f) => (row as Record<string, unknown>)[f]);
 
+let tiny: TinyServer;
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "mlops-serve-"));
-  names = await trainTinyModels(path.join(dir, "registry"));
-  registry = ModelRegistry.open(path.join(dir, "registry"));
-  server = createModelServer(registry, { port: 0, pollIntervalMs: 50, bodyLimit: 64 * 1024 });
-  base = await server.listen();
+  tiny = await startTinyServer("mlops-serve-", { pollIntervalMs: 50, bodyLimit: 64 * 1024 });
+  ({ dir, registry, base, names } = tiny);
 });
-
-after(async () => {
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => tiny?.stop());
 
 describe("TF Serving REST", () => {
   test("reports each loaded version as AVAILABLE", async () => {
@@ -374,12 +366,3 @@ describe("metrics and batching", () => {
     }
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("condition not met in time");
-}
