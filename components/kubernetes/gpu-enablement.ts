@@ -164,66 +164,49 @@ function createGpuEnablement(name: string, parent: pulumi.Resource, cfg: Cfg) {
     timeSlicingName = cm.metadata.name;
   }
 
+  // Every chart is pinned from GPU_CHARTS and its version reported in the outputs.
+  const chart = (key: keyof typeof GPU_CHARTS, role: string, values: Record<string, unknown>, opts: pulumi.ComponentResourceOptions) => {
+    const c = GPU_CHARTS[key];
+    chartVersions[c.chart] = c.version;
+    return new k8s.helm.v4.Chart(`${name}-${role}`, { chart: c.chart, version: c.version, repositoryOpts: { repo: c.repo }, namespace, values }, opts);
+  };
+
   let mode: "device-plugin" | "gpu-operator" | "none" = "none";
   let gpuStack: pulumi.Resource | undefined;
   if (cfg.mode === "device-plugin" && needsPlugin) {
     mode = "device-plugin";
-    const c = GPU_CHARTS.devicePlugin;
-    chartVersions[c.chart] = c.version;
-    gpuStack = new k8s.helm.v4.Chart(`${name}-device-plugin`, {
-      chart: c.chart,
-      version: c.version,
-      repositoryOpts: { repo: c.repo },
-      namespace,
-      values: {
-        affinity,
-        nodeSelector: gpu.nodeSelector,
-        tolerations,
-        priorityClassName: "system-node-critical",
-        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-        ...(timeSlicingName ? { config: { name: timeSlicingName, default: timeSlicingKey } } : {}),
-      },
+    gpuStack = chart("devicePlugin", "device-plugin", {
+      affinity,
+      nodeSelector: gpu.nodeSelector,
+      tolerations,
+      priorityClassName: "system-node-critical",
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+      ...(timeSlicingName ? { config: { name: timeSlicingName, default: timeSlicingKey } } : {}),
     }, inNs);
   } else if (cfg.mode === "gpu-operator") {
     mode = "gpu-operator";
-    const c = GPU_CHARTS.gpuOperator;
-    chartVersions[c.chart] = c.version;
     const toolkitInstalled = cfg.toolkitInstalled ?? gpu.driverInstalled;
-    gpuStack = new k8s.helm.v4.Chart(`${name}-gpu-operator`, {
-      chart: c.chart,
-      version: c.version,
-      repositoryOpts: { repo: c.repo },
-      namespace,
-      values: {
-        driver: { enabled: !gpu.driverInstalled },
-        toolkit: { enabled: !toolkitInstalled },
-        devicePlugin: {
-          enabled: needsPlugin,
-          ...(timeSlicingName ? { config: { name: timeSlicingName, default: timeSlicingKey } } : {}),
-        },
-        // The standalone dcgm-exporter chart below is the one metrics come from, in both modes.
-        dcgmExporter: { enabled: false },
-        daemonsets: { tolerations },
-        "node-feature-discovery": { worker: { tolerations } },
+    gpuStack = chart("gpuOperator", "gpu-operator", {
+      driver: { enabled: !gpu.driverInstalled },
+      toolkit: { enabled: !toolkitInstalled },
+      devicePlugin: {
+        enabled: needsPlugin,
+        ...(timeSlicingName ? { config: { name: timeSlicingName, default: timeSlicingKey } } : {}),
       },
+      // The standalone dcgm-exporter chart below is the one metrics come from, in both modes.
+      dcgmExporter: { enabled: false },
+      daemonsets: { tolerations },
+      "node-feature-discovery": { worker: { tolerations } },
     }, inNs);
   }
 
   if (cfg.dcgmExporter) {
-    const c = GPU_CHARTS.dcgmExporter;
-    chartVersions[c.chart] = c.version;
-    new k8s.helm.v4.Chart(`${name}-dcgm-exporter`, {
-      chart: c.chart,
-      version: c.version,
-      repositoryOpts: { repo: c.repo },
-      namespace,
-      values: {
-        nodeSelector: gpu.nodeSelector,
-        affinity,
-        tolerations,
-        serviceMonitor: { enabled: true, interval: "15s", additionalLabels: cfg.serviceMonitorLabels },
-        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-      },
+    chart("dcgmExporter", "dcgm-exporter", {
+      nodeSelector: gpu.nodeSelector,
+      affinity,
+      tolerations,
+      serviceMonitor: { enabled: true, interval: "15s", additionalLabels: cfg.serviceMonitorLabels },
+      resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
     }, { ...inNs, dependsOn: gpuStack ? [ns, gpuStack] : [ns] });
   }
 
