@@ -42,9 +42,40 @@ export interface ClusterHandle {
   registryUrl?: pulumi.Input<string>;
   /** The model store the runtime's registry lives in. */
   modelStore: ModelStore;
-  /** How the runtime's ServiceAccount gets cloud identity: annotations and labels to set on it. */
-  workloadIdentity: {
-    annotations: Record<string, pulumi.Input<string>>;
-    labels: Record<string, string>;
-  };
+  /** How the runtime's ServiceAccounts get cloud identity. */
+  workloadIdentity: WorkloadIdentity;
+  /** Environment the runtime's containers need to reach the model store (e.g. `AWS_REGION`). @default {} */
+  runtimeEnv?: Record<string, pulumi.Input<string>>;
 }
+
+/** Names of the runtime's ServiceAccounts in the runtime namespace. */
+export interface RuntimeServiceAccounts {
+  /** The model server's ServiceAccount. */
+  serving: string;
+  /** The retraining controller's (and its training Jobs') ServiceAccount. */
+  retraining: string;
+}
+
+/** Default {@link RuntimeServiceAccounts}: fixed names, so a cloud identity can trust exactly these two. */
+export const RUNTIME_SERVICE_ACCOUNTS: Readonly<RuntimeServiceAccounts> = Object.freeze({ serving: "mlops-serving", retraining: "mlops-retraining" });
+
+/**
+ * Cloud identity for the runtime: the cloud trusts exactly the ServiceAccounts named here (in the
+ * runtime namespace), and the Kubernetes layer creates them with these names, annotations and labels.
+ */
+export interface WorkloadIdentity {
+  /** Annotations on the runtime's ServiceAccounts (e.g. `eks.amazonaws.com/role-arn`). */
+  annotations: Record<string, pulumi.Input<string>>;
+  /** Labels on the runtime's ServiceAccounts. */
+  labels: Record<string, string>;
+  /** Labels on the runtime's pods (Azure Workload Identity mutates only pods labelled `azure.workload.identity/use: "true"`). @default {} */
+  podLabels?: Record<string, string>;
+  /** ServiceAccount names the cloud identity trusts. @default RUNTIME_SERVICE_ACCOUNTS */
+  serviceAccounts?: RuntimeServiceAccounts;
+}
+
+/** Node label every GPU node pool carries; the ClusterHandle's GPU `nodeSelector` on every cloud. */
+export const GPU_NODE_LABEL: Readonly<Record<string, string>> = Object.freeze({ "mlops.dev/gpu": "true" });
+
+/** Taint every GPU node pool carries so only pods that ask for GPUs land there (GKE applies it itself). */
+export const GPU_TAINT: Readonly<Taint> = Object.freeze({ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" });
