@@ -40,6 +40,8 @@ export interface ClusterHandle {
   gpu?: GpuScheduling;
   /** Container registry URL images are pushed to and pulled from (e.g. `123.dkr.ecr.us-east-1.amazonaws.com/mlops`). */
   registryUrl?: pulumi.Input<string>;
+  /** Credentials for pushing the runtime image to `registryUrl` (ECR/Artifact Registry tokens). @default - the image builder's existing login */
+  registryAuth?: { username: pulumi.Input<string>; password: pulumi.Input<string> };
   /** The model store the runtime's registry lives in. */
   modelStore: ModelStore;
   /** How the runtime's ServiceAccounts get cloud identity. */

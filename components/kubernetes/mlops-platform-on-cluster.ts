@@ -147,7 +147,7 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
   const image =
     cfg.image.ref !== undefined
       ? new RuntimeImage(`${name}-image`, { image: cfg.image.ref }, { parent })
-      : new RuntimeImage(`${name}-image`, { build: { registryUrl: cluster.registryUrl!, gpu: cfg.image.gpu ?? usesGpu, push: cfg.image.push } }, { parent });
+      : new RuntimeImage(`${name}-image`, { build: { registryUrl: cluster.registryUrl!, gpu: cfg.image.gpu ?? usesGpu, push: cfg.image.push, registryAuth: cluster.registryAuth } }, { parent });
 
   // ServiceMonitor / AlertmanagerConfig need the monitoring CRDs; GPU pods need the device plugin.
   const dependsOn: pulumi.Resource[] = [...(monitoring ? [monitoring] : []), ...(gpu && usesGpu ? [gpu] : [])];

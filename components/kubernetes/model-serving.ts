@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels, selectorLabels } from "./labels.ts";
 import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
-import { createRuntimeServiceAccount, runtimePodSpec } from "./runtime-workload.ts";
+import { createRuntimeServiceAccount, runtimePodLabels, runtimePodSpec } from "./runtime-workload.ts";
 
 /** Port the runtime's server listens on (TF Serving REST, Open Inference Protocol v2, /metrics). */
 export const SERVING_PORT = 8501;
@@ -114,7 +114,7 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
   const selector = selectorLabels(name, "serving");
   const ns = cfg.namespace;
 
-  const sa = createRuntimeServiceAccount(`${name}-sa`, { cluster: cfg.cluster, namespace: ns, labels }, opts);
+  const sa = createRuntimeServiceAccount(`${name}-sa`, { cluster: cfg.cluster, role: "serving", namespace: ns, labels }, opts);
   const httpGet = (path: string) => ({ path, port: "http" });
   const deployment = new k8s.apps.v1.Deployment(
     `${name}-deployment`,
@@ -125,7 +125,7 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
         selector: { matchLabels: selector },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels },
+          metadata: { labels: runtimePodLabels(cfg.cluster, labels) },
           spec: {
             ...runtimePodSpec({
               cluster: cfg.cluster,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels, selectorLabels } from "./labels.ts";
 import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
-import { createRuntimeServiceAccount, runtimePodSpec } from "./runtime-workload.ts";
+import { createRuntimeServiceAccount, runtimePodLabels, runtimePodSpec } from "./runtime-workload.ts";
 
 /** Port of the controller's Alertmanager webhook. */
 export const ALERT_WEBHOOK_PORT = 8080;
@@ -153,7 +153,7 @@ export function trainingJobTemplate(name: string, cfg: Config, serviceAccountNam
       activeDeadlineSeconds: t.activeDeadlineSeconds,
       backoffLimit: t.backoffLimit,
       ttlSecondsAfterFinished: t.ttlSecondsAfterFinished,
-      template: { metadata: { labels }, spec: { ...podSpec, restartPolicy: "Never" } },
+      template: { metadata: { labels: runtimePodLabels(cfg.cluster, labels) }, spec: { ...podSpec, restartPolicy: "Never" } },
     },
   }) as unknown as pulumi.Output<Record<string, unknown>>;
 }
@@ -164,7 +164,7 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
   const selector = selectorLabels(name, "retraining-controller");
   const ns = cfg.namespace;
 
-  const sa = createRuntimeServiceAccount(`${name}-sa`, { cluster: cfg.cluster, namespace: ns, labels }, opts);
+  const sa = createRuntimeServiceAccount(`${name}-sa`, { cluster: cfg.cluster, role: "retraining", namespace: ns, labels }, opts);
   // Least privilege: the executor runs and watches training Jobs and reads their pods' logs. No
   // Secrets, no wildcards, nothing cluster-wide.
   const role = new k8s.rbac.v1.Role(
@@ -238,7 +238,7 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
         replicas: 1,
         strategy: { type: "Recreate" },
         selector: { matchLabels: selector },
-        template: { metadata: { labels }, spec: controllerPod(false) },
+        template: { metadata: { labels: runtimePodLabels(cfg.cluster, labels) }, spec: controllerPod(false) },
       },
     },
     { ...opts, dependsOn: [sa] },
@@ -260,7 +260,7 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
               backoffLimit: cfg.training.backoffLimit,
               activeDeadlineSeconds: cfg.training.activeDeadlineSeconds,
               ttlSecondsAfterFinished: cfg.training.ttlSecondsAfterFinished,
-              template: { metadata: { labels: cronLabels }, spec: { ...controllerPod(true), restartPolicy: "Never" } },
+              template: { metadata: { labels: runtimePodLabels(cfg.cluster, cronLabels) }, spec: { ...controllerPod(true), restartPolicy: "Never" } },
             },
           },
         },

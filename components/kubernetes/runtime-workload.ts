@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle, ModelStore } from "./cluster-handle.ts";
+import { type ClusterHandle, type ModelStore, RUNTIME_SERVICE_ACCOUNTS, type RuntimeServiceAccounts } from "./cluster-handle.ts";
 import type { ContainerResources } from "./runtime-workload-args.ts";
 
 /** UID and GID the runtime runs as (the runtime image's non-root user). */
@@ -107,7 +107,12 @@ export function runtimePodSpec(o: RuntimePodOptions): PodSpec {
     // The root filesystem is read-only: relative writes (caches, scratch files) land in the /tmp emptyDir.
     workingDir: "/tmp",
     args: [...o.args, "--registry", registryLocation(o.cluster.modelStore)],
-    env: [{ name: "HOME", value: "/tmp" }, { name: "NODE_ENV", value: "production" }, ...(o.env ?? [])],
+    env: [
+      { name: "HOME", value: "/tmp" },
+      { name: "NODE_ENV", value: "production" },
+      ...Object.entries(o.cluster.runtimeEnv ?? {}).map(([name, value]) => ({ name, value })),
+      ...(o.env ?? []),
+    ],
     ports: o.ports,
     resources: containerResourceRequirements(o.cluster, o.resources, o.gpus),
     securityContext: containerSecurityContext(),
@@ -131,16 +136,26 @@ export function runtimePodSpec(o: RuntimePodOptions): PodSpec {
   };
 }
 
-/** Creates the runtime's ServiceAccount carrying the cluster's workload-identity annotations and labels. */
+/** Labels a runtime pod template carries: its own plus what the cluster's workload identity needs on pods. */
+export function runtimePodLabels(cluster: ClusterHandle, labels: Record<string, string>): Record<string, string> {
+  return { ...labels, ...(cluster.workloadIdentity.podLabels ?? {}) };
+}
+
+/**
+ * Creates one of the runtime's ServiceAccounts, named as the cluster's workload identity expects
+ * (the cloud identity trusts exactly these names) and carrying its annotations and labels.
+ */
 export function createRuntimeServiceAccount(
   name: string,
-  args: { cluster: ClusterHandle; namespace: pulumi.Input<string>; labels: Record<string, string> },
+  args: { cluster: ClusterHandle; role: keyof RuntimeServiceAccounts; namespace: pulumi.Input<string>; labels: Record<string, string> },
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.ServiceAccount {
+  const names = args.cluster.workloadIdentity.serviceAccounts ?? RUNTIME_SERVICE_ACCOUNTS;
   return new k8s.core.v1.ServiceAccount(
     name,
     {
       metadata: {
+        name: names[args.role],
         namespace: args.namespace,
         labels: { ...args.labels, ...args.cluster.workloadIdentity.labels },
         annotations: { ...args.cluster.workloadIdentity.annotations },

@@ -106,6 +106,11 @@ export async function testClusterHandle(opts: { gpu?: boolean; pvc?: boolean } =
     gpu: opts.gpu ? TEST_GPU : undefined,
     registryUrl: "registry.example.com/mlops",
     modelStore: opts.pvc ? { kind: "pvc" as const, claimName: "models", mountPath: "/var/lib/mlops/registry" } : { kind: "bucket" as const, url: "s3://models-bucket" },
-    workloadIdentity: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123:role/mlops" }, labels: { "azure.workload.identity/use": "true" } },
+    workloadIdentity: {
+      annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123:role/mlops" },
+      labels: { "azure.workload.identity/use": "true" },
+      podLabels: { "azure.workload.identity/use": "true" },
+    },
+    runtimeEnv: { AWS_REGION: "us-east-1" },
   };
 }

@@ -133,6 +133,15 @@ test("the ServiceAccount carries the cluster's workload identity", async () => {
   assert.equal(sa.metadata.labels["azure.workload.identity/use"], "true");
 });
 
+test("the ServiceAccount has the fixed name the cloud identity trusts; pods carry the identity's pod labels and env", async () => {
+  await deploy();
+  assert.equal(mocks.named("srv-sa").inputs.metadata.name, "mlops-serving");
+  const template = mocks.named("srv-deployment").inputs.spec.template;
+  assert.equal(template.spec.serviceAccountName, "mlops-serving");
+  assert.equal(template.metadata.labels["azure.workload.identity/use"], "true");
+  assert.deepEqual(template.spec.containers[0].env.find((e: { name: string }) => e.name === "AWS_REGION"), { name: "AWS_REGION", value: "us-east-1" });
+});
+
 test("no Ingress unless asked; with one, TLS and the controller namespace admitted", async () => {
   await deploy();
   assert.equal(mocks.ofType("kubernetes:networking.k8s.io/v1:Ingress").length, 0);

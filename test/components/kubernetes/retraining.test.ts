@@ -42,7 +42,7 @@ test("the controller's Role is namespaced, limited to Jobs and pod logs, with no
   ]);
   const binding = mocks.named("rt-rolebinding").inputs;
   assert.equal(binding.roleRef.kind, "Role");
-  assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "rt-sa", namespace: "mlops" }]);
+  assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "mlops-retraining", namespace: "mlops" }]);
 });
 
 test("one controller replica, recreated on update, in controller mode with its policy mounted", async () => {
