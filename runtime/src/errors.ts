@@ -131,6 +131,11 @@ export const ERRORS = {
     (p) => `${p.key} stayed locked by another writer for ${p.ms} ms`,
     "Retry; a lock left by a crashed process is broken automatically once its owner is gone.",
   ),
+  MLOPS_ERR_REGISTRY_STORAGE_UNAVAILABLE: define<{ url: string; operation: string; key: string; reason: string }>(
+    503,
+    (p) => `registry storage ${p.url} failed to ${p.operation} ${show(p.key)}: ${p.reason}`,
+    "Check the store's credentials, permissions and network access (and the endpoint variables AWS_ENDPOINT_URL_S3, STORAGE_EMULATOR_HOST or MLOPS_AZURE_BLOB_ENDPOINT if set); see the README's object-store registry section.",
+  ),
   // --- serving / inference -----------------------------------------------------------------
   MLOPS_ERR_INFER_BAD_REQUEST: define<{ reason: string }>(
     400,

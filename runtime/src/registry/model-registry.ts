@@ -1,11 +1,9 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { type MlopsError, mlopsError } from "../errors.ts";
 import { formatAliasesFile, parseAliasesFile } from "./aliases-file.ts";
-import { FileSystemStorage } from "./file-system-storage.ts";
+import { openRegistryStorage } from "./open-registry-storage.ts";
 import { isVersionNumber, parseVersionNumber, registryLayout as keys } from "./registry-layout.ts";
 import { assertAliasName, assertFileName, assertModelName, isModelName, MANIFEST_FILE } from "./registry-names.ts";
 import { PreconditionFailedError, type RegistryStorage } from "./storage.ts";
@@ -50,7 +48,7 @@ export class ModelRegistry {
   readonly #now: () => Date;
   readonly #onCorrupt: (error: MlopsError) => void;
 
-  /** A registry on `storage`; see {@link ModelRegistry.open} for the filesystem default. */
+  /** A registry on `storage`; see {@link ModelRegistry.open} to open one by location. */
   constructor(storage: RegistryStorage, options: ModelRegistryOptions = {}) {
     this.storage = storage;
     this.#now = options.now ?? (() => new Date());
@@ -58,25 +56,13 @@ export class ModelRegistry {
   }
 
   /**
-   * Opens the registry at a directory path or `file://` URL, by default `.mlops/registry` under the
-   * working directory. Object-store URLs (s3://, gs://, az://) are planned and rejected for now.
+   * Opens the registry at a location, by default `.mlops/registry` under the working directory:
+   * a directory path or `file://` URL, `s3://bucket[/prefix]`, `gs://bucket[/prefix]` or
+   * `az://account/container[/prefix]` (see {@link openRegistryStorage} for each store's settings).
+   * Throws MLOPS_ERR_CONFIG_INVALID for a malformed location.
    */
   static open(location: string = DEFAULT_REGISTRY_LOCATION, options: ModelRegistryOptions = {}): ModelRegistry {
-    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(location)?.[1]?.toLowerCase();
-    if (scheme === undefined) return new ModelRegistry(new FileSystemStorage(path.resolve(location)), options);
-    const invalid = (issue: string): MlopsError => mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "registry location", issues: [issue] });
-    if (scheme !== "file") {
-      throw invalid(
-        `${location}: ${scheme}:// storage is not available yet (s3://, gs:// and az:// are planned); use a directory path or a file:// URL`,
-      );
-    }
-    let dir: string;
-    try {
-      dir = fileURLToPath(location);
-    } catch (err) {
-      throw invalid(`${location}: ${(err as Error).message}`);
-    }
-    return new ModelRegistry(new FileSystemStorage(dir), options);
+    return new ModelRegistry(openRegistryStorage(location), options);
   }
 
   /** Names of the models with at least one version manifest (complete version), sorted; reads no manifest. */
