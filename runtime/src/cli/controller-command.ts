@@ -9,7 +9,7 @@ import { ModelRegistry } from "../registry/index.ts";
 import { type Io, parseFlags, required } from "./args.ts";
 
 /** Help for `mlops controller`. */
-export const CONTROLLER_HELP = `usage: mlops controller --policy <file> [--registry <dir>] [--once] [--work-dir <dir>]
+export const CONTROLLER_HELP = `usage: mlops controller --policy <file> [--registry <loc>] [--once] [--work-dir <dir>]
 
 Keeps a model fresh: watches the champion's monitoring snapshots for drift (or a quality
 drop), retrains on the reference data plus labelled feedback, gates the new version against
@@ -18,7 +18,7 @@ checks) and promotes it or rolls it back. Every decision lands in \`mlops models
 Runs until SIGINT/SIGTERM; a restarted controller resumes a rollout left in progress.
 
   --policy <file>     controller policy, JSON or YAML (model, trigger, training, gate, rollout, executor)
-  --registry <dir>    registry location (default: .mlops/registry)
+  --registry <loc>    directory, s3://, gs:// or az:// URL (default: .mlops/registry)
   --once              one pass (a trigger check, and the whole cycle when it fires), then exit
   --work-dir <dir>    where training tables and configs are written and kept; retrained
                       versions' lineage points here (default: .mlops/controller)

@@ -4,12 +4,12 @@ import { type ModelEvent, ModelRegistry, type VersionMetadata, appendEvent, list
 import { type Io, parseFlags } from "./args.ts";
 
 /** Help for `mlops models`. */
-export const MODELS_HELP = `usage: mlops models list [--json] [--registry <dir>]
-       mlops models show <model> [--json] [--registry <dir>]
-       mlops models alias <model> <alias> <version> [--registry <dir>]
-       mlops models alias <model> <alias> --delete [--registry <dir>]
-       mlops models history <model> [--json] [--registry <dir>]
-       mlops models rollback <model> [--registry <dir>]
+export const MODELS_HELP = `usage: mlops models list [--json] [--registry <loc>]
+       mlops models show <model> [--json] [--registry <loc>]
+       mlops models alias <model> <alias> <version> [--registry <loc>]
+       mlops models alias <model> <alias> --delete [--registry <loc>]
+       mlops models history <model> [--json] [--registry <loc>]
+       mlops models rollback <model> [--registry <loc>]
 
 Lists models, shows a model's versions with lineage and metrics, and moves aliases
 (champion, challenger or any name). A running server picks up a moved alias by itself.

@@ -12,7 +12,7 @@ import { type Io, parseFlags, required } from "./args.ts";
 
 /** Help for `mlops predict`. */
 export const PREDICT_HELP = `usage: mlops predict --model <name> --data <file> [--version <n> | --label <alias>]
-                    [--out <file>] [--registry <dir>]
+                    [--out <file>] [--registry <loc>]
 
 Scores a CSV or JSONL file with a registered model (the champion unless --version or
 --label says otherwise). Output: the input columns plus "prediction" and, for classifiers,

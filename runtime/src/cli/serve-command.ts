@@ -5,7 +5,7 @@ import { createModelServer } from "../serve/server.ts";
 import { type Io, intFlag, parseFlags } from "./args.ts";
 
 /** Help for `mlops serve`. */
-export const SERVE_HELP = `usage: mlops serve [--registry <dir>] [--host <addr>] [--port <n>]
+export const SERVE_HELP = `usage: mlops serve [--registry <loc>] [--host <addr>] [--port <n>]
                   [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
                   [--poll-interval-ms <n>] [--monitor-interval-ms <n>] [--drift-window <rows>]
 
@@ -16,7 +16,7 @@ traffic for drift against each version's training reference, joins labels sent t
 /v1/models/<m>/feedback to earlier predictions, and writes monitoring snapshots and labelled
 rows to the registry for the retraining controller. Logs JSON to stderr.
 
-  --registry <dir>            registry location (default: .mlops/registry)
+  --registry <loc>            directory, s3://, gs:// or az:// URL (default: .mlops/registry)
   --host <addr>               interface (default: 127.0.0.1; 0.0.0.0 in a container)
   --port <n>                  port (default: 8501)
   --max-batch-size <n>        most rows per model call (default: 1000)

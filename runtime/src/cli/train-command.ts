@@ -10,7 +10,7 @@ import { progressReporter } from "./progress.ts";
 
 /** Help for `mlops train`. */
 export const TRAIN_HELP = `usage: mlops train --data <file> [--target <column>] [--task binary|multiclass|regression]
-                  [--config <file>] [--model <name>] [--registry <dir>]
+                  [--config <file>] [--model <name>] [--registry <loc>]
 
 Trains a model on a CSV (with header) or JSONL file and registers it as a new version.
 Flags override the config file; with only --data and --target everything else is inferred.
@@ -21,7 +21,7 @@ The first version of a model becomes its champion.
   --task <task>       binary | multiclass | regression (default: inferred from the target)
   --config <file>     model config, JSON or YAML (features, network, epochs, ...)
   --model <name>      registry name (default: config name, else the data file's base name)
-  --registry <dir>    registry location (default: .mlops/registry)
+  --registry <loc>    directory, s3://, gs:// or az:// URL (default: .mlops/registry)
   --parent <version>  record the version this one was retrained from (set by the controller)
 `;
 
