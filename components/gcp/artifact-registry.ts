@@ -1,0 +1,64 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+/** What {@link createArtifactRegistry} needs. */
+export interface ArtifactRegistryArgs {
+  project: pulumi.Input<string>;
+  region: string;
+  /** Repository id (lowercase letters, digits, hyphens). */
+  repositoryId: string;
+  /** Versions kept per image; older ones are deleted by the cleanup policy. */
+  keepImages: number;
+  /** Tags cannot be moved to another digest once pushed. */
+  immutableTags: boolean;
+  /** Scan pushed images for vulnerabilities (Artifact Analysis). */
+  scanning: boolean;
+  /** CMEK for the repository's content; the Artifact Registry service agent must be granted it first. */
+  kmsKeyName?: pulumi.Input<string>;
+  /** Resources the repository waits for (the key grant). */
+  dependsOn: pulumi.Resource[];
+  labels: Record<string, string>;
+}
+
+/** A private Docker repository in Artifact Registry. */
+export interface ArtifactRegistry {
+  repository: gcp.artifactregistry.Repository;
+  /** `<region>-docker.pkg.dev/<project>/<repository>`, where images are pushed and pulled. */
+  url: pulumi.Output<string>;
+}
+
+/**
+ * A Docker-format Artifact Registry repository: private (IAM only), immutable tags, CMEK when a
+ * key is given, a cleanup policy that keeps the newest `keepImages` versions of each image and
+ * deletes the rest, and vulnerability scanning. Scanning needs the Container Scanning API; it is
+ * enabled here with `disableOnDestroy: false`, so a destroy never turns it off for the project.
+ */
+export function createArtifactRegistry(name: string, parent: pulumi.Resource, args: ArtifactRegistryArgs): ArtifactRegistry {
+  const scanningApi = args.scanning
+    ? new gcp.projects.Service(`${name}-containerscanning`, { project: args.project, service: "containerscanning.googleapis.com", disableOnDestroy: false, disableDependentServices: false }, { parent })
+    : undefined;
+  const repository = new gcp.artifactregistry.Repository(
+    `${name}-images`,
+    {
+      project: args.project,
+      location: args.region,
+      repositoryId: args.repositoryId,
+      format: "DOCKER",
+      mode: "STANDARD_REPOSITORY",
+      description: "pulumi-mlops runtime images",
+      dockerConfig: { immutableTags: args.immutableTags },
+      kmsKeyName: args.kmsKeyName,
+      cleanupPolicyDryRun: false,
+      cleanupPolicies: [
+        // A version matching both a KEEP and a DELETE policy is kept, so this deletes all but the newest.
+        { id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: args.keepImages } },
+        { id: "delete-older", action: "DELETE", condition: { tagState: "ANY" } },
+      ],
+      vulnerabilityScanningConfig: { enablementConfig: args.scanning ? "INHERITED" : "DISABLED" },
+      labels: args.labels,
+    },
+    { parent, dependsOn: [...args.dependsOn, ...(scanningApi ? [scanningApi] : [])] },
+  );
+  const url = pulumi.interpolate`${repository.location}-docker.pkg.dev/${repository.project}/${repository.repositoryId}`;
+  return { repository, url };
+}

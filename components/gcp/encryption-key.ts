@@ -1,0 +1,44 @@
+import * as gcp from "@pulumi/gcp";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** What {@link createEncryptionKey} needs. */
+export interface EncryptionKeyArgs {
+  project: pulumi.Input<string>;
+  /** Key ring location; must equal the region of the cluster, bucket and repository it protects. */
+  region: string;
+  /** Days between automatic key rotations. */
+  rotationPeriodDays: number;
+  labels: Record<string, string>;
+}
+
+/** A Cloud KMS key and the grants that let Google service agents use it. */
+export interface EncryptionKey {
+  /** The key's id (`projects/<p>/locations/<r>/keyRings/<k>/cryptoKeys/<c>`). */
+  keyId: pulumi.Output<string>;
+  /** Grants `roles/cloudkms.cryptoKeyEncrypterDecrypter` on this key only to the service agent `member` (`agent` names the grant); depend on it before using the key. */
+  grant(agent: string, member: pulumi.Input<string>): gcp.kms.CryptoKeyIAMMember;
+}
+
+/**
+ * A regional key ring with one symmetric ENCRYPT_DECRYPT key, rotated automatically. Key rings
+ * cannot be deleted in Cloud KMS, so both are auto-named: a destroy and re-create gets fresh names
+ * instead of colliding with the ring left behind.
+ */
+export function createEncryptionKey(name: string, parent: pulumi.Resource, args: EncryptionKeyArgs): EncryptionKey {
+  const ring = new gcp.kms.KeyRing(`${name}-keyring`, { project: args.project, location: args.region }, { parent });
+  const key = new gcp.kms.CryptoKey(
+    `${name}-key`,
+    {
+      keyRing: ring.id,
+      purpose: "ENCRYPT_DECRYPT",
+      rotationPeriod: `${args.rotationPeriodDays * 86400}s`,
+      versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
+      labels: args.labels,
+    },
+    { parent },
+  );
+  return {
+    keyId: key.id,
+    grant: (agent, member) => new gcp.kms.CryptoKeyIAMMember(`${name}-key-${agent}`, { cryptoKeyId: key.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member }, { parent }),
+  };
+}

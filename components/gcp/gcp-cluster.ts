@@ -1,0 +1,426 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
+import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
+import { createArtifactRegistry } from "./artifact-registry.ts";
+import { createEncryptionKey } from "./encryption-key.ts";
+import { createGcpNetwork } from "./gcp-network.ts";
+import { gcpLabels, gcpResourceId } from "./gcp-resource-id.ts";
+import { gpuPoolIssues } from "./gke-accelerators.ts";
+import { createGkeCluster } from "./gke-cluster.ts";
+import { gkeKubeconfig } from "./gke-kubeconfig.ts";
+import { createGpuNodePool, GPU_POOL_TAINTS } from "./gpu-node-pool.ts";
+import { createModelStoreBucket } from "./model-store-bucket.ts";
+import { createNodeServiceAccount, grantRegistryRead } from "./node-service-account.ts";
+import { createSystemNodePool } from "./system-node-pool.ts";
+import { createWorkloadIdentity } from "./workload-identity.ts";
+
+const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR like 10.0.0.0/16").refine((c) => c.split("/")[0]!.split(".").every((o) => Number(o) <= 255), "must be an IPv4 CIDR like 10.0.0.0/16");
+const region = z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, "must be a GCP region like us-central1");
+const zone = z.string().regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, "must be a GCP zone like us-central1-a");
+const poolName = z.string().regex(/^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/, "must be lowercase letters, digits and hyphens, at most 20 characters, starting with a letter");
+const nodeCount = z.number().int().min(0).max(1000);
+
+/** One GPU node pool of {@link gcpClusterOptions}; every field but `name` defaults on its own. */
+export const gcpGpuPoolOptions = z
+  .object({
+    /** Pool name (unique in the cluster; the `mlops.dev/pool` node label). */
+    name: poolName,
+    /** Compute Engine machine type; A2/G2/A3/A4/G4 types carry their GPUs built in. @default "n1-standard-4" */
+    machineType: z.string().min(1).default("n1-standard-4"),
+    /** GKE accelerator type (nvidia-tesla-t4, nvidia-l4, nvidia-tesla-a100, nvidia-h100-80gb, ...). @default "nvidia-tesla-t4" */
+    accelerator: z.string().min(1).default("nvidia-tesla-t4"),
+    /** GPUs per node; must match the machine type where it fixes the count (a2-highgpu-2g: 2). @default 1 */
+    acceleratorCount: z.number().int().min(1).max(16).default(1),
+    /** Fewest nodes; 0 lets an idle pool cost nothing (GKE's autoscaler scales up from zero). @default 0 */
+    minNodes: nodeCount.default(0),
+    /** Most nodes (in a regional cluster: in total over its zones). @default 2 */
+    maxNodes: nodeCount.min(1).default(2),
+    /** Spot VMs: much cheaper, reclaimable at any time. @default false */
+    spot: z.boolean().default(false),
+    /** Boot disk size in GB (CUDA images are large). @default 100 */
+    diskSizeGb: z.number().int().min(30).max(65536).default(100),
+    /** NVIDIA driver GKE installs: LATEST or DEFAULT for the node's GKE version. @default "LATEST" */
+    gpuDriverVersion: z.enum(["LATEST", "DEFAULT"]).default("LATEST"),
+    /** Zones for this pool (where the accelerator is offered). @default - the cluster's zones */
+    zones: z.array(zone).min(1).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (typeof p.minNodes === "number" && typeof p.maxNodes === "number" && p.maxNodes < p.minNodes) {
+      ctx.addIssue({ code: "custom", path: ["maxNodes"], message: `must be >= minNodes (${p.minNodes})` });
+    }
+    if (typeof p.machineType === "string" && typeof p.accelerator === "string" && typeof p.acceleratorCount === "number") {
+      for (const issue of gpuPoolIssues(p.machineType, p.accelerator, p.acceleratorCount)) ctx.addIssue({ code: "custom", path: [issue.field], message: issue.message });
+    }
+  }, ALWAYS_REFINE);
+
+/**
+ * The plain-data options of {@link GcpCluster}: what a stack's `gcp:` section holds. Every field
+ * but `region` has a default fit for a cheap dev environment; nested objects default field by
+ * field (setting `systemPool.maxNodes` keeps the default machine type).
+ */
+export const gcpClusterOptions = z
+  .object({
+    /** GCP region of the cluster, registry, bucket and key (e.g. "us-central1"). */
+    region,
+    /** Project id. @default - the provider's project (`gcp:project`) */
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id").optional(),
+    /** Zones of the region, in order; a dev cluster is zonal in the first, a highAvailability cluster spans them all. @default - `<region>-a, -b, -c` (`-b, -c, -d` in us-east1 and europe-west1) */
+    zones: z.array(zone).min(1).max(4).optional(),
+    /** Minimum control-plane version; the release channel upgrades from there (REGULAR offers 1.34 to 1.36 in Nov 2026). @default "1.35" */
+    kubernetesVersion: z.string().regex(/^1\.\d{2}(\.\d+(-gke\.\d+)?)?$/, "must be a GKE version like 1.35 or 1.35.7-gke.1222000").default("1.35"),
+    /** GKE release channel. @default "REGULAR" */
+    releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE", "EXTENDED"]).default("REGULAR"),
+    /** The VPC. @default - a new VPC with a 10.0.0.0/16 node subnet, secondary ranges and Cloud NAT */
+    network: z
+      .object({
+        /** Primary range of the node subnet. @default "10.0.0.0/16" */
+        cidr: cidr.default("10.0.0.0/16"),
+        /** Secondary range for pod IPs. @default "10.16.0.0/14" */
+        podsCidr: cidr.default("10.16.0.0/14"),
+        /** Secondary range for Service IPs. @default "10.20.0.0/20" */
+        servicesCidr: cidr.default("10.20.0.0/20"),
+        /** /28 for the control plane's private endpoint (must not overlap the VPC). @default "172.16.0.0/28" */
+        masterCidr: cidr.default("172.16.0.0/28"),
+        /** A network you bring: its ids are used as given and nothing is created (the CIDRs above are then unused). @default - none */
+        existing: z
+          .object({
+            /** Network id or self link. */
+            network: z.string().min(1),
+            /** Node subnetwork id or self link (in `region`, Private Google Access on, NAT for egress). */
+            subnetwork: z.string().min(1),
+            /** Name of the subnetwork's secondary range for pods. */
+            podsRangeName: z.string().min(1),
+            /** Name of the subnetwork's secondary range for Services. */
+            servicesRangeName: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Reach the Kubernetes API over the internet (from `authorizedCidrs` only); otherwise only from inside the VPC. @default false */
+    publicEndpoint: z.boolean().default(false),
+    /** Source ranges allowed to reach a public API endpoint; with a private one only RFC 1918 ranges apply ("0.0.0.0/0" is dropped, the node subnet is always allowed). @default ["0.0.0.0/0"] */
+    authorizedCidrs: z.array(cidr).min(1).max(50).default(["0.0.0.0/0"]),
+    /** Regional control plane (3 zones), node pools over all zones, deletion protection. @default false */
+    highAvailability: z.boolean().default(false),
+    /** Refuse to delete the cluster. @default - highAvailability */
+    deletionProtection: z.boolean().optional(),
+    /** The CPU pool for system and serving pods. @default - e2-standard-2, 1 to 3 nodes, 50 GB */
+    systemPool: z
+      .object({
+        /** Machine type. @default "e2-standard-2" */
+        machineType: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, "must be a Compute Engine machine type like e2-standard-4").default("e2-standard-2"),
+        /** Fewest nodes (in a regional cluster: in total, spread over the zones). @default 1 */
+        minNodes: nodeCount.min(1).default(1),
+        /** Most nodes (in a regional cluster: in total). @default 3 */
+        maxNodes: nodeCount.min(1).default(3),
+        /** Boot disk size in GB. @default 50 */
+        diskSizeGb: z.number().int().min(20).max(65536).default(50),
+      })
+      .strict()
+      .superRefine((p, ctx) => {
+        if (typeof p.minNodes === "number" && typeof p.maxNodes === "number" && p.maxNodes < p.minNodes) {
+          ctx.addIssue({ code: "custom", path: ["maxNodes"], message: `must be >= minNodes (${p.minNodes})` });
+        }
+      }, ALWAYS_REFINE)
+      .prefault({}),
+    /** GPU node pools; [] for a cluster without GPUs. @default [{ name: "gpu" }] (n1-standard-4 + 1 nvidia-tesla-t4, 0 to 2 nodes) */
+    gpuPools: z
+      .array(gcpGpuPoolOptions)
+      .max(10)
+      .superRefine((pools, ctx) => {
+        const seen = new Map<string, number>();
+        pools.forEach((p, i) => {
+          if (typeof p?.name !== "string") return;
+          const first = seen.get(p.name);
+          if (first === undefined) seen.set(p.name, i);
+          else ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${p.name}" is already the name of gpuPools[${first}]` });
+        });
+      }, ALWAYS_REFINE)
+      .prefault([{ name: "gpu" }]),
+    /** The Artifact Registry repository. @default - keep 30 versions per image, immutable tags, scanning on */
+    registry: z
+      .object({
+        /** Versions kept per image; older ones are deleted. @default 30 */
+        keepImages: z.number().int().min(1).max(1000).default(30),
+        /** Tags cannot be moved once pushed. @default true */
+        immutableTags: z.boolean().default(true),
+        /** Vulnerability scanning of pushed images (enables the Container Scanning API, billed per image). @default true */
+        scanning: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** The model store bucket. @default - feedback kept 90 days, old versions 30 days, not force-destroyed */
+    modelStore: z
+      .object({
+        /** Days live-traffic feedback objects are kept. @default 90 */
+        feedbackRetentionDays: z.number().int().min(1).max(3650).default(90),
+        /** Days an overwritten or deleted object's previous version is kept. @default 30 */
+        noncurrentRetentionDays: z.number().int().min(1).max(3650).default(30),
+        /** Delete the bucket on destroy even when it holds models. @default false */
+        forceDestroy: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Encryption at rest with a key this component creates. @default - customer-managed key, rotated every 90 days */
+    encryption: z
+      .object({
+        /** Encrypt Kubernetes Secrets, the bucket and the registry with a Cloud KMS key created here. @default true */
+        customerManagedKey: z.boolean().default(true),
+        /** Days between automatic key rotations. @default 90 */
+        rotationDays: z.number().int().min(1).max(36500).default(90),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** Arguments for {@link GcpCluster}: {@link gcpClusterOptions} plus what the platform supplies. */
+export interface GcpClusterArgs extends z.input<typeof gcpClusterOptions> {
+  /** Runtime namespace; the cloud identity trusts exactly the runtime ServiceAccounts there. */
+  namespace: string;
+  /** Tags/labels on every taggable resource (the platform sets `mlops-profile: dev|production`, `mlops-environment: <stack>`). @default {} */
+  tags?: Record<string, string>;
+}
+
+/** Zones whose letters do not start at `a`. */
+const REGION_ZONE_LETTERS: Readonly<Record<string, readonly string[]>> = { "us-east1": ["b", "c", "d"], "europe-west1": ["b", "c", "d"] };
+
+/** The default zones of a region. */
+export function defaultZones(r: string): string[] {
+  return (REGION_ZONE_LETTERS[r] ?? ["a", "b", "c"]).map((l) => `${r}-${l}`);
+}
+
+function cidrRange(c: string): [number, number] {
+  const [ip, bits] = c.split("/") as [string, string];
+  const start = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const base = start - (start % size);
+  return [base, base + size - 1];
+}
+
+/** RFC 1918 and shared (RFC 6598) ranges: the only ones GKE accepts as authorized networks of a private endpoint. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+
+/** True when every address of `c` is in a private range. */
+export function isPrivateCidr(c: string): boolean {
+  const [a0, a1] = cidrRange(c);
+  return PRIVATE_RANGES.some((p) => {
+    const [p0, p1] = cidrRange(p);
+    return p0 <= a0 && a1 <= p1;
+  });
+}
+
+const overlaps = (a: string, b: string) => {
+  const [a0, a1] = cidrRange(a);
+  const [b0, b1] = cidrRange(b);
+  return a0 <= b1 && b0 <= a1;
+};
+
+/** Schema of {@link GcpClusterArgs}: the options plus cross-field checks. */
+export const gcpClusterArgs = gcpClusterOptions
+  .extend({
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((a, ctx) => {
+    // Runs even when a field failed (every problem at once), so values may be unvalidated here.
+    const r = typeof a.region === "string" ? a.region : undefined;
+    const zoneLists: Array<[PropertyKey[], unknown]> = [[["zones"], a.zones], ...(Array.isArray(a.gpuPools) ? a.gpuPools.map((p, i): [PropertyKey[], unknown] => [["gpuPools", i, "zones"], p?.zones]) : [])];
+    for (const [path, zones] of zoneLists) {
+      if (r === undefined || !Array.isArray(zones)) continue;
+      zones.forEach((z, i) => {
+        if (typeof z === "string" && !z.startsWith(`${r}-`)) ctx.addIssue({ code: "custom", path: [...path, i], message: `"${z}" is not a zone of ${r}` });
+      });
+    }
+    const n = a.network;
+    if (n && n.existing === undefined) {
+      const ranges = (["cidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter((k) => typeof n[k] === "string" && cidr.safeParse(n[k]).success);
+      for (let i = 0; i < ranges.length; i++) {
+        for (let j = i + 1; j < ranges.length; j++) {
+          if (overlaps(n[ranges[i]!]!, n[ranges[j]!]!)) ctx.addIssue({ code: "custom", path: ["network", ranges[j]!], message: `${n[ranges[j]!]} overlaps network.${ranges[i]} (${n[ranges[i]!]})` });
+        }
+      }
+    }
+    if (typeof n?.masterCidr === "string" && !/\/28$/.test(n.masterCidr)) ctx.addIssue({ code: "custom", path: ["network", "masterCidr"], message: "must be a /28" });
+    if (a.publicEndpoint !== true && Array.isArray(a.authorizedCidrs)) {
+      a.authorizedCidrs.forEach((c, i) => {
+        if (typeof c === "string" && c !== "0.0.0.0/0" && cidr.safeParse(c).success && !isPrivateCidr(c)) {
+          ctx.addIssue({ code: "custom", path: ["authorizedCidrs", i], message: `${c} is public; a private endpoint (publicEndpoint: false) only admits RFC 1918 ranges` });
+        }
+      });
+    }
+  }, ALWAYS_REFINE);
+
+type GcpClusterConfig = z.output<typeof gcpClusterArgs>;
+
+/**
+ * A GPU-capable GKE Standard cluster and what the MLOps runtime needs around it, as a
+ * {@link ClusterHandle}: a VPC with private nodes and Cloud NAT, the cluster (VPC-native, private
+ * nodes, Workload Identity, Secrets encrypted with a customer-managed key, control-plane logs, a
+ * REGULAR release channel), a CPU system pool and GPU pools that scale from zero, a private
+ * Artifact Registry repository, a private versioned GCS model store, and a Google service account
+ * only the runtime's two Kubernetes ServiceAccounts can use, limited to the model store's objects.
+ *
+ * The project needs these APIs enabled: container, compute, artifactregistry, cloudkms, storage,
+ * iam, and containerscanning when `registry.scanning` (enabled here, never disabled on destroy).
+ */
+export class GcpCluster extends pulumi.ComponentResource {
+  /** The handle the Kubernetes layer consumes (a plain object). */
+  public readonly handle: ClusterHandle;
+  /** Name of the GKE cluster. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** Kubeconfig using gke-gcloud-auth-plugin (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** `https://<endpoint>` of the control plane (private IP unless `publicEndpoint`). */
+  public readonly apiEndpoint: pulumi.Output<string>;
+  /** `<region>-docker.pkg.dev/<project>/<repository>`. */
+  public readonly registryUrl: pulumi.Output<string>;
+  /** `gs://<bucket>/registry`, the runtime's `--registry`. */
+  public readonly bucketUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: GcpClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:gcp:GcpCluster", name, {}, opts);
+    const cfg = parseArgs("GcpCluster", gcpClusterArgs, args);
+    const out = createGcpCluster(name, this, cfg);
+    this.handle = out.handle;
+    this.clusterName = out.clusterName;
+    this.kubeconfig = out.kubeconfig;
+    this.apiEndpoint = out.apiEndpoint;
+    this.registryUrl = out.registryUrl;
+    this.bucketUrl = out.bucketUrl;
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      kubeconfig: this.kubeconfig,
+      apiEndpoint: this.apiEndpoint,
+      registryUrl: this.registryUrl,
+      bucketUrl: this.bucketUrl,
+    });
+  }
+}
+
+function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpClusterConfig) {
+  const client = gcp.organizations.getClientConfigOutput({ parent });
+  const project = cfg.project === undefined ? client.project : pulumi.output(cfg.project);
+  const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent }).number;
+  const labels = gcpLabels({ "part-of": "pulumi-mlops", ...cfg.tags });
+  const zones = cfg.zones ?? defaultZones(cfg.region);
+  const regional = cfg.highAvailability;
+  const stack = pulumi.getStack();
+
+  const key = cfg.encryption.customerManagedKey ? createEncryptionKey(name, parent, { project, region: cfg.region, rotationPeriodDays: cfg.encryption.rotationDays, labels }) : undefined;
+  const gkeAgent = pulumi.interpolate`serviceAccount:service-${projectNumber}@container-engine-robot.iam.gserviceaccount.com`;
+  // Artifact Registry creates its agent with the first repository; with CMEK the key grant must come
+  // first, so the identity is generated explicitly.
+  const arAgent = key ? new gcp.projects.ServiceIdentity(`${name}-artifactregistry-agent`, { project, service: "artifactregistry.googleapis.com" }, { parent }) : undefined;
+  // The storage data source also creates the Cloud Storage agent when the project has none yet.
+  const gcsAgent = key ? gcp.storage.getProjectServiceAccountOutput({ project }, { parent }).member : undefined;
+  const gkeKeyGrant = key?.grant("gke", gkeAgent);
+  const arKeyGrant = key && arAgent ? key.grant("artifactregistry", arAgent.member) : undefined;
+  const gcsKeyGrant = key && gcsAgent ? key.grant("gcs", gcsAgent) : undefined;
+
+  const network = createGcpNetwork(name, parent, { project, region: cfg.region, ...cfg.network });
+  const nodeAccount = createNodeServiceAccount(name, parent, { project, accountId: gcpResourceId([name, stack, "nodes"], 30) });
+
+  const registry = createArtifactRegistry(name, parent, {
+    project,
+    region: cfg.region,
+    repositoryId: gcpResourceId([name, stack], 63),
+    keepImages: cfg.registry.keepImages,
+    immutableTags: cfg.registry.immutableTags,
+    scanning: cfg.registry.scanning,
+    kmsKeyName: key?.keyId,
+    dependsOn: arKeyGrant ? [arKeyGrant] : [],
+    labels,
+  });
+  const pull = grantRegistryRead(name, parent, registry.repository, nodeAccount.member);
+
+  const store = createModelStoreBucket(name, parent, {
+    project,
+    location: cfg.region,
+    feedbackRetentionDays: cfg.modelStore.feedbackRetentionDays,
+    noncurrentRetentionDays: cfg.modelStore.noncurrentRetentionDays,
+    forceDestroy: cfg.modelStore.forceDestroy,
+    kmsKeyName: key?.keyId,
+    dependsOn: gcsKeyGrant ? [gcsKeyGrant] : [],
+    labels,
+  });
+
+  const cluster = createGkeCluster(name, parent, {
+    project,
+    location: regional ? cfg.region : zones[0]!,
+    nodeLocations: regional ? zones : undefined,
+    network,
+    releaseChannel: cfg.releaseChannel,
+    kubernetesVersion: cfg.kubernetesVersion,
+    publicEndpoint: cfg.publicEndpoint,
+    authorizedCidrs: cfg.publicEndpoint ? cfg.authorizedCidrs : cfg.authorizedCidrs.filter(isPrivateCidr),
+    masterCidr: cfg.network.masterCidr,
+    databaseEncryptionKey: key?.keyId,
+    deletionProtection: cfg.deletionProtection ?? cfg.highAvailability,
+    nodeServiceAccount: nodeAccount.email,
+    resourceLabels: labels,
+    dependsOn: gkeKeyGrant ? [gkeKeyGrant] : [],
+  });
+
+  const poolBase = { project, cluster, serviceAccount: nodeAccount.email, resourceLabels: labels, regional };
+  const system = createSystemNodePool(name, parent, { ...poolBase, ...cfg.systemPool, zoneCount: regional ? zones.length : 1 });
+  const gpuPools = cfg.gpuPools.map((p) => createGpuNodePool(name, parent, { ...poolBase, ...p, poolName: p.name }));
+
+  const identity = createWorkloadIdentity(name, parent, {
+    project,
+    accountId: gcpResourceId([name, stack, "runtime"], 30),
+    namespace: cfg.namespace,
+    serviceAccounts: RUNTIME_SERVICE_ACCOUNTS,
+    bucket: store.bucket.name,
+  });
+
+  const kubeconfig = gkeKubeconfig({
+    contextName: pulumi.interpolate`gke_${project}_${cluster.location}_${cluster.name}`,
+    endpoint: cluster.endpoint,
+    caCertificate: cluster.masterAuth.clusterCaCertificate,
+  });
+  // The provider waits for the pools: Kubernetes objects need nodes, and image pulls the grant.
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { parent, dependsOn: [system, ...gpuPools, pull] });
+
+  const gpu = cfg.gpuPools.length === 0 ? undefined : gpuScheduling(GPU_POOL_TAINTS);
+  const handle: ClusterHandle = {
+    provider,
+    name: cluster.name,
+    gpu,
+    registryUrl: registry.url,
+    registryAuth: { username: "oauth2accesstoken", password: pulumi.secret(client.accessToken) },
+    modelStore: { kind: "bucket", url: store.url },
+    workloadIdentity: {
+      annotations: { "iam.gke.io/gcp-service-account": identity.serviceAccount.email },
+      labels: {},
+      podLabels: {},
+      serviceAccounts: { ...RUNTIME_SERVICE_ACCOUNTS },
+    },
+    runtimeEnv: { GOOGLE_CLOUD_PROJECT: project },
+  };
+  return {
+    handle,
+    clusterName: cluster.name,
+    kubeconfig,
+    apiEndpoint: pulumi.interpolate`https://${cluster.endpoint}`,
+    registryUrl: registry.url,
+    bucketUrl: store.url,
+  };
+}
+
+function gpuScheduling(taints: readonly Taint[]): NonNullable<ClusterHandle["gpu"]> {
+  return {
+    nodeSelector: { ...GPU_NODE_LABEL },
+    taints: taints.map((t) => ({ ...t })),
+    resourceName: "nvidia.com/gpu",
+    // GKE installs the driver (gpuDriverInstallationConfig) and runs its own device plugin.
+    driverInstalled: true,
+    devicePluginInstalled: true,
+  };
+}

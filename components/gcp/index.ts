@@ -1,0 +1,2 @@
+export * from "./gcp-cluster.ts";
+export * from "./gke-accelerators.ts";

@@ -1,0 +1,94 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PulumiMocks, RecordedResource } from "../../helpers/pulumi-mocks.ts";
+
+/** Project and number the GCP invokes answer with. */
+export const TEST_PROJECT = { id: "test-project", number: "123456789012" };
+
+/**
+ * Pulumi mocks for the GCP components: resources echo their inputs plus the outputs GCP computes
+ * that the component reads (service-account emails and members, cluster endpoint and CA, bucket
+ * names), and the GCP invokes the component calls get fixed answers; any other invoke throws.
+ */
+export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): PulumiMocks & { invokes: string[] } {
+  const resources: RecordedResource[] = [];
+  const invokes: string[] = [];
+  for (const [k, v] of Object.entries(opts.config ?? {})) pulumi.runtime.setConfig(k, v);
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const s: Record<string, any> = { ...args.inputs };
+        const project = s.project ?? TEST_PROJECT.id;
+        switch (args.type) {
+          case "gcp:serviceaccount/account:Account": {
+            s.email = `${s.accountId}@${project}.iam.gserviceaccount.com`;
+            s.member = `serviceAccount:${s.email}`;
+            s.name = `projects/${project}/serviceAccounts/${s.email}`;
+            break;
+          }
+          case "gcp:projects/serviceIdentity:ServiceIdentity": {
+            s.email = `service-${TEST_PROJECT.number}@gcp-sa-${String(s.service).split(".")[0]}.iam.gserviceaccount.com`;
+            s.member = `serviceAccount:${s.email}`;
+            break;
+          }
+          case "gcp:container/cluster:Cluster":
+            s.name = s.name ?? `${args.name}-1234567`;
+            s.endpoint = "203.0.113.10";
+            s.masterAuth = { clusterCaCertificate: "Q0EtUEVN" };
+            break;
+          case "gcp:storage/bucket:Bucket":
+            s.name = s.name ?? `${args.name}-abcdef`;
+            break;
+          case "gcp:artifactregistry/repository:Repository":
+            s.name = s.repositoryId;
+            break;
+        }
+        return { id: `${args.name}-id`, state: s };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        invokes.push(args.token);
+        switch (args.token) {
+          case "gcp:organizations/getClientConfig:getClientConfig":
+            return { project: TEST_PROJECT.id, region: "us-central1", zone: "", accessToken: "ya29.test-token", id: "client" };
+          case "gcp:organizations/getProject:getProject":
+            return { projectId: args.inputs.projectId ?? TEST_PROJECT.id, number: TEST_PROJECT.number, name: "test", id: `projects/${TEST_PROJECT.id}` };
+          case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+            const email = `service-${TEST_PROJECT.number}@gs-project-accounts.iam.gserviceaccount.com`;
+            return { emailAddress: email, member: `serviceAccount:${email}`, project: args.inputs.project ?? TEST_PROJECT.id, id: email };
+          }
+          default:
+            throw new Error(`unmocked invoke ${args.token}`);
+        }
+      },
+    },
+    "pulumi-mlops",
+    "test",
+    false,
+  );
+  return {
+    resources,
+    invokes,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    named(name) {
+      const r = resources.find((x) => x.name === name);
+      if (!r) throw new Error(`no resource named ${name}; have: ${resources.map((x) => x.name).join(", ")}`);
+      return r;
+    },
+    reset() {
+      resources.length = 0;
+      invokes.length = 0;
+    },
+    async settle() {
+      let last = -1;
+      let stable = 0;
+      while (stable < 5) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (resources.length === last) stable++;
+        else {
+          stable = 0;
+          last = resources.length;
+        }
+      }
+    },
+  };
+}
