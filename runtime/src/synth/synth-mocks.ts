@@ -7,9 +7,12 @@ export const MOCKED_INVOKES: Readonly<Record<string, string>> = {
   "aws:index/getRegion:getRegion": "the aws:region config, else us-east-1",
   "aws:index/getPartition:getPartition": "aws",
   "aws:index/getAvailabilityZones:getAvailabilityZones": "<region>a, b, c",
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken": "user AWS and a fake token for the requested registry",
   "gcp:organizations/getProject:getProject": "the gcp:project config, else synth-project",
   "gcp:organizations/getClientConfig:getClientConfig": "project, region, zone from config",
+  "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": "the Cloud Storage service agent of project number 123456789012",
   "azure-native:authorization:getClientConfig": "fixed client, object, subscription and tenant ids",
+  "azure-native:containerservice:listManagedClusterUserCredentials": "a base64 kubeconfig for https://synth.invalid (AKS user credentials)",
   "kubernetes:yaml:decode": "the YAML text's documents, parsed",
   "kubernetes:helm:template": "no objects (synth does not fetch charts)",
 };
@@ -53,14 +56,34 @@ export class SynthMocks implements pulumi.runtime.Mocks {
         const names = ["a", "b", "c"].map((s) => `${region}${s}`);
         return { names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), id: region };
       }
+      case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+        const registry = String(inputs.registryId ?? "123456789012");
+        return { userName: "AWS", password: "synth-ecr-token", authorizationToken: "QVdTOnN5bnRoLWVjci10b2tlbg==", proxyEndpoint: `https://${registry}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "1970-01-01T00:00:00Z", registryId: registry, region, id: region };
+      }
       case "gcp:organizations/getProject:getProject": {
         const project = this.#config["gcp:project"] ?? "synth-project";
         return { projectId: project, number: "123456789012", name: project, id: `projects/${project}` };
       }
       case "gcp:organizations/getClientConfig:getClientConfig":
         return { project: this.#config["gcp:project"] ?? "synth-project", region: this.#config["gcp:region"] ?? "us-central1", zone: this.#config["gcp:zone"] ?? "", accessToken: "synth", id: "synth" };
+      case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+        const email = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com";
+        return { emailAddress: email, member: `serviceAccount:${email}`, project: inputs.project ?? this.#config["gcp:project"] ?? "synth-project", id: email };
+      }
       case "azure-native:authorization:getClientConfig":
         return { clientId: "00000000-0000-0000-0000-000000000001", objectId: "00000000-0000-0000-0000-000000000002", subscriptionId: "00000000-0000-0000-0000-000000000003", tenantId: "00000000-0000-0000-0000-000000000004" };
+      case "azure-native:containerservice:listManagedClusterUserCredentials": {
+        const kubeconfig = [
+          "apiVersion: v1",
+          "kind: Config",
+          "clusters: [{ name: synth, cluster: { server: \"https://synth.invalid\" } }]",
+          "contexts: [{ name: synth, context: { cluster: synth, user: synth } }]",
+          "current-context: synth",
+          "users: [{ name: synth, user: { token: synth } }]",
+          "",
+        ].join("\n");
+        return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+      }
       case "kubernetes:yaml:decode":
         return { result: parseAllDocuments(String(inputs.text ?? "")).map((d) => d.toJS()).filter((d) => d !== null && d !== undefined) };
       case "kubernetes:helm:template":
