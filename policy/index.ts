@@ -1,0 +1,21 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Policies, PolicyPack } from "@pulumi/policy";
+
+// Pulumi's policy-pack runner require()s this file through ts-node, so it is CommonJS; the rules
+// are ES modules written in TypeScript, hence the import(). In a checkout they load from source
+// (Node strips their types); installed under node_modules, where Node refuses to strip types,
+// from the compiled dist/ that the package ships.
+const root = path.resolve(__dirname, "..");
+const source = path.join(root, "components", "policy", "index.ts");
+const compiled = path.join(root, "dist", "components", "policy", "index.js");
+const installed = root.split(path.sep).includes("node_modules");
+const entry = !installed && existsSync(source) ? source : compiled;
+
+void import(pathToFileURL(entry).href).then((rules: { mlopsPolicies: Policies }) => {
+  new PolicyPack("pulumi-mlops-security", {
+    policies: rules.mlopsPolicies,
+    description: "pulumi-mlops security rules: private, encrypted object stores; private production control planes; tainted scale-to-zero GPU pools; non-root containers with limits.",
+  });
+});
