@@ -1,0 +1,66 @@
+import * as azure from "@pulumi/azure-native";
+import * as pulumi from "@pulumi/pulumi";
+import { parse, stringify } from "yaml";
+
+/** Server id (audience) of the AKS AAD server application, the same in every tenant. */
+export const AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+/** How kubelogin gets a token: the Azure CLI login (default), workload identity in CI, a managed identity, a service principal, or azd. */
+export const KUBELOGIN_MODES = ["azurecli", "workloadidentity", "msi", "spn", "azd"] as const;
+
+/** One of {@link KUBELOGIN_MODES}. */
+export type KubeloginMode = (typeof KUBELOGIN_MODES)[number];
+
+/**
+ * Rewrites the kubeconfig AKS lists for an Entra ID cluster into one whose user runs
+ * `kubelogin get-token --login <mode> --server-id <AKS server id>` as an exec credential plugin,
+ * keeping the cluster's server and CA. The listed one would log in with the interactive device
+ * code flow, which a `pulumi up` cannot answer. kubelogin must be on PATH where the Kubernetes
+ * provider runs.
+ */
+export function kubeloginKubeconfig(listed: string, mode: KubeloginMode): string {
+  const doc = parse(listed) as { clusters?: { name: string; cluster: Record<string, unknown> }[] } | null;
+  const cluster = doc?.clusters?.[0];
+  if (cluster === undefined) throw new Error("the kubeconfig AKS listed has no cluster");
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: cluster.name, cluster: cluster.cluster }],
+    contexts: [{ name: cluster.name, context: { cluster: cluster.name, user: "kubelogin" } }],
+    "current-context": cluster.name,
+    users: [
+      {
+        name: "kubelogin",
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "kubelogin",
+            args: ["get-token", "--login", mode, "--server-id", AKS_AAD_SERVER_ID],
+            env: null,
+            interactiveMode: "Never",
+            provideClusterInfo: false,
+          },
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * The cluster's kubeconfig (a secret): the user credentials AKS lists (the cluster server and CA;
+ * local accounts are disabled, so there are no static credentials in it) with kubelogin as the
+ * credential plugin, see {@link kubeloginKubeconfig}.
+ */
+export function aksKubeconfig(
+  parent: pulumi.Resource,
+  args: { resourceGroupName: pulumi.Input<string>; clusterName: pulumi.Input<string>; mode: KubeloginMode },
+): pulumi.Output<string> {
+  const creds = azure.containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: args.clusterName }, { parent });
+  return pulumi.secret(
+    creds.kubeconfigs.apply((kcs) => {
+      const value = kcs?.[0]?.value;
+      if (value === undefined) throw new pulumi.ResourceError("AKS listed no user kubeconfig for the cluster", parent);
+      return kubeloginKubeconfig(Buffer.from(value, "base64").toString("utf8"), args.mode);
+    }),
+  );
+}

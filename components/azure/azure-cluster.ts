@@ -1,0 +1,397 @@
+import * as azure from "@pulumi/azure-native";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { type ClusterHandle, GPU_NODE_LABEL, type GpuScheduling, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
+import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
+import { createAksCluster, SYSTEM_POOL_NAME } from "./aks-cluster.ts";
+import { aksKubeconfig, KUBELOGIN_MODES } from "./aks-kubeconfig.ts";
+import { createAzureNetwork } from "./azure-network.ts";
+import { createContainerRegistry } from "./container-registry.ts";
+import { createEncryptionKey } from "./encryption-key.ts";
+import { createGpuNodePool, gpuPoolTaints, taintString } from "./gpu-node-pool.ts";
+import { isAzureGpuVmSize, notAGpuVmSizeMessage } from "./gpu-vm-size.ts";
+import { createModelStore } from "./model-store.ts";
+import { createWorkloadIdentity } from "./workload-identity.ts";
+
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
+
+/** An IPv4 CIDR whose host bits are zero (`10.0.0.0/16`). */
+const networkCidr = z
+  .string()
+  .regex(IPV4_CIDR, "must be an IPv4 CIDR like 10.0.0.0/16")
+  .refine((c) => !IPV4_CIDR.test(c) || cidrRange(c).hostBitsZero, "must be a network address (host bits zero), e.g. 10.0.0.0/16");
+
+/** An IPv4 CIDR or a single address. */
+const sourceCidr = z.string().regex(IPV4_CIDR, "must be an IPv4 CIDR like 203.0.113.0/24");
+
+const poolSize = z.number().int().min(0).max(1000);
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be an object id (GUID)");
+
+/** One GPU node pool of {@link azureClusterOptions}. */
+export const azureGpuPoolOptions = z
+  .object({
+    /** AKS pool name: 1-12 lowercase letters and digits, starting with a letter. */
+    name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, "must be 1-12 lowercase letters and digits, starting with a letter (an AKS Linux pool name)"),
+    /** NVIDIA GPU VM size. @default "Standard_NC4as_T4_v3" */
+    vmSize: z.string().min(1).default("Standard_NC4as_T4_v3").refine(isAzureGpuVmSize, { error: (i) => notAGpuVmSizeMessage(String(i.input)) }),
+    /** Fewest nodes; 0 lets the pool scale to zero when no GPU pod is pending. @default 0 */
+    minNodes: poolSize.default(0),
+    /** Most nodes the autoscaler may add. @default 2 */
+    maxNodes: poolSize.min(1).default(2),
+    /** Spot VMs (evictable, much cheaper); nodes then also carry the AKS spot taint. @default false */
+    spot: z.boolean().default(false),
+    /** OS disk size in GB. @default 128 */
+    diskSizeGb: z.number().int().min(30).max(2048).default(128),
+  })
+  .strict();
+
+/**
+ * Options of {@link AzureCluster}: the plain-data section a stack holds under `azure:`. Every field
+ * except `region` defaults to a cheap dev environment, field by field.
+ */
+export const azureClusterOptions = z
+  .object({
+    /** Azure region, e.g. "eastus". */
+    region: z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name like eastus or westeurope"),
+    /** Resource group to create everything in. @default - a new resource group */
+    resourceGroupName: z.string().min(1).max(90).optional(),
+    /** Kubernetes minor (AKS takes its latest patch) or full version. @default "1.35" */
+    kubernetesVersion: z.string().regex(/^1\.\d+(\.\d+)?$/, "must be a Kubernetes version like 1.35 or 1.35.2").default("1.35"),
+    /** The node network. @default { cidr: "10.0.0.0/16", podCidr: "192.168.0.0/16", serviceCidr: "172.16.0.0/16" } */
+    network: z
+      .object({
+        /** VNet address space; its first quarter (at most /24 smaller) is the node subnet. @default "10.0.0.0/16" */
+        cidr: networkCidr.default("10.0.0.0/16"),
+        /** Pod addresses (Azure CNI overlay: not VNet addresses). @default "192.168.0.0/16" */
+        podCidr: networkCidr.default("192.168.0.0/16"),
+        /** Kubernetes Service addresses. @default "172.16.0.0/16" */
+        serviceCidr: networkCidr.default("172.16.0.0/16"),
+        /** Bring your own node subnet (with the Microsoft.Storage service endpoint) instead of creating a VNet and NAT gateway. @default - a new VNet */
+        existing: z
+          .object({
+            /** Resource id of the node subnet. */
+            nodeSubnetId: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i, "must be a subnet resource id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)"),
+            /** How nodes reach the internet from that subnet (a NAT gateway on it, or a route table to a firewall). @default "userAssignedNATGateway" */
+            outboundType: z.enum(["userAssignedNATGateway", "userDefinedRouting", "loadBalancer"]).default("userAssignedNATGateway"),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Give the API server a public endpoint (restricted to `authorizedCidrs`); otherwise it is private to the VNet. @default false */
+    publicEndpoint: z.boolean().default(false),
+    /** Who may reach a public API server endpoint. @default ["0.0.0.0/0"] */
+    authorizedCidrs: z.array(sourceCidr).min(1).default(["0.0.0.0/0"]),
+    /** Production: Standard tier (uptime SLA), pools spread over `zones`, zone-redundant storage and registry. @default false */
+    highAvailability: z.boolean().default(false),
+    /** Availability zones the pools spread over with `highAvailability`. @default ["1", "2", "3"] */
+    zones: z.array(z.enum(["1", "2", "3"])).min(1).default(["1", "2", "3"]),
+    /** The system (CPU) pool: system pods and the model servers. @default { vmSize: "Standard_D4s_v5", minNodes: 1, maxNodes: 3, diskSizeGb: 128 } */
+    systemPool: z
+      .object({
+        /** VM size. @default "Standard_D4s_v5" */
+        vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size like Standard_D4s_v5").default("Standard_D4s_v5"),
+        /** Fewest nodes (a system pool needs at least one). @default 1 */
+        minNodes: poolSize.min(1).default(1),
+        /** Most nodes. @default 3 */
+        maxNodes: poolSize.min(1).default(3),
+        /** OS disk size in GB. @default 128 */
+        diskSizeGb: z.number().int().min(30).max(2048).default(128),
+      })
+      .strict()
+      .prefault({}),
+    /** GPU user pools, autoscaled from `minNodes` (0: no idle cost). @default [{ name: "gpu", vmSize: "Standard_NC4as_T4_v3", minNodes: 0, maxNodes: 2, spot: false, diskSizeGb: 128 }] */
+    gpuPools: z.array(azureGpuPoolOptions).prefault([{ name: "gpu" }]),
+    /** The container registry. @default { sku: "Premium", repositoryPrefix: "mlops", keepImages: 30, untaggedRetentionDays: 7, defenderForContainers: false } */
+    registry: z
+      .object({
+        /** Premium is needed for the customer-managed key, the untagged-manifest retention policy and zone redundancy. @default "Premium" */
+        sku: z.enum(["Standard", "Premium"]).default("Premium"),
+        /** Repository prefix of the platform's images. @default "mlops" */
+        repositoryPrefix: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, "must be a lowercase repository path segment").default("mlops"),
+        /** Tagged images kept per repository; a daily ACR Task purges older ones. @default 30 */
+        keepImages: z.number().int().min(1).max(10000).default(30),
+        /** Days untagged manifests are kept (Premium). @default 7 */
+        untaggedRetentionDays: z.number().int().min(0).max(365).default(7),
+        /** Turn on Microsoft Defender for Containers (image vulnerability scanning) for the whole subscription; usually the security team's call. @default false */
+        defenderForContainers: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** The model store (Blob Storage). @default { containerName: "models", feedbackRetentionDays: 90, feedbackModels: [], noncurrentVersionRetentionDays: 30, softDeleteDays: 7, allowedCidrs: [], forceDestroy: false } */
+    modelStore: z
+      .object({
+        /** Blob container the registry lives in. @default "models" */
+        containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a blob container name (3-63 lowercase letters, digits, single hyphens)").default("models"),
+        /** Days labelled feedback is kept. @default 90 */
+        feedbackRetentionDays: z.number().int().min(1).max(36500).default(90),
+        /** Models whose feedback expires (a lifecycle prefix cannot wildcard the model name). @default [] */
+        feedbackModels: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a model name")).default([]),
+        /** Days a replaced or deleted blob version is kept. @default 30 */
+        noncurrentVersionRetentionDays: z.number().int().min(1).max(36500).default(30),
+        /** Days deleted blobs and containers stay recoverable. @default 7 */
+        softDeleteDays: z.number().int().min(1).max(365).default(7),
+        /** Public IPs or CIDRs (besides the node subnet) allowed through the storage firewall, e.g. a CI runner uploading datasets. @default [] */
+        allowedCidrs: z.array(sourceCidr).default([]),
+        /** Let `pulumi destroy` delete the account and every model in it; otherwise the account is protected. @default false */
+        forceDestroy: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Encryption at rest. @default { customerManagedKey: true, keyRotationDays: 90, keyVaultSoftDeleteDays: 7 } */
+    encryption: z
+      .object({
+        /** Encrypt Kubernetes secrets (KMS), the model store and the registry with a Key Vault key this component creates. @default true */
+        customerManagedKey: z.boolean().default(true),
+        /** Days between automatic key rotations. @default 90 */
+        keyRotationDays: z.number().int().min(7).max(3650).default(90),
+        /** Days a deleted Key Vault stays recoverable (its name is reserved meanwhile). @default 7 */
+        keyVaultSoftDeleteDays: z.number().int().min(7).max(90).default(7),
+      })
+      .strict()
+      .prefault({}),
+    /** Days control-plane logs stay in Log Analytics. @default 30 */
+    logRetentionDays: z.number().int().min(30).max(730).default(30),
+    /** Object ids granted Kubernetes cluster admin (Azure RBAC). @default - the principal running Pulumi */
+    clusterAdmins: z.array(uuid).optional(),
+    /** How kubelogin authenticates the kubeconfig's user. @default "azurecli" */
+    kubeloginMode: z.enum(KUBELOGIN_MODES).default("azurecli"),
+  })
+  .strict();
+
+/**
+ * Cross-field checks of {@link azureClusterOptions} (pool sizes, unique pool names, overlapping
+ * CIDRs, a customer-managed key on a Standard registry), kept out of the schema so it stays a
+ * plain object schema (`.omit`/`.partial` refuse refined ones). Call it from a `superRefine`
+ * with {@link ALWAYS_REFINE}; `path` prefixes the issues' paths (e.g. `["azure"]`).
+ */
+export function checkAzureClusterOptions(o: Record<string, any>, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
+  // Runs even when a field failed (every problem at once), so values may be unvalidated here.
+  const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
+  const seen = new Map<string, number>();
+  (Array.isArray(o.gpuPools) ? o.gpuPools : []).forEach((p: { name?: unknown; minNodes?: unknown; maxNodes?: unknown } | undefined, i: number) => {
+    if (typeof p?.minNodes === "number" && typeof p.maxNodes === "number" && p.maxNodes < p.minNodes) {
+      issue(["gpuPools", i, "maxNodes"], `must be >= minNodes (${p.minNodes})`);
+    }
+    const name = p?.name;
+    if (typeof name !== "string") return;
+    if (name === SYSTEM_POOL_NAME) issue(["gpuPools", i, "name"], `"${SYSTEM_POOL_NAME}" is the system pool's name`);
+    const first = seen.get(name);
+    if (first !== undefined) issue(["gpuPools", i, "name"], `duplicates gpuPools[${first}].name "${name}"`);
+    else seen.set(name, i);
+  });
+  const sp = o.systemPool;
+  if (typeof sp?.minNodes === "number" && typeof sp.maxNodes === "number" && sp.maxNodes < sp.minNodes) {
+    issue(["systemPool", "maxNodes"], `must be >= minNodes (${sp.minNodes})`);
+  }
+  const nets = (["cidr", "podCidr", "serviceCidr"] as const).filter((k) => typeof o.network?.[k] === "string" && IPV4_CIDR.test(o.network[k]));
+  for (let a = 0; a < nets.length; a++) {
+    for (let b = a + 1; b < nets.length; b++) {
+      const ka = nets[a]!;
+      const kb = nets[b]!;
+      if (cidrsOverlap(o.network[ka], o.network[kb])) issue(["network", kb], `overlaps network.${ka} (${o.network[ka]})`);
+    }
+  }
+  // customerManagedKey defaults to true, so an unset one counts.
+  if (o.encryption?.customerManagedKey !== false && o.registry?.sku === "Standard") {
+    issue(["registry", "sku"], 'a customer-managed key needs the "Premium" registry; use Premium or set encryption.customerManagedKey false');
+  }
+}
+
+/** {@link azureClusterOptions} after defaults. */
+export type AzureClusterOptions = z.output<typeof azureClusterOptions>;
+
+/** Arguments for {@link AzureCluster}: the options plus what the platform decides. */
+export interface AzureClusterArgs extends z.input<typeof azureClusterOptions> {
+  /** Runtime namespace; the cloud identity trusts exactly the runtime ServiceAccounts there. */
+  namespace: string;
+  /** Tags on every taggable resource (the platform sets `mlops-profile`, `mlops-environment`). @default {} */
+  tags?: Record<string, string>;
+}
+
+const azureClusterArgs = azureClusterOptions
+  .extend({
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").max(63),
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((o, ctx) => checkAzureClusterOptions(o, ctx), ALWAYS_REFINE);
+
+/**
+ * An MLOps-ready AKS environment as a {@link ClusterHandle}: VNet + NAT egress, an AKS cluster
+ * (private API server by default, Entra ID + Azure RBAC, workload identity, KMS, control-plane
+ * logs), autoscaled GPU pools that scale to zero, a private Premium ACR the nodes pull from, a
+ * private versioned Blob model store, a customer-managed key, and a workload identity trusted by
+ * exactly the runtime's two ServiceAccounts with access to the one model container.
+ *
+ * The Kubernetes provider's kubeconfig calls `kubelogin` (must be on PATH); with a private API
+ * server, `pulumi up` must run where the VNet's private DNS resolves (a runner in or peered with it).
+ */
+export class AzureCluster extends pulumi.ComponentResource {
+  /** The handle the Kubernetes layer consumes. */
+  public readonly handle: ClusterHandle;
+  /** AKS cluster name. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** Kubeconfig using kubelogin (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** API server URL (the private FQDN unless `publicEndpoint`). */
+  public readonly apiEndpoint: pulumi.Output<string>;
+  /** Where images are pushed and pulled: `<registry>.azurecr.io/<prefix>`. */
+  public readonly registryUrl: pulumi.Output<string>;
+  /** The model store: `az://<account>/<container>/registry`. */
+  public readonly bucketUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: AzureClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:azure:AzureCluster", name, {}, opts);
+    const cfg = parseArgs("AzureCluster", azureClusterArgs, args);
+    const r = createAzureCluster(name, this, cfg);
+    this.handle = r.handle;
+    this.clusterName = r.clusterName;
+    this.kubeconfig = r.kubeconfig;
+    this.apiEndpoint = r.apiEndpoint;
+    this.registryUrl = r.registryUrl;
+    this.bucketUrl = r.bucketUrl;
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      kubeconfig: this.kubeconfig,
+      apiEndpoint: this.apiEndpoint,
+      registryUrl: this.registryUrl,
+      bucketUrl: this.bucketUrl,
+    });
+  }
+}
+
+/** GPU scheduling facts of the pools: undefined without pools; the spot taint joins when any pool is spot. */
+export function azureGpuScheduling(pools: readonly { spot: boolean }[]): GpuScheduling | undefined {
+  if (pools.length === 0) return undefined;
+  const taints: Taint[] = [];
+  for (const t of pools.flatMap((p) => gpuPoolTaints(p.spot))) if (!taints.some((x) => taintString(x) === taintString(t))) taints.push(t);
+  return { nodeSelector: { ...GPU_NODE_LABEL }, taints, resourceName: "nvidia.com/gpu", driverInstalled: true, devicePluginInstalled: false };
+}
+
+function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output<typeof azureClusterArgs>) {
+  const opts = { parent };
+  const tags = { "managed-by": "pulumi-mlops", ...cfg.tags };
+  const location = cfg.region;
+  const client = azure.authorization.getClientConfigOutput({ parent });
+  const subscriptionId = client.subscriptionId;
+  const tenantId = client.tenantId;
+  const resourceGroupName =
+    cfg.resourceGroupName !== undefined ? pulumi.output(cfg.resourceGroupName) : new azure.resources.ResourceGroup(`${name}-rg`, { location, tags }, opts).name;
+
+  const net = createAzureNetwork(name, parent, { resourceGroupName, location, cidr: cfg.network.cidr, existingSubnetId: cfg.network.existing?.nodeSubnetId, tags });
+  const cmk = cfg.encryption.customerManagedKey
+    ? createEncryptionKey(name, parent, { resourceGroupName, location, tenantId, subscriptionId, rotationDays: cfg.encryption.keyRotationDays, softDeleteDays: cfg.encryption.keyVaultSoftDeleteDays, tags })
+    : undefined;
+
+  const aks = createAksCluster(name, parent, {
+    resourceGroupName,
+    location,
+    tenantId,
+    subscriptionId,
+    kubernetesVersion: cfg.kubernetesVersion,
+    nodeSubnetId: net.nodeSubnetId,
+    podCidr: cfg.network.podCidr,
+    serviceCidr: cfg.network.serviceCidr,
+    outboundType: cfg.network.existing?.outboundType ?? "userAssignedNATGateway",
+    publicEndpoint: cfg.publicEndpoint,
+    authorizedCidrs: cfg.authorizedCidrs,
+    highAvailability: cfg.highAvailability,
+    zones: cfg.zones,
+    systemPool: cfg.systemPool,
+    kmsKeyId: cmk?.keyUriWithVersion,
+    kmsKeyResourceId: cmk?.key.id,
+    clusterAdmins: cfg.clusterAdmins ?? [client.objectId],
+    logRetentionDays: cfg.logRetentionDays,
+    tags,
+  });
+  const gpuPools = cfg.gpuPools.map((p) =>
+    createGpuNodePool(name, parent, {
+      resourceGroupName,
+      clusterName: aks.cluster.name,
+      nodeSubnetId: net.nodeSubnetId,
+      ...p,
+      zones: cfg.highAvailability ? cfg.zones : undefined,
+      tags,
+    }),
+  );
+
+  const registry = createContainerRegistry(name, parent, {
+    resourceGroupName,
+    location,
+    subscriptionId,
+    sku: cfg.registry.sku,
+    repositoryPrefix: cfg.registry.repositoryPrefix,
+    keepImages: cfg.registry.keepImages,
+    untaggedRetentionDays: cfg.registry.untaggedRetentionDays,
+    highAvailability: cfg.highAvailability,
+    cmk: cmk === undefined ? undefined : { keyUri: cmk.keyUri, identityId: cmk.identity.id, identityClientId: cmk.identity.clientId, grant: cmk.grant },
+    kubeletObjectId: aks.kubeletObjectId,
+    tags,
+  });
+  if (cfg.registry.defenderForContainers) {
+    new azure.security.Pricing(`${name}-defender-containers`, { pricingName: "Containers", pricingTier: "Standard", scopeId: pulumi.interpolate`/subscriptions/${subscriptionId}` }, opts);
+  }
+
+  const store = createModelStore(name, parent, {
+    resourceGroupName,
+    location,
+    subscriptionId,
+    containerName: cfg.modelStore.containerName,
+    feedbackRetentionDays: cfg.modelStore.feedbackRetentionDays,
+    feedbackModels: cfg.modelStore.feedbackModels,
+    noncurrentVersionRetentionDays: cfg.modelStore.noncurrentVersionRetentionDays,
+    softDeleteDays: cfg.modelStore.softDeleteDays,
+    allowedSubnetIds: [net.nodeSubnetId],
+    allowedCidrs: cfg.modelStore.allowedCidrs,
+    highAvailability: cfg.highAvailability,
+    forceDestroy: cfg.modelStore.forceDestroy,
+    cmk: cmk === undefined ? undefined : { keyName: cmk.key.name, vaultUri: cmk.vault.properties.apply((p) => p.vaultUri ?? ""), identityId: cmk.identity.id, grant: cmk.grant },
+    tags,
+  });
+
+  const runtime = createWorkloadIdentity(name, parent, {
+    resourceGroupName,
+    location,
+    subscriptionId,
+    issuerUrl: aks.oidcIssuerUrl,
+    namespace: cfg.namespace,
+    containerId: store.container.id,
+    tags,
+  });
+
+  const kubeconfig = aksKubeconfig(parent, { resourceGroupName, clusterName: aks.cluster.name, mode: cfg.kubeloginMode });
+  // GPU pools first: platform charts pinned to GPU nodes must find the pools' labels and taints.
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { ...opts, dependsOn: [...aks.adminGrants, ...gpuPools] });
+
+  const handle: ClusterHandle = {
+    provider,
+    name: aks.cluster.name,
+    gpu: azureGpuScheduling(cfg.gpuPools),
+    registryUrl: registry.url,
+    modelStore: { kind: "bucket", url: store.url },
+    workloadIdentity: {
+      annotations: { "azure.workload.identity/client-id": runtime.identity.clientId, "azure.workload.identity/tenant-id": tenantId },
+      labels: {},
+      podLabels: { "azure.workload.identity/use": "true" },
+      serviceAccounts: RUNTIME_SERVICE_ACCOUNTS,
+    },
+    runtimeEnv: { AZURE_STORAGE_ACCOUNT: store.account.name },
+  };
+  return { handle, clusterName: aks.cluster.name, kubeconfig, apiEndpoint: aks.apiEndpoint, registryUrl: registry.url, bucketUrl: store.url };
+}
+
+/** First address and size of an IPv4 CIDR, and whether its host bits are zero. */
+function cidrRange(cidr: string): { start: number; size: number; hostBitsZero: boolean } {
+  const [ip, bits] = cidr.split("/");
+  const start = ip!.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return { start, size, hostBitsZero: start % size === 0 };
+}
+
+function cidrsOverlap(a: string, b: string): boolean {
+  const x = cidrRange(a);
+  const y = cidrRange(b);
+  return x.start < y.start + y.size && y.start < x.start + x.size;
+}
