@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ExistingCluster, MlopsPlatformOnCluster, platformConfig } from "../components/index.ts";
+import { MlopsPlatform, platformConfig } from "../components/index.ts";
 
-// The stack program: validates the stack's configuration, then builds the platform. Only
-// `cloud: existing` deploys today; the cloud components (aws, gcp, azure) arrive in issue 5.
+// The stack program: one MlopsPlatform per stack, configured by stacks/Pulumi.<stack>.yaml. A new
+// environment is a new YAML file; invalid config fails here, before any resource, naming each key.
 const config = new pulumi.Config();
 const raw: Record<string, unknown> = {};
 for (const key of ["cloud", "profile", "region", "namespace"]) {
   const value = config.get(key);
   if (value !== undefined) raw[key] = value;
 }
-for (const key of ["existing", "monitoring", "gpu", "image", "serving", "retraining"]) {
+for (const key of ["aws", "gcp", "azure", "existing", "monitoring", "gpu", "image", "serving", "retraining", "tags"]) {
   const value = config.getObject<unknown>(key);
   if (value !== undefined) raw[key] = value;
 }
@@ -18,46 +18,29 @@ if (!result.success) {
   const issues = result.error.issues.map((i) => `${pulumi.getProject()}:${i.path.join(".") || "(config)"}: ${i.message}`);
   throw new pulumi.RunError(`invalid configuration for stack ${pulumi.getStack()}:\n  - ${issues.join("\n  - ")}`);
 }
-const cfg = result.data;
 
-/** The validated stack configuration. */
-export const platform = cfg;
+const platform = new MlopsPlatform("mlops", {
+  ...(raw as typeof result.data),
+  // A secret kubeconfig for `cloud: existing`; otherwise the ambient KUBECONFIG and its context.
+  kubeconfig: config.getSecret("kubeconfig"),
+});
 
-let deployed: MlopsPlatformOnCluster | undefined;
-if (cfg.cloud === "existing") {
-  const existing = cfg.existing ?? existingDefaults();
-  if (existing.modelStore.accessMode === "ReadWriteOnce" && (cfg.serving.maxReplicas > 1 || cfg.retraining?.enabled)) {
-    pulumi.log.info(
-      "the model store is ReadWriteOnce: every runtime pod must share one node (fine on kind, k3d, minikube); on multi-node clusters set pulumi-mlops:existing.modelStore.accessMode to ReadWriteMany with a storageClass that supports it",
-    );
-  }
-  const cluster = new ExistingCluster("cluster", {
-    // A secret kubeconfig when set; otherwise the ambient KUBECONFIG and its current (or the named) context.
-    kubeconfig: config.getSecret("kubeconfig"),
-    ...existing,
-    namespace: cfg.namespace,
-  });
-  deployed = new MlopsPlatformOnCluster("mlops", {
-    cluster: cluster.handle,
-    namespace: cfg.namespace,
-    createNamespace: false,
-    monitoring: cfg.monitoring,
-    gpu: cfg.gpu,
-    image: cfg.image,
-    serving: cfg.serving,
-    retraining: cfg.retraining,
-  }, { dependsOn: [cluster] });
-}
-
-function existingDefaults(): NonNullable<typeof cfg.existing> {
-  return platformConfig.parse({ cloud: "existing", existing: {}, image: { ref: "unused" } }).existing!;
-}
-
-/** Cluster-internal URL of the inference endpoint (null until this cloud's components land, issue 5). */
-export const endpoint = deployed?.endpoint ?? null;
+/** Which cloud and profile this stack deployed. */
+export const cloud = result.data.cloud;
+export const profile = result.data.profile;
+/** Cluster-internal URL of the inference endpoint. */
+export const endpoint = platform.endpoint;
 /** The runtime namespace. */
-export const namespace = deployed?.namespace ?? cfg.namespace;
+export const namespace = platform.namespace;
+/** Name of the cluster. */
+export const clusterName = platform.clusterName;
+/** Kubeconfig (secret); null for an existing cluster reached through the ambient kubeconfig. */
+export const kubeconfig = platform.kubeconfig;
+/** Container registry of the runtime image. */
+export const registryUrl = platform.registryUrl;
+/** Model store URL (s3://, gs://, az://); null for an existing cluster's PVC. */
+export const bucketUrl = platform.bucketUrl;
 /** Grafana URL (cluster-internal). */
-export const grafanaUrl = deployed?.grafanaUrl ?? null;
+export const grafanaUrl = platform.grafanaUrl;
 /** The runtime image deployed. */
-export const imageRef = deployed?.imageRef ?? null;
+export const imageRef = platform.imageRef;

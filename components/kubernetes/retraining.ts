@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { controllerPolicy } from "../../runtime/src/controller/policy.ts";
+import { modelName } from "../../runtime/src/data/model-config.ts";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels, selectorLabels } from "./labels.ts";
 import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
@@ -60,7 +62,11 @@ const cron = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$|^@(yearly|annually|monthly
 /** Schema of the plain-data part of {@link RetrainingArgs} (what a stack config can carry), with the defaults. */
 export const retrainingOptions = z
   .object({
-    policy: z.looseObject({ model: z.string().min(1) }),
+    // Checked against the runtime's own policy schema now, not when the controller pod starts.
+    policy: z.looseObject({ model: modelName }).superRefine((p, ctx) => {
+      const r = controllerPolicy.safeParse(p);
+      for (const i of r.error?.issues ?? []) if (i.path[0] !== "model") ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+    }),
     resources: containerResources.prefault({}),
     training: z
       .object({

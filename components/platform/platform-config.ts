@@ -3,6 +3,10 @@ import { existingClusterArgs } from "../kubernetes/existing-cluster.ts";
 import { ALWAYS_REFINE } from "../kubernetes/runtime-workload-args.ts";
 import { platformGpuSection, platformImageSection, platformMonitoringSection, platformRetrainingSection } from "../kubernetes/mlops-platform-on-cluster.ts";
 import { modelServingOptions } from "../kubernetes/model-serving.ts";
+import { awsClusterOptions } from "../aws/index.ts";
+import { azureClusterOptions, checkAzureClusterOptions } from "../azure/index.ts";
+import { gcpClusterArgs, gcpClusterOptions } from "../gcp/index.ts";
+import { applyProfile, PROFILES } from "./profiles.ts";
 
 /** Where the platform runs. */
 export const CLOUDS = ["aws", "gcp", "azure", "existing"] as const;
@@ -13,20 +17,30 @@ export const existingClusterSection = existingClusterArgs.omit({ kubeconfig: tru
   registryUrl: z.string().min(1).optional(),
 });
 
+/** Clouds with a cluster section of their own in {@link platformConfig}. */
+const CLOUD_SECTIONS = ["aws", "gcp", "azure"] as const;
+
 /**
- * Stack configuration (the `pulumi-mlops:` keys of stacks/Pulumi.<stack>.yaml). This is the
- * surface platform teams template per environment; later issues add the per-cloud sections.
- * The kubeconfig of an existing cluster is not part of it: it is the secret
- * `pulumi-mlops:kubeconfig`, read by the stack program with `getSecret`.
+ * The platform's configuration before profile defaults: what `MlopsPlatform` takes and what the
+ * `pulumi-mlops:` keys of stacks/Pulumi.<stack>.yaml hold. The kubeconfig of an existing cluster
+ * is not part of it: it is the secret `pulumi-mlops:kubeconfig` (or `MlopsPlatformArgs.kubeconfig`).
  */
-export const platformConfig = z
+export const basePlatformConfig = z
   .object({
     /** Target cloud, or an existing Kubernetes cluster. */
     cloud: z.enum(CLOUDS),
     /** dev is small and cheap; production is highly available with a private endpoint. @default "dev" */
-    profile: z.enum(["dev", "production"]).default("dev"),
-    /** Cloud region (required for aws, gcp, azure). */
+    profile: z.enum(PROFILES).default("dev"),
+    /** Extra tags (AWS, Azure) / labels (GCP) on every cloud resource, besides `mlops-profile` and `mlops-environment`. @default {} */
+    tags: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be a lowercase key (GCP label rules)"), z.string().max(63)).default({}),
+    /** Cloud region (AWS region, GCP region, Azure location); required for aws, gcp, azure. */
     region: z.string().min(1).optional(),
+    /** The AWS cluster, registry, bucket and identity (only with `cloud: aws`). @default - AwsCluster's defaults under the profile's */
+    aws: awsClusterOptions.omit({ region: true }).optional(),
+    /** The GCP cluster, registry, bucket and identity (only with `cloud: gcp`). @default - GcpCluster's defaults under the profile's */
+    gcp: gcpClusterOptions.omit({ region: true }).optional(),
+    /** The Azure cluster, registry, storage and identity (only with `cloud: azure`). @default - AzureCluster's defaults under the profile's */
+    azure: azureClusterOptions.omit({ region: true }).optional(),
     /** Kubernetes namespace for the runtime. @default "mlops" */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").max(63).default("mlops"),
     /** The existing cluster (only with `cloud: existing`). @default - the ambient kubeconfig's current context, a 20Gi ReadWriteOnce model store, no GPUs */
@@ -48,13 +62,32 @@ export const platformConfig = z
     if (!(CLOUDS as readonly string[]).includes(c.cloud)) return;
     if (c.cloud !== "existing" && c.region === undefined) ctx.addIssue({ code: "custom", path: ["region"], message: `required when cloud is ${c.cloud}` });
     if (c.cloud !== "existing" && c.existing !== undefined) ctx.addIssue({ code: "custom", path: ["existing"], message: `only used when cloud is existing, not ${c.cloud}` });
-    const gpuNodes = c.cloud !== "existing" || c.existing?.gpu !== undefined;
-    if (!gpuNodes && c.serving?.gpus > 0) ctx.addIssue({ code: "custom", path: ["serving", "gpus"], message: "the existing cluster has no GPU nodes: set existing.gpu" });
-    if (!gpuNodes && c.retraining?.training?.trainOnGpu === true) ctx.addIssue({ code: "custom", path: ["retraining", "training", "trainOnGpu"], message: "the existing cluster has no GPU nodes: set existing.gpu" });
+    for (const section of CLOUD_SECTIONS) {
+      if (c.cloud !== section && c[section] !== undefined) ctx.addIssue({ code: "custom", path: [section], message: `only used when cloud is ${section}, not ${c.cloud}` });
+    }
+    // The clouds' cross-field checks, reported under the section's path like its field errors.
+    if (c.cloud === "azure" && c.azure !== undefined) checkAzureClusterOptions({ ...c.azure, region: c.region }, ctx, ["azure"]);
+    if (c.cloud === "gcp" && c.gcp !== undefined && c.region !== undefined) {
+      const r = gcpClusterArgs.safeParse({ ...c.gcp, region: c.region, namespace: "mlops" });
+      for (const i of r.error?.issues ?? []) if (i.code === "custom") ctx.addIssue({ code: "custom", path: ["gcp", ...i.path], message: i.message });
+    }
+    const section = c.cloud === "existing" ? undefined : c[c.cloud];
+    const gpuNodes = c.cloud === "existing" ? c.existing?.gpu !== undefined : section?.gpuPools === undefined || section.gpuPools.length > 0;
+    const noGpus = c.cloud === "existing" ? "the existing cluster has no GPU nodes: set existing.gpu" : `${c.cloud}.gpuPools is empty`;
+    if (!gpuNodes && c.serving?.gpus > 0) ctx.addIssue({ code: "custom", path: ["serving", "gpus"], message: noGpus });
+    if (!gpuNodes && c.retraining?.training?.trainOnGpu === true) ctx.addIssue({ code: "custom", path: ["retraining", "training", "trainOnGpu"], message: noGpus });
     if (c.cloud === "existing" && c.image?.ref === undefined && c.existing?.registryUrl === undefined) {
       ctx.addIssue({ code: "custom", path: ["image", "ref"], message: "required when existing.registryUrl is not set (nowhere to push a built image)" });
     }
   }, ALWAYS_REFINE);
 
-/** Stack configuration after defaults. */
-export type PlatformConfig = z.output<typeof platformConfig>;
+/**
+ * The platform configuration with the profile's defaults laid under what was written (see
+ * PROFILE_DEFAULTS): validate stack config and `MlopsPlatform` args with this.
+ */
+export const platformConfig = z.preprocess(applyProfile, basePlatformConfig);
+
+/** Platform configuration after profile and schema defaults. */
+export type PlatformConfig = z.output<typeof basePlatformConfig>;
+/** Platform configuration as written. */
+export type PlatformConfigInput = z.input<typeof basePlatformConfig>;

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
+import { computedOutputs } from "./cloud-outputs.ts";
 
 /** Invoke tokens {@link SynthMocks} answers, with what it answers. */
 export const MOCKED_INVOKES: Readonly<Record<string, string>> = {
@@ -19,7 +20,8 @@ export const MOCKED_INVOKES: Readonly<Record<string, string>> = {
 
 /**
  * Pulumi mocks for synth: every resource's state is its inputs (plus a deterministic id, a
- * `metadata.name` for Kubernetes objects that leave it to auto-naming, an `arn` for AWS), and
+ * `metadata.name` for Kubernetes objects that leave it to auto-naming, the outputs the cloud
+ * would compute from {@link computedOutputs}, an `arn` for AWS), and
  * the invokes in {@link MOCKED_INVOKES} get plausible answers; any other invoke returns `{}` and
  * is remembered in {@link unknownInvokes}.
  */
@@ -33,7 +35,8 @@ export class SynthMocks implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    const state: Record<string, unknown> = { ...args.inputs };
+    const ctx = { awsRegion: this.#config["aws:region"] ?? "us-east-1", gcpProject: this.#config["gcp:project"] ?? "synth-project", azureSubscription: "00000000-0000-0000-0000-000000000003" };
+    const state: Record<string, unknown> = { ...computedOutputs(args.type, args.name, args.inputs, ctx), ...args.inputs };
     if (args.type.startsWith("kubernetes:") && args.custom) {
       const metadata = (state.metadata ?? {}) as Record<string, unknown>;
       state.metadata = { ...metadata, name: metadata.name ?? args.name };

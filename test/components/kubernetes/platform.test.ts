@@ -107,7 +107,7 @@ test("invalid platform args report every bad path at once", async () => {
 test("stack config: the existing section has defaults and its problems are reported with paths", () => {
   const ok = platformConfig.parse({ cloud: "existing", existing: { registryUrl: "localhost:5001" } });
   assert.deepEqual(ok.existing?.modelStore, { size: "20Gi", accessMode: "ReadWriteOnce", mountPath: "/var/lib/mlops/registry" });
-  assert.equal(ok.serving.minReplicas, 2);
+  assert.equal(ok.serving.minReplicas, 1, "the dev profile's default");
   assert.equal(ok.retraining, undefined);
   const bad = platformConfig.safeParse({ cloud: "existing", existing: { modelStore: { size: "big" } }, serving: { gpus: 1 }, retraining: { schedule: "sometimes" } });
   assert.equal(bad.success, false);
@@ -146,4 +146,12 @@ test("every Kubernetes object of serving, retraining and the cluster adapter val
   }
   const job = JSON.parse(mocks.named("p-retraining-job-template").inputs.data["job-template.json"]);
   await validateObject(job.apiVersion, job.kind, job);
+});
+
+test("a retraining policy the controller would reject fails at preview, naming its path", () => {
+  const bad = platformConfig.safeParse({ cloud: "existing", image: { ref: "r/i:1" }, retraining: { policy: { model: "m", trigger: { quality: {}, persistChecks: 0 }, gate: { metric: "f1" } } } });
+  assert.equal(bad.success, false);
+  const paths = bad.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).sort();
+  assert.deepEqual(paths.map((p) => p.split(":")[0]), ["retraining.policy.gate.metric", "retraining.policy.trigger.persistChecks", "retraining.policy.trigger"]);
+  assert.match(paths[2]!, /Unrecognized key: "quality"/);
 });

@@ -1,0 +1,59 @@
+/** The environment profiles a platform is declared with. */
+export const PROFILES = ["dev", "production"] as const;
+
+/** One of {@link PROFILES}. */
+export type Profile = (typeof PROFILES)[number];
+
+type Defaults = Record<string, unknown>;
+
+/**
+ * What each profile changes before a platform's own defaults apply. Every value here is a
+ * default the user's config overrides field by field (a user's `serving.maxReplicas` keeps the
+ * profile's `serving.minReplicas`). `cluster` applies to the section of the chosen cloud.
+ * - dev: small and cheap — public API endpoint (so `pulumi up` works from a laptop), zonal/free
+ *   control plane, one NAT, one serving replica, a week of metrics.
+ * - production: highly available — private API endpoint only, regional/zone-redundant control
+ *   plane and system pool, three serving replicas at least, a month of metrics.
+ */
+export const PROFILE_DEFAULTS: Readonly<Record<Profile, { cluster: Defaults; platform: Defaults }>> = {
+  dev: {
+    cluster: { publicEndpoint: true, highAvailability: false },
+    platform: {
+      serving: { minReplicas: 1, maxReplicas: 3 },
+      monitoring: { retention: "7d", storageSize: "20Gi" },
+    },
+  },
+  production: {
+    cluster: { publicEndpoint: false, highAvailability: true, systemPool: { minNodes: 3, maxNodes: 6 } },
+    platform: {
+      serving: { minReplicas: 3, maxReplicas: 20 },
+      monitoring: { retention: "30d", storageSize: "100Gi" },
+    },
+  },
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `over` laid on `under`, recursively for plain objects; arrays and scalars of `over` replace. */
+export function mergeDefaults(under: unknown, over: unknown): unknown {
+  if (over === undefined) return under;
+  if (!isPlainObject(under) || !isPlainObject(over)) return over;
+  const out: Record<string, unknown> = { ...under };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeDefaults(under[k], v);
+  return out;
+}
+
+/**
+ * Lays the profile's defaults under a raw platform config (before validation). Leaves anything
+ * it cannot interpret (not an object, unknown profile or cloud) for the schema to report.
+ */
+export function applyProfile(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const profile = raw.profile ?? "dev";
+  if (!(PROFILES as readonly unknown[]).includes(profile)) return raw;
+  const d = PROFILE_DEFAULTS[profile as Profile];
+  const out = mergeDefaults(d.platform, raw) as Record<string, unknown>;
+  const cloud = raw.cloud;
+  if (cloud === "aws" || cloud === "gcp" || cloud === "azure") out[cloud] = mergeDefaults(d.cluster, raw[cloud]);
+  return out;
+}
