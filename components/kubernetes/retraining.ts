@@ -80,6 +80,8 @@ export const retrainingOptions = z
       .strict()
       .prefault({}),
     schedule: cron.optional(),
+    // A stack's YAML names an existing claim; programs may pass an Output too (see retrainingArgs).
+    workVolume: z.object({ claimName: z.string().min(1) }).strict().optional(),
   })
   .strict();
 

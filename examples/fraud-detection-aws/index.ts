@@ -22,6 +22,9 @@ const platform = new MlopsPlatform("fraud", {
       rollout: { steps: [0.05, 0.25, 1], dwellSeconds: 600 },
     },
     training: { trainOnGpu: true, gpus: 1, resources: { cpuRequest: "2", memoryRequest: "8Gi", cpuLimit: "4", memoryLimit: "14Gi" } },
+    // The controller hands each training Job its data through a ReadWriteMany claim (EFS here;
+    // see README): without one it trains in its own CPU pod.
+    workVolume: { claimName: config.get("trainingWorkClaim") ?? "training-work" },
   },
 });
 

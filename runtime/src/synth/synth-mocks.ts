@@ -36,7 +36,7 @@ export class SynthMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const ctx = { awsRegion: this.#config["aws:region"] ?? "us-east-1", gcpProject: this.#config["gcp:project"] ?? "synth-project", azureSubscription: "00000000-0000-0000-0000-000000000003" };
-    const state: Record<string, unknown> = { ...computedOutputs(args.type, args.name, args.inputs, ctx), ...args.inputs };
+    const state: Record<string, unknown> = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs, ctx) };
     if (args.type.startsWith("kubernetes:") && args.custom) {
       const metadata = (state.metadata ?? {}) as Record<string, unknown>;
       state.metadata = { ...metadata, name: metadata.name ?? args.name };
