@@ -41,9 +41,8 @@ before(async () => {
 const ofType = (stack: string, type: string) => out.get(stack)!.resources.filter((r) => r.type === type) as (ResourceRecord & { inputs: any })[];
 const gpuPodTolerations = (stack: string) =>
   podSpecs(out.get(stack)!.manifests)
-    .filter((p) => (p.spec.containers ?? []).some((c: Container) => c.resources?.limits?.["nvidia.com/gpu"] !== undefined))
-    .map((p) => ({ at: p.at, tolerations: (p.spec.tolerations ?? []) as { key: string; value?: string; effect: string; operator?: string }[] }));
-type Container = { resources?: { limits?: Record<string, string> } };
+    .filter((p) => p.spec.containers.some((c) => c.resources?.limits?.["nvidia.com/gpu"] !== undefined))
+    .map((p) => ({ at: p.where, tolerations: p.spec.tolerations ?? [] }));
 
 /** Every GPU pod tolerates each taint (key, value, effect) its GPU pools carry. */
 function assertTolerated(stack: string, taints: { key: string; value?: string; effect: string }[]) {
