@@ -10,27 +10,45 @@ export interface RecordedResource {
   inputs: Record<string, any>;
 }
 
+/** One invoke the program made. */
+export interface RecordedInvoke {
+  token: string;
+  inputs: Record<string, any>;
+}
+
 /** What {@link setupPulumiMocks} hands back. */
 export interface PulumiMocks {
   /** Every resource registered so far, in order. */
   readonly resources: RecordedResource[];
+  /** Every invoke made so far, in order. */
+  readonly invokes: RecordedInvoke[];
   /** Resources of one type token. */
   ofType(type: string): RecordedResource[];
-  /** The one resource with this logical name (throws when absent). */
-  named(name: string): RecordedResource;
-  /** Forgets the recorded resources (between tests). */
+  /** The one resource with this logical name (and type, when names repeat across types); throws when absent. */
+  named(name: string, type?: string): RecordedResource;
+  /** Forgets the recorded resources and invokes (between tests). */
   reset(): void;
   /** Waits until no new resource has been registered for a few turns of the event loop. */
   settle(): Promise<void>;
 }
 
+/** How a cloud's test mocks extend the echoing defaults of {@link setupPulumiMocks}. */
+export interface MockCloud {
+  /** Adds the outputs the cloud computes to `state` (the echoed inputs); may return an id to use instead of `<name>-id`. */
+  outputs?(args: pulumi.runtime.MockResourceArgs, state: Record<string, any>): string | void;
+  /** Answers an invoke. @default - echoes its inputs */
+  call?(args: pulumi.runtime.MockCallArgs): Record<string, any>;
+}
+
 /**
  * Installs Pulumi's mocks for this process: every resource is recorded with its inputs and gets
  * them back as outputs (Kubernetes objects also get `metadata.name` = their logical name when
- * none was set, as autonaming would); invokes echo their arguments.
+ * none was set, as autonaming would, and `cloud.outputs` adds what a cloud computes); invokes are
+ * recorded and echo their arguments unless `cloud.call` answers them.
  */
-export function setupPulumiMocks(opts: { project?: string; stack?: string; preview?: boolean; config?: Record<string, string> } = {}): PulumiMocks {
+export function setupPulumiMocks(opts: { project?: string; stack?: string; preview?: boolean; config?: Record<string, string>; cloud?: MockCloud } = {}): PulumiMocks {
   const resources: RecordedResource[] = [];
+  const invokes: RecordedInvoke[] = [];
   for (const [k, v] of Object.entries(opts.config ?? {})) pulumi.runtime.setConfig(k, v);
   void pulumi.runtime.setMocks(
     {
@@ -40,10 +58,12 @@ export function setupPulumiMocks(opts: { project?: string; stack?: string; previ
         if (args.type.startsWith("kubernetes:") && typeof state.metadata === "object" && state.metadata !== null) {
           state.metadata = { ...state.metadata, name: state.metadata.name ?? args.name };
         }
-        return { id: `${args.name}-id`, state };
+        const id = opts.cloud?.outputs?.(args, state);
+        return { id: id ?? `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        return args.inputs;
+        invokes.push({ token: args.token, inputs: args.inputs });
+        return opts.cloud?.call ? opts.cloud.call(args) : args.inputs;
       },
     },
     opts.project ?? "pulumi-mlops",
@@ -52,14 +72,16 @@ export function setupPulumiMocks(opts: { project?: string; stack?: string; previ
   );
   return {
     resources,
+    invokes,
     ofType: (type) => resources.filter((r) => r.type === type),
-    named(name) {
-      const r = resources.find((x) => x.name === name);
-      if (!r) throw new Error(`no resource named ${name}; have: ${resources.map((x) => x.name).join(", ")}`);
+    named(name, type) {
+      const r = resources.find((x) => x.name === name && (type === undefined || x.type === type));
+      if (!r) throw new Error(`no resource named ${name}${type ? ` of type ${type}` : ""}; have: ${resources.map((x) => `${x.type}::${x.name}`).join(", ")}`);
       return r;
     },
     reset() {
       resources.length = 0;
+      invokes.length = 0;
     },
     async settle() {
       let last = -1;
@@ -77,8 +99,8 @@ export function setupPulumiMocks(opts: { project?: string; stack?: string; previ
 }
 
 /** The value of an Output (under mocks every Output resolves). */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => resolve(v)));
+export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
 
 /** GPU facts of a typical tainted GPU pool, for tests. */

@@ -1,11 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
 
-/** One resource the program registered, with the inputs it was given. */
-export interface AwsRecordedResource {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
+export { valueOf } from "../../helpers/pulumi-mocks.ts";
 
 /** A fake ECR token the mocked `getAuthorizationToken` answers. */
 export const FAKE_ECR_TOKEN = { userName: "AWS", password: "ecr-token-password" };
@@ -16,13 +12,9 @@ export const FAKE_ECR_TOKEN = { userName: "AWS", password: "ecr-token-password" 
  * names, launch template versions); `getAuthorizationToken` answers {@link FAKE_ECR_TOKEN}.
  */
 export function setupAwsMocks() {
-  const resources: AwsRecordedResource[] = [];
-  const invokes: { token: string; inputs: Record<string, any> }[] = [];
-  void pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, any> = { ...args.inputs };
+  return setupPulumiMocks({
+    cloud: {
+      outputs(args: pulumi.runtime.MockResourceArgs, state: Record<string, any>) {
         const [pkg, mod] = args.type.split(":");
         if (pkg === "aws") state.arn ??= `arn:aws:${mod?.split("/")[0]}:us-east-1:123456789012:${args.name}`;
         switch (args.type) {
@@ -57,49 +49,13 @@ export function setupAwsMocks() {
             state.arn = `arn:aws:kms:us-east-1:123456789012:key/${args.name}`;
             break;
         }
-        return { id: `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        invokes.push({ token: args.token, inputs: args.inputs });
         if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
           return { ...FAKE_ECR_TOKEN, authorizationToken: "QVdTOmVjci10b2tlbg==", expiresAt: "2026-11-24T00:00:00Z", proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com", id: "us-east-1", region: "us-east-1" };
         }
         return args.inputs;
       },
     },
-    "pulumi-mlops",
-    "test",
-    false,
-  );
-  return {
-    resources,
-    invokes,
-    ofType: (type: string) => resources.filter((r) => r.type === type),
-    named(name: string, type?: string) {
-      const r = resources.find((x) => x.name === name && (type === undefined || x.type === type));
-      if (!r) throw new Error(`no resource named ${name}${type ? ` of type ${type}` : ""}; have: ${resources.map((x) => `${x.type}::${x.name}`).join(", ")}`);
-      return r;
-    },
-    reset() {
-      resources.length = 0;
-      invokes.length = 0;
-    },
-    async settle() {
-      let last = -1;
-      let stable = 0;
-      while (stable < 5) {
-        await new Promise((r) => setTimeout(r, 5));
-        if (resources.length === last) stable++;
-        else {
-          stable = 0;
-          last = resources.length;
-        }
-      }
-    },
-  };
-}
-
-/** The value of an Output (under mocks every Output resolves). */
-export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+  });
 }

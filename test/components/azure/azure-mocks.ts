@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RecordedResource } from "../../helpers/pulumi-mocks.ts";
+import { setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
 
 /** Client config the mocked `getClientConfig` answers. */
 export const TEST_CLIENT = { clientId: "11111111-1111-1111-1111-111111111111", objectId: "22222222-2222-2222-2222-222222222222", subscriptionId: "33333333-3333-3333-3333-333333333333", tenantId: "44444444-4444-4444-4444-444444444444" };
@@ -39,13 +39,10 @@ export const LISTED_KUBECONFIG = [
  * `getClientConfig` and the AKS credential list are answered.
  */
 export function setupAzureMocks() {
-  const resources: RecordedResource[] = [];
-  void pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+  return setupPulumiMocks({
+    cloud: {
+      outputs(args: pulumi.runtime.MockResourceArgs, state: Record<string, any>) {
         const i = args.inputs;
-        const state: Record<string, any> = { ...i };
         const id = `/subscriptions/${TEST_CLIENT.subscriptionId}/resourceGroups/rg/providers/${args.type}/${args.name}`;
         switch (args.type) {
           case "azure-native:resources:ResourceGroup":
@@ -71,7 +68,7 @@ export function setupAzureMocks() {
             break;
           case "azure-native:storage:BlobContainer":
             state.name = i.containerName;
-            return { id: `/subscriptions/${TEST_CLIENT.subscriptionId}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${i.containerName}`, state };
+            return `/subscriptions/${TEST_CLIENT.subscriptionId}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${i.containerName}`;
           case "azure-native:keyvault:Vault":
             Object.assign(state, { name: i.vaultName, properties: { ...i.properties, vaultUri: `https://${i.vaultName}.vault.azure.net/` } });
             break;
@@ -81,7 +78,7 @@ export function setupAzureMocks() {
           default:
             state.name ??= args.name;
         }
-        return { id, state };
+        return id;
       },
       call(args: pulumi.runtime.MockCallArgs) {
         if (args.token === "azure-native:authorization:getClientConfig") return { ...TEST_CLIENT };
@@ -91,32 +88,5 @@ export function setupAzureMocks() {
         throw new Error(`unexpected invoke ${args.token}`);
       },
     },
-    "pulumi-mlops",
-    "test",
-    false,
-  );
-  return {
-    resources,
-    ofType: (type: string) => resources.filter((r) => r.type === type),
-    named(name: string) {
-      const r = resources.find((x) => x.name === name);
-      if (!r) throw new Error(`no resource named ${name}; have: ${resources.map((x) => x.name).join(", ")}`);
-      return r;
-    },
-    reset() {
-      resources.length = 0;
-    },
-    async settle() {
-      let last = -1;
-      let stable = 0;
-      while (stable < 5) {
-        await new Promise((r) => setTimeout(r, 5));
-        if (resources.length === last) stable++;
-        else {
-          stable = 0;
-          last = resources.length;
-        }
-      }
-    },
-  };
+  });
 }

@@ -282,7 +282,7 @@ test("without a customer-managed key nothing is created in KMS and Secrets use G
   assert.deepEqual(mocks.named("ml-cluster").inputs.databaseEncryption, { state: "DECRYPTED" });
   assert.equal(one("gcp:storage/bucket:Bucket").encryption, undefined);
   assert.equal(one("gcp:artifactregistry/repository:Repository").kmsKeyName, undefined);
-  assert.ok(!mocks.invokes.includes("gcp:storage/getProjectServiceAccount:getProjectServiceAccount"));
+  assert.ok(!mocks.invokes.some((i) => i.token === "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"));
 });
 
 test("a network you bring is used as given and no network is created", async () => {

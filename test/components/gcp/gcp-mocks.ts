@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PulumiMocks, RecordedResource } from "../../helpers/pulumi-mocks.ts";
+import { type PulumiMocks, setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
 
 /** Project and number the GCP invokes answer with. */
 export const TEST_PROJECT = { id: "test-project", number: "123456789012" };
@@ -9,15 +9,11 @@ export const TEST_PROJECT = { id: "test-project", number: "123456789012" };
  * that the component reads (service-account emails and members, cluster endpoint and CA, bucket
  * names), and the GCP invokes the component calls get fixed answers; any other invoke throws.
  */
-export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): PulumiMocks & { invokes: string[] } {
-  const resources: RecordedResource[] = [];
-  const invokes: string[] = [];
-  for (const [k, v] of Object.entries(opts.config ?? {})) pulumi.runtime.setConfig(k, v);
-  void pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const s: Record<string, any> = { ...args.inputs };
+export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): PulumiMocks {
+  return setupPulumiMocks({
+    config: opts.config,
+    cloud: {
+      outputs(args: pulumi.runtime.MockResourceArgs, s: Record<string, any>) {
         const project = s.project ?? TEST_PROJECT.id;
         switch (args.type) {
           case "gcp:serviceaccount/account:Account": {
@@ -43,10 +39,8 @@ export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): P
             s.name = s.repositoryId;
             break;
         }
-        return { id: `${args.name}-id`, state: s };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        invokes.push(args.token);
         switch (args.token) {
           case "gcp:organizations/getClientConfig:getClientConfig":
             return { project: TEST_PROJECT.id, region: "us-central1", zone: "", accessToken: "ya29.test-token", id: "client" };
@@ -61,34 +55,5 @@ export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): P
         }
       },
     },
-    "pulumi-mlops",
-    "test",
-    false,
-  );
-  return {
-    resources,
-    invokes,
-    ofType: (type) => resources.filter((r) => r.type === type),
-    named(name) {
-      const r = resources.find((x) => x.name === name);
-      if (!r) throw new Error(`no resource named ${name}; have: ${resources.map((x) => x.name).join(", ")}`);
-      return r;
-    },
-    reset() {
-      resources.length = 0;
-      invokes.length = 0;
-    },
-    async settle() {
-      let last = -1;
-      let stable = 0;
-      while (stable < 5) {
-        await new Promise((r) => setTimeout(r, 5));
-        if (resources.length === last) stable++;
-        else {
-          stable = 0;
-          last = resources.length;
-        }
-      }
-    },
-  };
+  });
 }
