@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { type CloudClusterOutputs, CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { autoDiscoveryTags, tagAutoscalingGroup } from "./asg-tags.ts";
@@ -206,16 +207,7 @@ function defaultRepositoryPrefix(name: string): string {
   return `${name}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "mlops";
 }
 
-interface AwsClusterResult {
-  handle: ClusterHandle;
-  clusterName: pulumi.Output<string>;
-  kubeconfig: pulumi.Output<string>;
-  apiEndpoint: pulumi.Output<string>;
-  registryUrl: pulumi.Output<string>;
-  bucketUrl: pulumi.Output<string>;
-}
-
-function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsClusterConfig): AwsClusterResult {
+function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsClusterConfig): CloudClusterOutputs {
   const { region, tags } = cfg;
   const key = cfg.encryption.customerManagedKey ? createEncryptionKey(name, { region, tags }, parent) : undefined;
   const network = cfg.network.existing
@@ -336,36 +328,8 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
  * groups on the NVIDIA AMI that scale from zero under the Cluster Autoscaler, an ECR repository,
  * an S3 model store and an IRSA role that only the runtime's two ServiceAccounts can assume.
  */
-export class AwsCluster extends pulumi.ComponentResource {
-  /** The handle the Kubernetes layer consumes. */
-  public readonly handle: ClusterHandle;
-  /** Name of the EKS cluster. */
-  public readonly clusterName: pulumi.Output<string>;
-  /** Kubeconfig using `aws eks get-token` (secret). */
-  public readonly kubeconfig: pulumi.Output<string>;
-  /** URL of the API server. */
-  public readonly apiEndpoint: pulumi.Output<string>;
-  /** Where images are pushed and pulled: `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`. */
-  public readonly registryUrl: pulumi.Output<string>;
-  /** `s3://<bucket>/registry`, the runtime's model registry (equals `handle.modelStore.url`). */
-  public readonly bucketUrl: pulumi.Output<string>;
-
+export class AwsCluster extends CloudClusterResource {
   constructor(name: string, args: AwsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:aws:AwsCluster", name, {}, opts);
-    const cfg = parseArgs("AwsCluster", awsClusterArgs, args);
-    const out = createAwsCluster(name, this, cfg);
-    this.handle = out.handle;
-    this.clusterName = out.clusterName;
-    this.kubeconfig = out.kubeconfig;
-    this.apiEndpoint = out.apiEndpoint;
-    this.registryUrl = out.registryUrl;
-    this.bucketUrl = out.bucketUrl;
-    this.registerOutputs({
-      clusterName: this.clusterName,
-      kubeconfig: this.kubeconfig,
-      apiEndpoint: this.apiEndpoint,
-      registryUrl: this.registryUrl,
-      bucketUrl: this.bucketUrl,
-    });
+    super("mlops:aws:AwsCluster", name, opts, (parent) => createAwsCluster(name, parent, parseArgs("AwsCluster", awsClusterArgs, args)));
   }
 }

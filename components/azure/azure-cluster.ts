@@ -2,6 +2,7 @@ import * as azure from "@pulumi/azure-native";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, type GpuScheduling, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createAksCluster, SYSTEM_POOL_NAME } from "./aks-cluster.ts";
@@ -228,37 +229,9 @@ const azureClusterArgs = azureClusterOptions
  * The Kubernetes provider's kubeconfig calls `kubelogin` (must be on PATH); with a private API
  * server, `pulumi up` must run where the VNet's private DNS resolves (a runner in or peered with it).
  */
-export class AzureCluster extends pulumi.ComponentResource {
-  /** The handle the Kubernetes layer consumes. */
-  public readonly handle: ClusterHandle;
-  /** AKS cluster name. */
-  public readonly clusterName: pulumi.Output<string>;
-  /** Kubeconfig using kubelogin (secret). */
-  public readonly kubeconfig: pulumi.Output<string>;
-  /** API server URL (the private FQDN unless `publicEndpoint`). */
-  public readonly apiEndpoint: pulumi.Output<string>;
-  /** Where images are pushed and pulled: `<registry>.azurecr.io/<prefix>`. */
-  public readonly registryUrl: pulumi.Output<string>;
-  /** The model store: `az://<account>/<container>/registry`. */
-  public readonly bucketUrl: pulumi.Output<string>;
-
+export class AzureCluster extends CloudClusterResource {
   constructor(name: string, args: AzureClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:azure:AzureCluster", name, {}, opts);
-    const cfg = parseArgs("AzureCluster", azureClusterArgs, args);
-    const r = createAzureCluster(name, this, cfg);
-    this.handle = r.handle;
-    this.clusterName = r.clusterName;
-    this.kubeconfig = r.kubeconfig;
-    this.apiEndpoint = r.apiEndpoint;
-    this.registryUrl = r.registryUrl;
-    this.bucketUrl = r.bucketUrl;
-    this.registerOutputs({
-      clusterName: this.clusterName,
-      kubeconfig: this.kubeconfig,
-      apiEndpoint: this.apiEndpoint,
-      registryUrl: this.registryUrl,
-      bucketUrl: this.bucketUrl,
-    });
+    super("mlops:azure:AzureCluster", name, opts, (parent) => createAzureCluster(name, parent, parseArgs("AzureCluster", azureClusterArgs, args)));
   }
 }
 

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createArtifactRegistry } from "./artifact-registry.ts";
@@ -270,37 +271,9 @@ type GcpClusterConfig = z.output<typeof gcpClusterArgs>;
  * The project needs these APIs enabled: container, compute, artifactregistry, cloudkms, storage,
  * iam, and containerscanning when `registry.scanning` (enabled here, never disabled on destroy).
  */
-export class GcpCluster extends pulumi.ComponentResource {
-  /** The handle the Kubernetes layer consumes (a plain object). */
-  public readonly handle: ClusterHandle;
-  /** Name of the GKE cluster. */
-  public readonly clusterName: pulumi.Output<string>;
-  /** Kubeconfig using gke-gcloud-auth-plugin (secret). */
-  public readonly kubeconfig: pulumi.Output<string>;
-  /** `https://<endpoint>` of the control plane (private IP unless `publicEndpoint`). */
-  public readonly apiEndpoint: pulumi.Output<string>;
-  /** `<region>-docker.pkg.dev/<project>/<repository>`. */
-  public readonly registryUrl: pulumi.Output<string>;
-  /** `gs://<bucket>/registry`, the runtime's `--registry`. */
-  public readonly bucketUrl: pulumi.Output<string>;
-
+export class GcpCluster extends CloudClusterResource {
   constructor(name: string, args: GcpClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:gcp:GcpCluster", name, {}, opts);
-    const cfg = parseArgs("GcpCluster", gcpClusterArgs, args);
-    const out = createGcpCluster(name, this, cfg);
-    this.handle = out.handle;
-    this.clusterName = out.clusterName;
-    this.kubeconfig = out.kubeconfig;
-    this.apiEndpoint = out.apiEndpoint;
-    this.registryUrl = out.registryUrl;
-    this.bucketUrl = out.bucketUrl;
-    this.registerOutputs({
-      clusterName: this.clusterName,
-      kubeconfig: this.kubeconfig,
-      apiEndpoint: this.apiEndpoint,
-      registryUrl: this.registryUrl,
-      bucketUrl: this.bucketUrl,
-    });
+    super("mlops:gcp:GcpCluster", name, opts, (parent) => createGcpCluster(name, parent, parseArgs("GcpCluster", gcpClusterArgs, args)));
   }
 }
 

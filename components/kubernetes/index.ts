@@ -11,3 +11,4 @@ export * from "./runtime-image.ts";
 export * from "./alert-rules.ts";
 export * from "./dashboards/index.ts";
 export * from "./mlops-platform-on-cluster.ts";
+export * from "./cloud-cluster-resource.ts";

@@ -5,18 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AwsCluster } from "../aws/index.ts";
 import { AzureCluster } from "../azure/index.ts";
 import { GcpCluster } from "../gcp/index.ts";
-import type { ClusterHandle } from "../kubernetes/cluster-handle.ts";
+import type { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import type { PlatformConfig } from "./platform-config.ts";
-
-/** What every cloud's cluster component hands the platform. */
-export interface CloudCluster {
-  handle: ClusterHandle;
-  clusterName: pulumi.Output<string>;
-  kubeconfig: pulumi.Output<string>;
-  apiEndpoint: pulumi.Output<string>;
-  registryUrl: pulumi.Output<string>;
-  bucketUrl: pulumi.Output<string>;
-}
 
 /** The parts of the platform config a cloud cluster is built from. */
 type CloudConfig = PlatformConfig & { cloud: "aws" | "gcp" | "azure"; region: string };
@@ -56,7 +46,7 @@ function withFeedbackModels<T extends { modelStore?: { feedbackModels?: string[]
  * platform's `region` is the one source of truth), carrying the stack's other settings of that
  * provider; credentials come from the environment as usual. The one place that picks a cloud.
  */
-export function createCloudCluster(name: string, parent: pulumi.Resource, cfg: CloudConfig, tags: Record<string, string>): CloudCluster & pulumi.Resource {
+export function createCloudCluster(name: string, parent: pulumi.Resource, cfg: CloudConfig, tags: Record<string, string>): CloudClusterResource {
   const common = { region: cfg.region, namespace: cfg.namespace, tags };
   switch (cfg.cloud) {
     case "aws": {
