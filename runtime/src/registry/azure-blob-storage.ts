@@ -6,10 +6,11 @@ import {
   type ObjectStoreLocation,
   objectName,
   parseObjectStoreUrl,
+  settleRefusedPut,
   storageUnavailable,
   WRITE_ID_METADATA,
 } from "./object-store-location.ts";
-import { assertValidCondition, PreconditionFailedError, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
+import { assertValidCondition, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
 
 /** Options of {@link AzureBlobStorage}. */
 export interface AzureBlobStorageOptions {
@@ -90,14 +91,10 @@ export class AzureBlobStorage implements RegistryStorage {
       const failed =
         status === 412 || (status === 409 && code === "BlobAlreadyExists") || (condition?.ifMatch !== undefined && code === "BlobNotFound");
       if (condition !== undefined && failed) {
-        // A retried request may have found its own earlier, successful attempt in place.
-        try {
+        return settleRefusedPut(key, condition, writeId, async () => {
           const props = await blob.getProperties();
-          if (props.metadata?.[WRITE_ID_METADATA] === writeId && props.etag !== undefined) return props.etag;
-        } catch {
-          // Not ours, or unreadable: the condition failed either way.
-        }
-        throw new PreconditionFailedError(key, condition);
+          return { writeId: props.metadata?.[WRITE_ID_METADATA], etag: props.etag };
+        });
       }
       throw storageUnavailable(this.url, "put", key, err);
     }

@@ -6,6 +6,7 @@ import {
   type ObjectStoreLocation,
   objectName,
   parseObjectStoreUrl,
+  settleRefusedPut,
   storageUnavailable,
   WRITE_ID_METADATA,
 } from "./object-store-location.ts";
@@ -88,14 +89,10 @@ export class GcsStorage implements RegistryStorage {
       return String(generation);
     } catch (err) {
       if (condition !== undefined && apiStatus(err) === 412) {
-        // A retried request may have found its own earlier, successful attempt in place.
-        try {
+        return settleRefusedPut(key, condition, writeId, async () => {
           const [meta] = await file.getMetadata();
-          if (meta.metadata?.[WRITE_ID_METADATA] === writeId && meta.generation !== undefined) return String(meta.generation);
-        } catch {
-          // Not ours, or unreadable: the condition failed either way.
-        }
-        throw new PreconditionFailedError(key, condition);
+          return { writeId: meta.metadata?.[WRITE_ID_METADATA] as string | undefined, etag: meta.generation === undefined ? undefined : String(meta.generation) };
+        });
       }
       throw storageUnavailable(this.url, "put", key, err);
     }

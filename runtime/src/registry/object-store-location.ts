@@ -1,6 +1,6 @@
 import { describeError, type MlopsError, mlopsError } from "../errors.ts";
 import { isReservedFileName } from "./reserved-file-names.ts";
-import { assertValidKey } from "./storage.ts";
+import { assertValidKey, type PutCondition, PreconditionFailedError } from "./storage.ts";
 
 /** The object-store URL schemes the registry understands. */
 export type ObjectStoreScheme = "s3" | "gs" | "az";
@@ -119,3 +119,19 @@ export const storageUnavailable = (url: string, operation: string, key: string, 
 
 /** Metadata field every put tags its object with, so a writer can recognise its own write after an ambiguous retry. */
 export const WRITE_ID_METADATA = "mlopswriteid";
+
+/**
+ * The outcome of a conditional put the store refused. An SDK that retried the request after a
+ * lost response may find its own earlier, successful attempt in place: `readOwn` reads the
+ * object's write id and etag, and when the id is this writer's the write succeeded with that
+ * etag. Otherwise (or when the object cannot be read) the condition failed.
+ */
+export async function settleRefusedPut(key: string, condition: PutCondition, writeId: string, readOwn: () => Promise<{ writeId?: string; etag?: string }>): Promise<string> {
+  try {
+    const own = await readOwn();
+    if (own.writeId === writeId && own.etag !== undefined) return own.etag;
+  } catch {
+    // Not ours, or unreadable: the condition failed either way.
+  }
+  throw new PreconditionFailedError(key, condition);
+}

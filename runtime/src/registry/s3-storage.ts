@@ -6,10 +6,11 @@ import {
   type ObjectStoreLocation,
   objectName,
   parseObjectStoreUrl,
+  settleRefusedPut,
   storageUnavailable,
   WRITE_ID_METADATA,
 } from "./object-store-location.ts";
-import { assertValidCondition, PreconditionFailedError, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
+import { assertValidCondition, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
 
 /** Options of {@link S3Storage}. */
 export interface S3StorageOptions {
@@ -101,10 +102,10 @@ export class S3Storage implements RegistryStorage {
         // If-Match on a key that does not exist answers 404 NoSuchKey, not 412.
         const failed = code === "PreconditionFailed" || code === "ConditionalRequestConflict" || (code === "NoSuchKey" && condition?.ifMatch !== undefined);
         if (condition !== undefined && failed) {
-          // A retried request may have found its own earlier, successful attempt in place.
-          const own = await this.#ownWrite(client, sdk, name, writeId);
-          if (own !== undefined) return own;
-          throw new PreconditionFailedError(key, condition);
+          return settleRefusedPut(key, condition, writeId, async () => {
+            const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: name }));
+            return { writeId: head.Metadata?.[WRITE_ID_METADATA], etag: head.ETag };
+          });
         }
         throw storageUnavailable(this.url, "put", key, err);
       }
@@ -140,15 +141,6 @@ export class S3Storage implements RegistryStorage {
     } catch (err) {
       if (errorName(err) === "NoSuchKey") return;
       throw storageUnavailable(this.url, "delete", key, err);
-    }
-  }
-
-  async #ownWrite(client: S3Client, sdk: typeof import("@aws-sdk/client-s3"), name: string, writeId: string): Promise<string | undefined> {
-    try {
-      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: name }));
-      return head.Metadata?.[WRITE_ID_METADATA] === writeId ? head.ETag : undefined;
-    } catch {
-      return undefined;
     }
   }
 
