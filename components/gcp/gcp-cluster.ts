@@ -223,40 +223,48 @@ const overlaps = (a: string, b: string) => {
   return a0 <= b1 && b0 <= a1;
 };
 
+/**
+ * The cross-field checks of GcpCluster's options (zones in the region, non-overlapping ranges, a
+ * /28 control-plane range, private authorized networks for a private endpoint), reported under
+ * `path`: GcpCluster applies them, and so does the platform config for its `gcp` section.
+ */
+export function checkGcpClusterOptions(a: Record<string, any>, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  // Runs even when a field failed (every problem at once), so values may be unvalidated here.
+  const issue = (at: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
+  const r = typeof a.region === "string" ? a.region : undefined;
+  const zoneLists: Array<[PropertyKey[], unknown]> = [[["zones"], a.zones], ...(Array.isArray(a.gpuPools) ? a.gpuPools.map((p: any, i: number): [PropertyKey[], unknown] => [["gpuPools", i, "zones"], p?.zones]) : [])];
+  for (const [at, zones] of zoneLists) {
+    if (r === undefined || !Array.isArray(zones)) continue;
+    zones.forEach((z, i) => {
+      if (typeof z === "string" && !z.startsWith(`${r}-`)) issue([...at, i], `"${z}" is not a zone of ${r}`);
+    });
+  }
+  const n = a.network;
+  if (n && n.existing === undefined) {
+    const ranges = (["cidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter((k) => typeof n[k] === "string" && cidr.safeParse(n[k]).success);
+    for (let i = 0; i < ranges.length; i++) {
+      for (let j = i + 1; j < ranges.length; j++) {
+        if (overlaps(n[ranges[i]!], n[ranges[j]!])) issue(["network", ranges[j]!], `${n[ranges[j]!]} overlaps network.${ranges[i]} (${n[ranges[i]!]})`);
+      }
+    }
+  }
+  if (typeof n?.masterCidr === "string" && !/\/28$/.test(n.masterCidr)) issue(["network", "masterCidr"], "must be a /28");
+  if (a.publicEndpoint !== true && Array.isArray(a.authorizedCidrs)) {
+    a.authorizedCidrs.forEach((c: unknown, i: number) => {
+      if (typeof c === "string" && c !== "0.0.0.0/0" && cidr.safeParse(c).success && !isPrivateCidr(c)) {
+        issue(["authorizedCidrs", i], `${c} is public; a private endpoint (publicEndpoint: false) only admits RFC 1918 ranges`);
+      }
+    });
+  }
+}
+
 /** Schema of {@link GcpClusterArgs}: the options plus cross-field checks. */
 export const gcpClusterArgs = gcpClusterOptions
   .extend({
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     tags: z.record(z.string(), z.string()).default({}),
   })
-  .superRefine((a, ctx) => {
-    // Runs even when a field failed (every problem at once), so values may be unvalidated here.
-    const r = typeof a.region === "string" ? a.region : undefined;
-    const zoneLists: Array<[PropertyKey[], unknown]> = [[["zones"], a.zones], ...(Array.isArray(a.gpuPools) ? a.gpuPools.map((p, i): [PropertyKey[], unknown] => [["gpuPools", i, "zones"], p?.zones]) : [])];
-    for (const [path, zones] of zoneLists) {
-      if (r === undefined || !Array.isArray(zones)) continue;
-      zones.forEach((z, i) => {
-        if (typeof z === "string" && !z.startsWith(`${r}-`)) ctx.addIssue({ code: "custom", path: [...path, i], message: `"${z}" is not a zone of ${r}` });
-      });
-    }
-    const n = a.network;
-    if (n && n.existing === undefined) {
-      const ranges = (["cidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter((k) => typeof n[k] === "string" && cidr.safeParse(n[k]).success);
-      for (let i = 0; i < ranges.length; i++) {
-        for (let j = i + 1; j < ranges.length; j++) {
-          if (overlaps(n[ranges[i]!]!, n[ranges[j]!]!)) ctx.addIssue({ code: "custom", path: ["network", ranges[j]!], message: `${n[ranges[j]!]} overlaps network.${ranges[i]} (${n[ranges[i]!]})` });
-        }
-      }
-    }
-    if (typeof n?.masterCidr === "string" && !/\/28$/.test(n.masterCidr)) ctx.addIssue({ code: "custom", path: ["network", "masterCidr"], message: "must be a /28" });
-    if (a.publicEndpoint !== true && Array.isArray(a.authorizedCidrs)) {
-      a.authorizedCidrs.forEach((c, i) => {
-        if (typeof c === "string" && c !== "0.0.0.0/0" && cidr.safeParse(c).success && !isPrivateCidr(c)) {
-          ctx.addIssue({ code: "custom", path: ["authorizedCidrs", i], message: `${c} is public; a private endpoint (publicEndpoint: false) only admits RFC 1918 ranges` });
-        }
-      });
-    }
-  }, ALWAYS_REFINE);
+  .superRefine((a, ctx) => checkGcpClusterOptions(a, ctx), ALWAYS_REFINE);
 
 type GcpClusterConfig = z.output<typeof gcpClusterArgs>;
 

@@ -5,7 +5,7 @@ import { platformGpuSection, platformImageSection, platformMonitoringSection, pl
 import { modelServingOptions } from "../kubernetes/model-serving.ts";
 import { awsClusterOptions } from "../aws/index.ts";
 import { azureClusterOptions, checkAzureClusterOptions } from "../azure/index.ts";
-import { gcpClusterArgs, gcpClusterOptions } from "../gcp/index.ts";
+import { checkGcpClusterOptions, gcpClusterOptions } from "../gcp/index.ts";
 import { applyProfile, PROFILES } from "./profiles.ts";
 
 /** Where the platform runs. */
@@ -67,10 +67,7 @@ export const basePlatformConfig = z
     }
     // The clouds' cross-field checks, reported under the section's path like its field errors.
     if (c.cloud === "azure" && c.azure !== undefined) checkAzureClusterOptions({ ...c.azure, region: c.region }, ctx, ["azure"]);
-    if (c.cloud === "gcp" && c.gcp !== undefined && c.region !== undefined) {
-      const r = gcpClusterArgs.safeParse({ ...c.gcp, region: c.region, namespace: "mlops" });
-      for (const i of r.error?.issues ?? []) if (i.code === "custom") ctx.addIssue({ code: "custom", path: ["gcp", ...i.path], message: i.message });
-    }
+    if (c.cloud === "gcp" && c.gcp !== undefined) checkGcpClusterOptions({ ...c.gcp, region: c.region }, ctx, ["gcp"]);
     const section = c.cloud === "existing" ? undefined : c[c.cloud];
     const gpuNodes = c.cloud === "existing" ? c.existing?.gpu !== undefined : section?.gpuPools === undefined || section.gpuPools.length > 0;
     const noGpus = c.cloud === "existing" ? "the existing cluster has no GPU nodes: set existing.gpu" : `${c.cloud}.gpuPools is empty`;
