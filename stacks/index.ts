@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MlopsPlatform, platformConfig } from "../components/index.ts";
+import { MlopsPlatform, type MlopsPlatformArgs } from "../components/index.ts";
 
 // The stack program: one MlopsPlatform per stack, configured by stacks/Pulumi.<stack>.yaml. A new
-// environment is a new YAML file; invalid config fails here, before any resource, naming each key.
+// environment is a new YAML file; invalid config fails before any resource, naming each key.
 const config = new pulumi.Config();
 const raw: Record<string, unknown> = {};
 for (const key of ["cloud", "profile", "region", "namespace"]) {
@@ -13,21 +13,21 @@ for (const key of ["aws", "gcp", "azure", "existing", "monitoring", "gpu", "imag
   const value = config.getObject<unknown>(key);
   if (value !== undefined) raw[key] = value;
 }
-const result = platformConfig.safeParse(raw);
-if (!result.success) {
-  const issues = result.error.issues.map((i) => `${pulumi.getProject()}:${i.path.join(".") || "(config)"}: ${i.message}`);
+
+// MlopsPlatform validates everything at once; its errors are reported here as the config keys.
+let platform: MlopsPlatform;
+try {
+  // A secret kubeconfig for `cloud: existing`; otherwise the ambient KUBECONFIG and its context.
+  platform = new MlopsPlatform("mlops", { ...(raw as unknown as MlopsPlatformArgs), kubeconfig: config.getSecret("kubeconfig") });
+} catch (err) {
+  if (!pulumi.InputPropertiesError.isInstance(err)) throw err;
+  const issues = err.errors.map((e) => `${pulumi.getProject()}:${e.propertyPath === "(args)" ? "(config)" : e.propertyPath}: ${e.reason}`);
   throw new pulumi.RunError(`invalid configuration for stack ${pulumi.getStack()}:\n  - ${issues.join("\n  - ")}`);
 }
 
-const platform = new MlopsPlatform("mlops", {
-  ...(raw as typeof result.data),
-  // A secret kubeconfig for `cloud: existing`; otherwise the ambient KUBECONFIG and its context.
-  kubeconfig: config.getSecret("kubeconfig"),
-});
-
 /** Which cloud and profile this stack deployed. */
-export const cloud = result.data.cloud;
-export const profile = result.data.profile;
+export const cloud = config.require("cloud");
+export const profile = config.get("profile") ?? "dev";
 /** Cluster-internal URL of the inference endpoint. */
 export const endpoint = platform.endpoint;
 /** The runtime namespace. */

@@ -3,7 +3,7 @@ import { ExistingCluster } from "../kubernetes/existing-cluster.ts";
 import { MlopsPlatformOnCluster } from "../kubernetes/mlops-platform-on-cluster.ts";
 import { parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createCloudCluster } from "./cloud-cluster.ts";
-import { type PlatformConfig, type PlatformConfigInput, platformConfig } from "./platform-config.ts";
+import { existingClusterSection, type PlatformConfig, type PlatformConfigInput, platformConfig } from "./platform-config.ts";
 
 /** Arguments for {@link MlopsPlatform}: the platform configuration plus what is not plain data. */
 export interface MlopsPlatformArgs extends PlatformConfigInput {
@@ -95,7 +95,7 @@ function createMlopsPlatform(
 
 function createCluster(name: string, parent: pulumi.Resource, cfg: PlatformConfig, extra: { kubeconfig?: pulumi.Input<string>; environment: string }) {
   if (cfg.cloud === "existing") {
-    const existing = cfg.existing ?? platformConfig.parse({ cloud: "existing", existing: {}, image: { ref: "unused" } }).existing!;
+    const existing = cfg.existing ?? existingClusterSection.parse({});
     if (existing.modelStore.accessMode === "ReadWriteOnce" && (cfg.serving.maxReplicas > 1 || cfg.retraining?.enabled)) {
       pulumi.log.info(
         "the model store is ReadWriteOnce: every runtime pod must share one node (fine on kind, k3d, minikube); on multi-node clusters set existing.modelStore.accessMode to ReadWriteMany with a storageClass that supports it",
