@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { isAnyAddress, isDocumentationCidr, isPrivateCidr } from "./cidr.ts";
+
+/** How a cluster's Kubernetes API may be reached, as every cloud's options spell it. */
+export interface EndpointAccess {
+  /** The API has a public endpoint (limited to `authorizedCidrs`). */
+  publicEndpoint?: unknown;
+  /** Who may reach the API: public ranges for a public endpoint, private (peered, VPN) ranges for a private one. */
+  authorizedCidrs?: unknown;
+  /** Accept `0.0.0.0/0` in `authorizedCidrs` (the whole internet may reach the API). */
+  allowOpenEndpoint?: unknown;
+}
+
+const HOW_TO_FIND = 'the address you run `pulumi up` and kubectl from, e.g. ["198.51.100.7/32"] (yours: curl -s https://checkip.amazonaws.com)';
+
+/**
+ * The API-access rules every cloud shares, reported under `path` (CIS EKS 5.4.1/5.4.2, GKE 6.6.2,
+ * AKS 6.2: restrict the endpoint; an API nobody can reach makes every Kubernetes resource of the
+ * first `pulumi up` time out):
+ * - a public endpoint needs `authorizedCidrs`; a range that admits every address needs the named
+ *   opt-in `allowOpenEndpoint: true`;
+ * - a private-only endpoint needs `authorizedCidrs` too — the private ranges `pulumi up` runs
+ *   from (a runner in or peered with the network, a VPN, a bastion): nothing else can reach it.
+ * Runs in a zod superRefine before validation finished, so values may be of any type.
+ */
+export function checkEndpointAccess(a: EndpointAccess, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  const issue = (at: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
+  const cidrs = Array.isArray(a.authorizedCidrs) ? a.authorizedCidrs : undefined;
+  if (a.authorizedCidrs !== undefined && cidrs === undefined) return; // the field's own schema reports it
+  const isPublic = a.publicEndpoint === true;
+  if (cidrs === undefined || cidrs.length === 0) {
+    issue(["authorizedCidrs"], isPublic
+      ? `required when publicEndpoint is true (the dev profile's default): list ${HOW_TO_FIND}; or set publicEndpoint: false and run pulumi up from inside the network`
+      : "required when publicEndpoint is false: list the private ranges `pulumi up` runs from (a CI runner in or peered with the cluster's network, a VPN, a bastion) — a private-only API endpoint admits nothing else; or set publicEndpoint: true with your public address");
+    return;
+  }
+  cidrs.forEach((c, i) => {
+    if (typeof c !== "string") return;
+    if (isAnyAddress(c)) {
+      if (!isPublic) issue(["authorizedCidrs", i], `${c} cannot reach a private endpoint: list the private ranges pulumi up runs from`);
+      else if (a.allowOpenEndpoint !== true) issue(["authorizedCidrs", i], `${c} opens the Kubernetes API to the whole internet: list ${HOW_TO_FIND}, or set allowOpenEndpoint: true to accept that`);
+    } else if (!isPublic && !isAnyAddress(c) && /\/\d+$/.test(c) && !isPrivateCidr(c)) {
+      issue(["authorizedCidrs", i], `${c} is a public range; a private endpoint (publicEndpoint: false) is reached only from private ranges (RFC 1918, RFC 6598)`);
+    }
+  });
+}
+
+/**
+ * Deploy-time half of {@link checkEndpointAccess}: a documentation range (RFC 5737, as the shipped
+ * stacks carry) is a placeholder. A preview warns; an update refuses before creating anything,
+ * because a cluster whose API admits only a placeholder cannot be finished.
+ */
+export function refusePlaceholderCidrs(cidrs: readonly string[], configPath: string): void {
+  const placeholders = cidrs.filter(isDocumentationCidr);
+  if (placeholders.length === 0) return;
+  const message = `${configPath} holds the documentation range ${placeholders.join(", ")} (RFC 5737), a placeholder: set it to ${HOW_TO_FIND}`;
+  if (pulumi.runtime.isDryRun()) pulumi.log.warn(`${message}; pulumi up will refuse it`);
+  else throw new pulumi.RunError(message);
+}
