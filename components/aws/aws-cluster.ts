@@ -302,6 +302,7 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
   const handle: ClusterHandle = {
     provider,
     name: cluster.name,
+    managedControlPlane: true,
     gpu:
       cfg.gpuPools.length === 0
         ? undefined

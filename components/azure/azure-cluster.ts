@@ -341,6 +341,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
   const handle: ClusterHandle = {
     provider,
     name: aks.cluster.name,
+    managedControlPlane: true,
     gpu: azureGpuScheduling(cfg.gpuPools),
     registryUrl: registry.url,
     modelStore: { kind: "bucket", url: store.url },

@@ -373,6 +373,7 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
   const handle: ClusterHandle = {
     provider,
     name: cluster.name,
+    managedControlPlane: true,
     gpu,
     registryUrl: registry.url,
     registryAuth: { username: "oauth2accesstoken", password: pulumi.secret(client.accessToken) },

@@ -65,15 +65,15 @@ export function alertRuleGroups(thresholds: AlertThresholds = {}): { name: strin
         rule("MlopsDatasetDriftSustained", `max by (${BY}) (mlops_dataset_drift) == 1`, t.driftFor, "warning",
           "Model {{ $labels.model }} v{{ $labels.version }} sees drifted traffic",
           `The served window has drifted from the training reference for ${t.driftFor}; the retraining controller is notified.`,
-          { mlops_trigger: "retrain" }),
+          RETRAIN_TRIGGER_LABEL),
         rule("MlopsLiveQualityDrop", `max_over_time(mlops_live_quality{${HIGHER_IS_BETTER}}[6h]) - mlops_live_quality{${HIGHER_IS_BETTER}} > ${t.qualityDrop}`, "30m", "warning",
           "Live {{ $labels.metric }} of {{ $labels.model }} v{{ $labels.version }} dropped",
           `Live {{ $labels.metric }} is {{ $value | humanize }} below its 6 h maximum (threshold ${t.qualityDrop}).`,
-          { mlops_trigger: "retrain" }),
+          RETRAIN_TRIGGER_LABEL),
         rule("MlopsLiveErrorRise", `mlops_live_quality{${LOWER_IS_BETTER}} > ${1 + t.errorMetricRise} * min_over_time(mlops_live_quality{${LOWER_IS_BETTER}}[6h])`, "30m", "warning",
           "Live {{ $labels.metric }} of {{ $labels.model }} v{{ $labels.version }} rose",
           `Live {{ $labels.metric }} is more than ${Math.round(t.errorMetricRise * 100)} % above its 6 h minimum.`,
-          { mlops_trigger: "retrain" }),
+          RETRAIN_TRIGGER_LABEL),
         rule("MlopsHighP99Latency", `histogram_quantile(0.99, sum by (${BY}, le) (rate(mlops_request_duration_seconds_bucket[5m]))) > ${t.latencyP99Seconds}`, "10m", "warning",
           "p99 latency of {{ $labels.model }} v{{ $labels.version }} is high",
           `p99 request latency is {{ $value | humanizeDuration }} (threshold ${t.latencyP99Seconds} s).`),
@@ -105,6 +105,14 @@ export function alertRuleGroups(thresholds: AlertThresholds = {}): { name: strin
       ],
     },
   ];
+}
+
+/** Label of the rules whose alerts wake the retraining controller. */
+export const RETRAIN_TRIGGER_LABEL = { mlops_trigger: "retrain" } as const;
+
+/** Names of the alerts that wake the retraining controller (drift and live quality). */
+export function retrainTriggerAlerts(): string[] {
+  return alertRuleGroups().flatMap((g) => g.rules).filter((r) => r.labels.mlops_trigger === RETRAIN_TRIGGER_LABEL.mlops_trigger).map((r) => r.alert);
 }
 
 /** Every rule expression, with its alert name. */

@@ -36,6 +36,11 @@ export interface ClusterHandle {
   provider: k8s.Provider;
   /** Human name of the cluster, for labels and dashboards. */
   name: pulumi.Input<string>;
+  /**
+   * The cloud runs the control plane (EKS, GKE, AKS): kube-scheduler, kube-controller-manager, etcd
+   * and kube-proxy metrics cannot be scraped, so Monitoring turns off their scrapes and alert rules. @default false
+   */
+  managedControlPlane?: boolean;
   /** GPU scheduling facts; undefined when the cluster has no GPU nodes. */
   gpu?: GpuScheduling;
   /** Container registry URL images are pushed to and pulled from (e.g. `123.dkr.ecr.us-east-1.amazonaws.com/mlops`). */

@@ -44,6 +44,8 @@ export interface ExistingClusterArgs {
   };
   /** Container registry the cluster pulls from (e.g. "localhost:5001" for a kind registry). @default - none */
   registryUrl?: pulumi.Input<string>;
+  /** The control plane is run by a cloud (an existing EKS/GKE/AKS cluster): its components are not scraped or alerted on. @default false */
+  managedControlPlane?: boolean;
 }
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
@@ -78,6 +80,7 @@ export const existingClusterArgs = z
       .strict()
       .optional(),
     registryUrl: inputString.optional(),
+    managedControlPlane: z.boolean().default(false),
   })
   .strict();
 
@@ -123,6 +126,7 @@ export class ExistingCluster extends pulumi.ComponentResource {
     this.handle = {
       provider,
       name: cfg.clusterName,
+      managedControlPlane: cfg.managedControlPlane,
       gpu: cfg.gpu,
       registryUrl: cfg.registryUrl,
       modelStore: { kind: "pvc", claimName: pvc.metadata.name, mountPath: cfg.modelStore.mountPath },

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { alertingConfigSchema, resolveConfigSecrets } from "./alert-routing.ts";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { GpuEnablement } from "./gpu-enablement.ts";
 import { RESTRICTED_POD_SECURITY } from "./labels.ts";
@@ -23,6 +24,8 @@ export const platformMonitoringSection = z
     retention: z.string().optional(),
     /** Prometheus volume size. @default "50Gi" */
     storageSize: z.string().optional(),
+    /** Alert receivers and routes; credentials are Secret references or `{ configSecret: <key> }` (set with `pulumi config set --secret <key>`). @default - alerts reach nobody, and preview warns */
+    alerting: alertingConfigSchema.optional(),
   })
   .strict();
 
@@ -129,7 +132,14 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
   const monitoring = cfg.monitoring.enabled
     ? new Monitoring(
         `${name}-monitoring`,
-        { cluster, namespace: cfg.monitoring.namespace, retention: cfg.monitoring.retention, storageSize: cfg.monitoring.storageSize },
+        {
+          cluster,
+          namespace: cfg.monitoring.namespace,
+          retention: cfg.monitoring.retention,
+          storageSize: cfg.monitoring.storageSize,
+          // A stack names its credentials by config key; the values stay encrypted in the stack config and the state.
+          alerting: cfg.monitoring.alerting && resolveConfigSecrets(cfg.monitoring.alerting, (key) => new pulumi.Config().requireSecret(key)),
+        },
         { parent },
       )
     : undefined;

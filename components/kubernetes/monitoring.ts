@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { alertRuleGroups, alertThresholdsSchema, type AlertThresholds } from "./alert-rules.ts";
+import { type AlertingArgs, ROOT_ALERTMANAGER_CONFIG_LABEL, alertingSchema, rootAlertmanagerConfigSpec } from "./alert-routing.ts";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { buildDashboard } from "./dashboards/builder.ts";
 import { DASHBOARD_SPECS, gpuDashboard } from "./dashboards/mlops-dashboards.ts";
@@ -10,14 +11,28 @@ import { clusterHandle, inputString, parseArgs } from "./runtime-workload-args.t
 
 /**
  * Pinned kube-prometheus-stack chart (prometheus-community/helm-charts, charts/kube-prometheus-stack).
- * Values keys used: fullnameOverride, prometheus.prometheusSpec.*SelectorNilUsesHelmValues,
- * grafana.sidecar.dashboards.*, grafana.admin.existingSecret.
+ * Every values key the component sets is listed, with the template that reads it, in
+ * test/components/kubernetes/monitoring-chart.test.ts.
  */
 export const MONITORING_CHART = {
   chart: "kube-prometheus-stack",
   repo: "https://prometheus-community.github.io/helm-charts",
   version: "79.12.0",
 } as const;
+
+/**
+ * Chart values for a control plane the cloud runs: no Service/ServiceMonitor for kube-scheduler,
+ * kube-controller-manager, etcd or kube-proxy, and (the chart's rule templates check the same keys)
+ * none of KubeSchedulerDown, KubeControllerManagerDown, etcd* or KubeProxyDown, which would fire forever.
+ */
+export const MANAGED_CONTROL_PLANE_VALUES = {
+  kubeControllerManager: { enabled: false },
+  kubeScheduler: { enabled: false },
+  kubeEtcd: { enabled: false },
+  kubeProxy: { enabled: false },
+} as const;
+
+const [ROOT_LABEL_KEY, ROOT_LABEL_VALUE] = Object.entries(ROOT_ALERTMANAGER_CONFIG_LABEL)[0] as [string, string];
 
 /** Label (and value) the Grafana sidecar looks for on dashboard ConfigMaps. */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
@@ -42,6 +57,8 @@ export interface MonitoringArgs {
   alerts?: AlertThresholds;
   /** Ship the GPU dashboard and GPU alert rules. @default - true when the cluster has GPU nodes */
   gpu?: boolean;
+  /** Where alerts are delivered (webhook, Slack, PagerDuty, email receivers and the routes to them). @default - nowhere: every alert reaches the `null` receiver, and preview warns */
+  alerting?: AlertingArgs;
 }
 
 /** zod schema of {@link MonitoringArgs}: validation and the documented defaults. */
@@ -56,14 +73,21 @@ export const monitoringArgsSchema = z
     grafanaAdminSecretName: z.string().min(1).optional(),
     alerts: alertThresholdsSchema.prefault({}),
     gpu: z.boolean().optional(),
+    alerting: alertingSchema.optional(),
   })
   .strict();
 
 /**
  * The platform's monitoring: kube-prometheus-stack (Prometheus selecting every ServiceMonitor,
  * PodMonitor and PrometheusRule in the cluster, Grafana with the dashboard sidecar, Alertmanager,
- * kube-state-metrics, node-exporter), the MLOps alert rules as a PrometheusRule and the MLOps
- * dashboards as ConfigMaps.
+ * kube-state-metrics, node-exporter), the MLOps alert rules as a PrometheusRule, the MLOps
+ * dashboards as ConfigMaps, and the root AlertmanagerConfig routing every alert to the receivers
+ * `alerting` names.
+ *
+ * The chart is rendered by `helm.v4.Chart`, which applies no Helm hooks: the operator's admission
+ * webhooks (whose certificate only a pre-install hook Job creates) and the operator's TLS listener
+ * (which mounts that certificate) are off, so nothing waits on a Secret that is never made. Rules are
+ * checked by promtool in this project's tests instead of by the webhook at admission.
  */
 export class Monitoring extends pulumi.ComponentResource {
   /** Namespace of the stack. */
@@ -114,6 +138,8 @@ function createMonitoring(name: string, parent: pulumi.Resource, cfg: z.output<t
     deps.push(ns);
   }
   const inNs = { ...child, dependsOn: [...deps] };
+  const managed = cfg.cluster.managedControlPlane === true;
+  const rootConfigName = `${name}-routing`;
 
   let adminSecret: pulumi.Input<string> | undefined = cfg.grafanaAdminSecretName;
   if (adminSecret === undefined) {
@@ -135,6 +161,20 @@ function createMonitoring(name: string, parent: pulumi.Resource, cfg: z.output<t
     namespace,
     values: {
       fullnameOverride: cfg.releaseName,
+      prometheusOperator: {
+        // The `<release>-admission` Secret is made only by hook Jobs (job-patch/job-createSecret.yaml), which helm.v4.Chart skips.
+        admissionWebhooks: { enabled: false },
+        tls: { enabled: false },
+      },
+      ...(managed ? MANAGED_CONTROL_PLANE_VALUES : {}),
+      alertmanager: {
+        alertmanagerSpec: {
+          // The root of Alertmanager's config is this component's AlertmanagerConfig (no namespace matcher is forced
+          // on it); every other AlertmanagerConfig (e.g. Retraining's webhook route) is merged in as a namespaced route.
+          alertmanagerConfiguration: { name: rootConfigName },
+          alertmanagerConfigSelector: { matchExpressions: [{ key: ROOT_LABEL_KEY, operator: "NotIn", values: [ROOT_LABEL_VALUE] }] },
+        },
+      },
       prometheus: {
         prometheusSpec: {
           // Select every ServiceMonitor/PodMonitor/PrometheusRule, not only those labelled release=<name>.
@@ -154,6 +194,24 @@ function createMonitoring(name: string, parent: pulumi.Resource, cfg: z.output<t
       },
     },
   }, { ...child, dependsOn: deps });
+
+  const routing = rootAlertmanagerConfigSpec(cfg.alerting as AlertingArgs | undefined, `${name}-alerting`);
+  if (routing.values.length > 0) {
+    new k8s.core.v1.Secret(`${name}-alerting`, {
+      metadata: { name: `${name}-alerting`, namespace, labels: partOf },
+      type: "Opaque",
+      stringData: Object.fromEntries(routing.values.map((v) => [v.key, pulumi.secret(v.value)])),
+    }, { ...inNs, additionalSecretOutputs: ["stringData", "data"] });
+  }
+  if (cfg.alerting === undefined) {
+    pulumi.log.warn("monitoring: no alert receivers are configured (monitoring.alerting), so every alert, MlopsHighErrorRate included, reaches nobody; set monitoring.alerting.receivers and defaultReceiver", parent);
+  }
+  new k8s.apiextensions.CustomResource(`${name}-alert-routing`, {
+    apiVersion: "monitoring.coreos.com/v1alpha1",
+    kind: "AlertmanagerConfig",
+    metadata: { name: rootConfigName, namespace, labels: { ...ROOT_ALERTMANAGER_CONFIG_LABEL, ...releaseLabels, ...partOf } },
+    spec: routing.spec,
+  }, { ...child, dependsOn: [chart] });
 
   const gpu = cfg.gpu ?? cfg.cluster.gpu !== undefined;
   const groups = alertRuleGroups(cfg.alerts).filter((g) => gpu || g.name !== "mlops.gpu");

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { controllerPolicy } from "../../runtime/src/controller/policy.ts";
 import { modelName } from "../../runtime/src/data/model-config.ts";
+import { retrainTriggerAlerts } from "./alert-rules.ts";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels, selectorLabels } from "./labels.ts";
 import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
@@ -12,8 +13,8 @@ import { createRuntimeServiceAccount, runtimePodLabels, runtimePodSpec } from ".
 export const ALERT_WEBHOOK_PORT = 8080;
 /** Path of the controller's Alertmanager webhook. */
 export const ALERT_WEBHOOK_PATH = "/alerts";
-/** Alerts (from the Monitoring component's rules) that wake the controller. */
-export const RETRAIN_ALERTS_REGEX = "MlopsDatasetDrift.*|MlopsLiveQualityDrop";
+/** Alerts (from the Monitoring component's rules) that wake the controller: every rule labelled `mlops_trigger: retrain`. */
+export const RETRAIN_ALERTS_REGEX = retrainTriggerAlerts().join("|");
 
 const CONFIG_DIR = "/etc/mlops";
 const WORK_MOUNT = "/var/lib/mlops/work";

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { setupPulumiMocks, type RecordedResource } from "../../helpers/pulumi-mocks.ts";
+import { AlertmanagerConfig } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/AlertmanagerConfig";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
@@ -17,10 +18,11 @@ const mocks = setupPulumiMocks();
 const recorded = mocks.resources;
 
 let seq = 0;
-function cluster(gpu = true): ClusterHandle {
+function cluster(gpu = true, managedControlPlane?: boolean): ClusterHandle {
   return {
     provider: new k8s.Provider(`k8s-${++seq}`, {}),
     name: "test",
+    ...(managedControlPlane === undefined ? {} : { managedControlPlane }),
     ...(gpu ? { gpu: { nodeSelector: { "mlops.dev/gpu": "true" }, taints: [], resourceName: "nvidia.com/gpu", driverInstalled: true, devicePluginInstalled: false } } : {}),
     modelStore: { kind: "pvc", claimName: "models", mountPath: "/models" },
     workloadIdentity: { annotations: {}, labels: {} },
@@ -93,12 +95,13 @@ describe("Monitoring", () => {
     const unwrap = (v: any): any => (typeof v === "object" && v !== null && "value" in v && Object.keys(v).length === 2 ? v.value : v);
     const models: Record<string, (o: any) => { validate(): void }> = {
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule": (o) => new PrometheusRule(o),
+      "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig": (o) => new AlertmanagerConfig(o),
       "kubernetes:core/v1:ConfigMap": (o) => new ConfigMap(o),
       "kubernetes:core/v1:Namespace": (o) => new Namespace(o),
       "kubernetes:core/v1:Secret": (o) => new Secret({ ...o, stringData: unwrap(o.stringData) }),
     };
     const objects = rs.filter((r) => models[r.type]);
-    assert.equal(objects.length, 1 + 4 + 1 + 1);
+    assert.equal(objects.length, 1 + 4 + 1 + 1 + 1);
     for (const r of objects) assert.doesNotThrow(() => models[r.type]?.({ apiVersion: r.inputs.apiVersion, kind: r.inputs.kind, ...r.inputs }).validate(), r.name);
   });
 
@@ -122,6 +125,99 @@ describe("Monitoring", () => {
     const { rs } = await synth("mon6", () => new Monitoring("mon6", { cluster: cluster(), namespace: "obs", createNamespace: false, grafanaAdminSecretName: "grafana-admin" }));
     assert.ok(!rs.some((r) => r.type === "kubernetes:core/v1:Namespace" || r.type === "kubernetes:core/v1:Secret"));
     assert.equal(rs.find((r) => r.type === "kubernetes:helm.sh/v4:Chart")?.inputs.values.grafana.admin.existingSecret, "grafana-admin");
+  });
+
+  // Issue 10 item 1. helm.v4.Chart renders like `helm template` and drops every `helm.sh/hook` resource. In
+  // kube-prometheus-stack 79.12.0 the `<release>-admission` Secret is created only by the pre-install hook Job
+  // templates/prometheus-operator/admission-webhooks/job-patch/job-createSecret.yaml (condition:
+  // prometheusOperator.enabled, admissionWebhooks.enabled, admissionWebhooks.patch.enabled, not certManager.enabled),
+  // and templates/prometheus-operator/deployment.yaml mounts that Secret as volume `tls-secret` while
+  // prometheusOperator.tls.enabled (default true): the operator pod would wait in ContainerCreating forever.
+  it("installs kube-prometheus-stack with nothing that needs a Helm hook: admission webhooks and operator TLS off", async () => {
+    const { rs } = await synth("mon8", () => new Monitoring("mon8", { cluster: cluster(), namespace: "obs" }));
+    const values = rs.find((r) => r.type === "kubernetes:helm.sh/v4:Chart")?.inputs.values;
+    assert.equal(values.prometheusOperator.admissionWebhooks.enabled, false, "no hook Job to create the webhook certificate");
+    assert.equal(values.prometheusOperator.tls.enabled, false, "the operator must not mount <release>-admission");
+  });
+
+  // Issue 10 item 10: on EKS/GKE/AKS the chart's KubeSchedulerDown, KubeControllerManagerDown, etcd* and
+  // KubeProxyDown fire forever. Chart 79.12.0: templates/prometheus/rules-1.14/kubernetes-system-scheduler.yaml
+  // renders only with kubeScheduler.enabled, kubernetes-system-controller-manager.yaml with
+  // kubeControllerManager.enabled, etcd.yaml with kubeEtcd.enabled, kubernetes-system-kube-proxy.yaml with
+  // kubeProxy.enabled; the same keys gate the exporters' Service and ServiceMonitor.
+  it("turns off the control-plane scrapes and rules on a managed control plane, and keeps them on a cluster you run", async () => {
+    const { rs: managed } = await synth("mon9", () => new Monitoring("mon9", { cluster: cluster(false, true), namespace: "obs" }));
+    const m = managed.find((r) => r.type === "kubernetes:helm.sh/v4:Chart")?.inputs.values;
+    for (const key of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.deepEqual(m[key], { enabled: false }, key);
+    for (const [name, handle] of [["mon10", cluster(false)], ["mon11", cluster(false, false)]] as const) {
+      const { rs } = await synth(name, () => new Monitoring(name, { cluster: handle, namespace: "obs" }));
+      const v = rs.find((r) => r.type === "kubernetes:helm.sh/v4:Chart")?.inputs.values;
+      for (const key of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.equal(v[key], undefined, `${name}: ${key} keeps the chart default`);
+    }
+  });
+
+  // Issue 10 item 10: the chart's default Alertmanager config routes everything to `null`.
+  it("routes every alert to the receivers the stack names, with credentials only in Secrets", async () => {
+    const { rs } = await synth("mon12", () =>
+      new Monitoring("mon12", {
+        cluster: cluster(),
+        namespace: "obs",
+        alerting: {
+          receivers: [
+            { name: "team", slack: { apiUrl: { value: pulumi.secret("https://hooks.slack.example/T0/B0/xyz") }, channel: "#mlops" }, email: { to: "ml@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", authUsername: "am", authPassword: { secretName: "smtp", key: "password" } } },
+            { name: "oncall", pagerduty: { routingKey: { value: pulumi.secret("R0UT1NGK3Y") } } },
+            { name: "hook", webhook: { url: "https://events.example.com/alerts" } },
+          ],
+          defaultReceiver: "team",
+          severityReceivers: { critical: "oncall" },
+        },
+      }),
+    );
+    const values = rs.find((r) => r.type === "kubernetes:helm.sh/v4:Chart")?.inputs.values;
+    const amc = rs.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig");
+    assert.ok(amc, "a root AlertmanagerConfig");
+    assert.deepEqual(values.alertmanager.alertmanagerSpec.alertmanagerConfiguration, { name: amc.inputs.metadata.name });
+    assert.equal(amc.inputs.metadata.namespace, "obs");
+    const route = amc.inputs.spec.route;
+    assert.equal(route.receiver, "team");
+    assert.deepEqual(route.routes.map((r: any) => [r.receiver, r.matchers.map((x: any) => `${x.name}${x.matchType}${x.value}`)]), [
+      ["null", ["alertname=~Watchdog|InfoInhibitor"]],
+      ["oncall", ["severity=critical"]],
+    ]);
+    // Credentials appear only as SecretKeySelectors; values go into a Secret, marked secret.
+    const manifest = JSON.stringify(amc.inputs);
+    for (const leaked of ["hooks.slack.example", "R0UT1NGK3Y"]) assert.ok(!manifest.includes(leaked), `${leaked} is not in the AlertmanagerConfig`);
+    const receivers = Object.fromEntries(amc.inputs.spec.receivers.map((r: any) => [r.name, r]));
+    assert.deepEqual(receivers.team.slackConfigs[0].apiURL, { name: "mon12-alerting", key: "team-slack-api-url" });
+    assert.deepEqual(receivers.team.emailConfigs[0].authPassword, { name: "smtp", key: "password" });
+    assert.deepEqual(receivers.oncall.pagerdutyConfigs[0].routingKey, { name: "mon12-alerting", key: "oncall-pagerduty-routing-key" });
+    assert.equal(receivers.hook.webhookConfigs[0].url, "https://events.example.com/alerts");
+    const secret = rs.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "mon12-alerting");
+    assert.ok(secret);
+    const unwrap = (v: any) => (typeof v === "object" && v !== null && "value" in v ? v.value : v);
+    const data = unwrap(secret.inputs.stringData);
+    assert.deepEqual(Object.keys(data).sort(), ["oncall-pagerduty-routing-key", "team-slack-api-url"]);
+    assert.equal(unwrap(data["oncall-pagerduty-routing-key"]), "R0UT1NGK3Y");
+  });
+
+  it("rejects receivers and routes that cannot work, naming each path", () => {
+    assert.throws(
+      () =>
+        new Monitoring("bad-alerting", {
+          cluster: cluster(),
+          namespace: "obs",
+          alerting: {
+            receivers: [{ name: "a", webhook: {} }, { name: "a", slack: { apiUrl: { secretName: "s", key: "k" }, channel: "#x" } }, { name: "b" } as never],
+            defaultReceiver: "nobody",
+            severityReceivers: { critical: "ghost" },
+          },
+        }),
+      (err: Error) => {
+        const paths = (err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath).sort();
+        assert.deepEqual(paths, ["alerting.defaultReceiver", "alerting.receivers[0].webhook", "alerting.receivers[1].name", "alerting.receivers[2]", "alerting.severityReceivers.critical"]);
+        return true;
+      },
+    );
   });
 
   it("reports every invalid argument at once with its path", () => {
