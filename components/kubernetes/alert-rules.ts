@@ -68,7 +68,7 @@ export function alertRuleGroups(thresholds: AlertThresholds = {}): { name: strin
           RETRAIN_TRIGGER_LABEL),
         rule("MlopsLiveQualityDrop", `max_over_time(mlops_live_quality{${HIGHER_IS_BETTER}}[6h]) - mlops_live_quality{${HIGHER_IS_BETTER}} > ${t.qualityDrop}`, "30m", "warning",
           "Live {{ $labels.metric }} of {{ $labels.model }} v{{ $labels.version }} dropped",
-          `Live {{ $labels.metric }} is {{ $value | humanize }} below its 6 h maximum (threshold ${t.qualityDrop}).`,
+          `Live {{ $labels.metric }} is {{ $value | printf "%.3f" }} below its 6 h maximum (threshold ${t.qualityDrop}).`,
           RETRAIN_TRIGGER_LABEL),
         rule("MlopsLiveErrorRise", `mlops_live_quality{${LOWER_IS_BETTER}} > ${1 + t.errorMetricRise} * min_over_time(mlops_live_quality{${LOWER_IS_BETTER}}[6h])`, "30m", "warning",
           "Live {{ $labels.metric }} of {{ $labels.model }} v{{ $labels.version }} rose",
