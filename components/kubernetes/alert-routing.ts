@@ -195,7 +195,17 @@ export function rootAlertmanagerConfigSpec(alerting: AlertingArgs | undefined, s
   const severityRoutes = Object.entries(a.severityReceivers).map(([severity, receiver]) => ({ receiver, matchers: [m("severity", "=", severity)] }));
   return {
     spec: {
-      route: { receiver: a.defaultReceiver, groupBy: a.groupBy, groupWait: a.groupWait, groupInterval: a.groupInterval, repeatInterval: a.repeatInterval, routes: [silent, ...severityRoutes] },
+      // The default receiver is also the last child route, matching everything: an alert that a namespaced
+      // route (e.g. Retraining's webhook, `continue: true`) already matched is not handled by the root route's own
+      // receiver any more, so without this catch-all drift alerts would reach the controller and nobody else.
+      route: {
+        receiver: a.defaultReceiver,
+        groupBy: a.groupBy,
+        groupWait: a.groupWait,
+        groupInterval: a.groupInterval,
+        repeatInterval: a.repeatInterval,
+        routes: [silent, ...severityRoutes, { receiver: a.defaultReceiver }],
+      },
       receivers: [{ name: NULL_RECEIVER }, ...receivers],
       inhibitRules,
     },

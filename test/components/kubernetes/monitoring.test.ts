@@ -180,9 +180,10 @@ describe("Monitoring", () => {
     assert.equal(amc.inputs.metadata.namespace, "obs");
     const route = amc.inputs.spec.route;
     assert.equal(route.receiver, "team");
-    assert.deepEqual(route.routes.map((r: any) => [r.receiver, r.matchers.map((x: any) => `${x.name}${x.matchType}${x.value}`)]), [
+    assert.deepEqual(route.routes.map((r: any) => [r.receiver, (r.matchers ?? []).map((x: any) => `${x.name}${x.matchType}${x.value}`)]), [
       ["null", ["alertname=~Watchdog|InfoInhibitor"]],
       ["oncall", ["severity=critical"]],
+      ["team", []],
     ]);
     // Credentials appear only as SecretKeySelectors; values go into a Secret, marked secret.
     const manifest = JSON.stringify(amc.inputs);

@@ -133,7 +133,8 @@ test("drift alerts are routed to the controller's webhook, which only the monito
   const amc = mocks.named("rt-alert-route").inputs;
   assert.equal(amc.apiVersion, "monitoring.coreos.com/v1alpha1");
   assert.equal(amc.kind, "AlertmanagerConfig");
-  assert.deepEqual(amc.spec.route.matchers, [{ name: "alertname", matchType: "=~", value: "MlopsDatasetDrift.*|MlopsLiveQualityDrop" }]);
+  // Every rule labelled mlops_trigger=retrain: drift and both live-quality rules (MlopsLiveErrorRise was missing).
+  assert.deepEqual(amc.spec.route.matchers, [{ name: "alertname", matchType: "=~", value: "MlopsDatasetDriftSustained|MlopsLiveQualityDrop|MlopsLiveErrorRise" }]);
   assert.equal(amc.spec.receivers[0].webhookConfigs[0].url, "http://rt-webhook.mlops.svc.cluster.local:8080/alerts");
   const svc = mocks.named("rt-webhook").inputs.spec;
   assert.deepEqual(svc.ports.map((p: any) => p.port), [8080]);
