@@ -1,3 +1,4 @@
+import { mlopsError } from "../errors.ts";
 import { createLog } from "../log.ts";
 import { initBackend } from "../model/backend.ts";
 import { ModelRegistry } from "../registry/index.ts";
@@ -8,6 +9,7 @@ import { type Io, intFlag, parseFlags } from "./args.ts";
 export const SERVE_HELP = `usage: mlops serve [--registry <loc>] [--host <addr>] [--port <n>]
                   [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
                   [--poll-interval-ms <n>] [--monitor-interval-ms <n>] [--drift-window <rows>]
+                  [--log-level <level>]
 
 Serves the champion of every model in the registry (and any aliased version) over
 TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics.
@@ -25,6 +27,9 @@ rows to the registry for the retraining controller. Logs JSON to stderr.
   --poll-interval-ms <n>      registry poll interval (default: 2000)
   --monitor-interval-ms <n>   drift/quality recompute + snapshot interval (default: 10000)
   --drift-window <rows>       served rows kept per version for drift (default: 5000)
+  --log-level <level>         fatal, error, warn, info, debug, trace or silent; info logs one line
+                              per request, debug adds health probes and /metrics
+                              (default: $MLOPS_LOG_LEVEL, else info)
 `;
 
 const flags = {
@@ -37,7 +42,10 @@ const flags = {
   "poll-interval-ms": { type: "string" },
   "monitor-interval-ms": { type: "string" },
   "drift-window": { type: "string" },
+  "log-level": { type: "string" },
 } as const;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** `mlops serve`: runs until SIGINT/SIGTERM, then drains in-flight requests. */
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
@@ -46,7 +54,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     io.out(SERVE_HELP);
     return 0;
   }
-  const log = createLog("mlops-serve");
+  const level = values["log-level"];
+  if (level !== undefined && !LOG_LEVELS.includes(level)) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}` });
+  const log = level === undefined ? createLog("mlops-serve") : createLog("mlops-serve", level);
   const options = Object.fromEntries(
     Object.entries({
       host: values.host,

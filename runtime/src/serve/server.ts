@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import { z } from "zod";
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import { type Log, silentLog } from "../log.ts";
@@ -16,6 +16,31 @@ import { registerTfServingRoutes } from "./tf-serving-routes.ts";
 
 /** Endpoints whose requests count towards a version's traffic and error rate. */
 const SCORING: ReadonlySet<string> = new Set(["predict", "classify", "regress", "infer"]);
+
+/** Paths polled by kubelet probes and Prometheus: logged at debug, not info, so they do not drown the access log. */
+export const QUIET_PATHS: ReadonlySet<string> = new Set(["/metrics", "/v2/health/live", "/v2/health/ready", "/v2"]);
+
+/**
+ * The access log: one line per request when it completes (method, path, status, duration, model and
+ * version), bound to the request id (`x-request-id` when the client sent one); probes and /metrics at debug.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const path = request.url.split("?")[0] ?? request.url;
+    const line = {
+      method: request.method,
+      path,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      ...(request.mlops ? { model: request.mlops.model, version: request.mlops.version, endpoint: request.mlops.endpoint } : {}),
+    };
+    if (error) reply.log.error({ ...line, err: describeError(error) }, "request errored");
+    else if (QUIET_PATHS.has(path)) reply.log.debug(line, "request");
+    else reply.log.info(line, "request");
+  }
+}
 
 /** Server settings, validated once at startup. */
 export const serverOptions = z
@@ -88,6 +113,8 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     log,
   });
   const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new AccessLog({ requestIdLogLabel: "reqId" }),
     bodyLimit: options.bodyLimit,
     requestIdHeader: "x-request-id",
     return503OnClosing: true,
@@ -104,6 +131,10 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
   };
 
   app.decorateRequest("mlops", null);
+  // The id the log lines carry, returned so a client can quote it.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
   // TF Serving reads any body as JSON whatever its content type (curl -d sends form encoding),
   // and accepts NaN and Infinity literals.
   app.removeAllContentTypeParsers();
@@ -128,13 +159,13 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
 
   app.setErrorHandler((error: FastifyError | MlopsError, request, reply) => {
     if (error instanceof MlopsError) {
-      if (error.status >= 500) log.error({ reqId: request.id, code: error.code, err: error.message }, "request failed");
+      if (error.status >= 500) request.log.error({ code: error.code, err: error.message }, "request failed");
       return ctx.sendJson(reply, error.status, { error: error.message });
     }
     const status = (error as FastifyError).statusCode;
     if (status === 413) return ctx.sendJson(reply, 413, { error: mlopsError("MLOPS_ERR_INFER_BODY_TOO_LARGE", { limit: options.bodyLimit }).message });
     if (status !== undefined && status >= 400 && status < 500) return ctx.sendJson(reply, status, { error: error.message });
-    log.error({ reqId: request.id, err: describeError(error), stack: (error as Error).stack }, "unexpected error");
+    request.log.error({ err: describeError(error), stack: (error as Error).stack }, "unexpected error");
     return ctx.sendJson(reply, 500, { error: mlopsError("MLOPS_ERR_SERVER_INTERNAL", { reason: `request ${request.id} failed; see the server log` }).message });
   });
   app.setNotFoundHandler((request, reply) => ctx.sendJson(reply, 404, { error: mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url }).message }));
