@@ -140,7 +140,6 @@ export function buildDashboard(spec: DashboardSpec): DashboardJson {
       type: "query",
       datasource: DATASOURCE,
       query: { query: `label_values(${v.metric}, ${v.labelName})`, refId: `${v.name}-query` },
-      definition: `label_values(${v.metric}, ${v.labelName})`,
       refresh: 2,
       multi: v.multi ?? true,
       includeAll: v.includeAll ?? true,
@@ -192,7 +191,13 @@ function renderPanel(id: number, p: PanelSpec, gridPos: GridPos): Record<string,
       instant: kind !== "timeseries",
     })),
     fieldConfig: { defaults, overrides: [] },
-    options: kind === "timeseries" ? { legend: { displayMode: "table", placement: "bottom", calcs: ["lastNotNull", "max"] }, tooltip: { mode: "multi" } } : { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
+    // Options per panel plugin as Grafana's schema (@grafana/schema panelcfg) names them; a table has no reduceOptions.
+    options:
+      kind === "timeseries"
+        ? { legend: { displayMode: "table", placement: "bottom", calcs: ["lastNotNull", "max"], showLegend: true }, tooltip: { mode: "multi", sort: "desc" } }
+        : kind === "table"
+          ? { showHeader: true, cellHeight: "sm" }
+          : { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
   };
 }
 
