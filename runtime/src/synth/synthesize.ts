@@ -94,7 +94,8 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 export async function synthesize(projectDir: string, stack: string): Promise<SynthResult> {
   const cfg = readStackConfig(projectDir, stack);
   const mocks = new SynthMocks(cfg.config);
-  await pulumi.runtime.setMocks(mocks, cfg.project, stack, false);
+  // As `pulumi preview` runs a program: preview-only paths (placeholder warnings) apply.
+  await pulumi.runtime.setMocks(mocks, cfg.project, stack, true);
   pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
 
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { amiTypeFor, gpusPerInstance, isGpuInstanceType } from "../../../components/aws/gpu-instance-types.ts";
 import { nodeTemplateTags } from "../../../components/aws/gpu-node-pool.ts";
-import { cidrSubnet, parseCidr } from "../../../components/aws/cidr-subnet.ts";
 import { awsPartition, managedPolicyArn } from "../../../components/aws/aws-partition.ts";
 
 test("recognises NVIDIA GPU instance types and rejects CPU, AMD and malformed ones", () => {
@@ -35,17 +34,6 @@ test("node-template tags encode labels, taints as value:Effect, and the GPU coun
     "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "2",
   });
   assert.deepEqual(nodeTemplateTags({}, [], undefined), {});
-});
-
-test("cuts CIDRs like cidrsubnet and rejects malformed ones", () => {
-  assert.equal(cidrSubnet("10.0.0.0/16", 2, 0), "10.0.0.0/18");
-  assert.equal(cidrSubnet("10.0.0.0/16", 2, 3), "10.0.192.0/18");
-  assert.equal(cidrSubnet(cidrSubnet("10.0.0.0/16", 2, 3), 4, 2), "10.0.200.0/22");
-  assert.equal(cidrSubnet("172.16.0.0/22", 2, 1), "172.16.1.0/24");
-  assert.throws(() => cidrSubnet("10.0.0.0/16", 2, 4));
-  assert.equal(parseCidr("10.0.0.1/16"), undefined, "host bits set");
-  assert.equal(parseCidr("300.0.0.0/16"), undefined);
-  assert.equal(parseCidr("10.0.0.0"), undefined);
 });
 
 test("builds managed policy ARNs in the region's partition", () => {
