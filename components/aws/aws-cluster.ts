@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type CloudClusterOutputs, CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
-import { checkEndpointAccess, cidrContains, cidrsOverlap, ipv4Cidr, isAnyAddress, isPrivateCidr, parseCidr, refusePlaceholderCidrs } from "../network/index.ts";
+import { checkEndpointAccess, cidrContains, cidrsOverlap, ipv4Cidr, isAnyAddress, isPrivateCidr, parseCidr, refusePlaceholder, refusePlaceholderCidrs } from "../network/index.ts";
 import { managedPolicyArn } from "./aws-partition.ts";
 import { autoDiscoveryTags, tagAutoscalingGroup } from "./asg-tags.ts";
 import { CLUSTER_AUTOSCALER_CHART_VERSION, CLUSTER_AUTOSCALER_IMAGE_TAGS, CLUSTER_AUTOSCALER_SERVICE_ACCOUNT, clusterAutoscalerPolicy, createClusterAutoscaler } from "./cluster-autoscaler.ts";
@@ -297,13 +297,13 @@ export function availabilityZonesOf(cfg: Pick<AwsClusterConfig, "region" | "avai
 /** True for an id whose hex part is all zeros (`vpc-00000000000000000`): the shipped stacks' placeholder. */
 const isPlaceholderId = (id: string): boolean => /^[a-z]+-0+$/.test(id);
 
-/** Like refusePlaceholderCidrs, for the runner VPC's ids: a preview warns, an update refuses before creating anything. */
+/** Like refusePlaceholderCidrs, for the runner VPC's ids. */
 function refusePlaceholderIds(runner: { vpcId: string; routeTableIds: string[] } | undefined): void {
   const placeholders = runner ? [runner.vpcId, ...runner.routeTableIds].filter(isPlaceholderId) : [];
   if (placeholders.length === 0) return;
-  const message = `aws.network.runnerVpc holds the placeholder ${placeholders.join(", ")}: set the id of the VPC pulumi up runs in and of its route tables (aws ec2 describe-route-tables --filters Name=vpc-id,Values=<vpc-id>)`;
-  if (pulumi.runtime.isDryRun()) pulumi.log.warn(`${message}; pulumi up will refuse it`);
-  else throw new pulumi.RunError(message);
+  refusePlaceholder(
+    `aws.network.runnerVpc holds the placeholder ${placeholders.join(", ")}: set the id of the VPC pulumi up runs in and of its route tables (aws ec2 describe-route-tables --filters Name=vpc-id,Values=<vpc-id>)`,
+  );
 }
 
 /** Lowercase `<component>-<stack>`, a valid ECR namespace. */
