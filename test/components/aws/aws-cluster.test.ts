@@ -403,3 +403,44 @@ test("the options' defaults are cheap and secure and match their documented @def
   });
   assert.ok(checked >= 20, `checked ${checked} documented defaults`);
 });
+
+test("the Cluster Autoscaler release sets only values the pinned chart reads", async () => {
+  // kubernetes/autoscaler charts/cluster-autoscaler at 9.59.0 (values.yaml; templates/deployment.yaml
+  // renders cloudProvider, awsRegion into AWS_REGION, autoDiscovery.clusterName into
+  // --node-group-auto-discovery=asg:tag=..., image.tag, extraArgs as --key=value, resources,
+  // containerSecurityContext and securityContext; templates/serviceaccount.yaml the rbac.serviceAccount
+  // keys). The chart has no Helm hooks, and helm.v3.Release would run them anyway.
+  const CHART_KEYS = new Set([
+    "cloudProvider",
+    "awsRegion",
+    "autoDiscovery.clusterName",
+    "image.tag",
+    "rbac.serviceAccount.create",
+    "rbac.serviceAccount.name",
+    "rbac.serviceAccount.annotations",
+    "extraArgs",
+    "containerSecurityContext",
+    "securityContext",
+    "resources",
+  ]);
+  await build("c");
+  const values = mocks.named("c-cluster-autoscaler", T.release).inputs.values;
+  const leaves = (o: Record<string, unknown>, prefix = ""): string[] =>
+    Object.entries(o).flatMap(([k, v]) => {
+      const key = `${prefix}${k}`;
+      if (CHART_KEYS.has(key)) return [key];
+      return typeof v === "object" && v !== null && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${key}.`) : [key];
+    });
+  assert.deepEqual(leaves(values).filter((k) => !CHART_KEYS.has(k)), []);
+  // extraArgs become flags of this autoscaler release (FAQ.md, "What are the parameters to CA?").
+  assert.deepEqual(Object.keys(values.extraArgs).sort(), ["balance-similar-node-groups", "expander", "skip-nodes-with-system-pods"]);
+});
+
+test("no node group label uses a prefix EKS managed node groups reject", async () => {
+  // EKS refuses labels containing kubernetes.io/, k8s.io/ or eks.amazonaws.com/ ("Label cannot contain
+  // reserved prefixes", eksctl-io/eksctl#4007, aws/containers-roadmap#1451); k8s.amazonaws.com/ is allowed.
+  await build("c", { gpuPools: [{ name: "a", instanceType: "g5.xlarge" }, { name: "b", instanceType: "p5.48xlarge" }] });
+  for (const ng of mocks.ofType(T.nodeGroup)) {
+    for (const key of Object.keys(ng.inputs.labels)) assert.ok(!/kubernetes\.io\/|k8s\.io\/|eks\.amazonaws\.com\//.test(key), `${ng.name}: ${key}`);
+  }
+});
