@@ -13,7 +13,7 @@ import { type Manifest, readSynthOutput, type ResourceRecord } from "../runtime/
 // time (issue 10, AWS items). Sources are cited at each assertion.
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dirs: string[] = [];
-const out = new Map<string, { code: number; stderr: string; resources: ResourceRecord[]; manifests: Manifest[] }>();
+const out = new Map<string, { code: number | null; stderr: string; resources: ResourceRecord[]; manifests: Manifest[] }>();
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 type StackConfig = { config: Record<string, any> };
