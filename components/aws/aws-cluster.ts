@@ -5,17 +5,20 @@ import { z } from "zod";
 import { type CloudClusterOutputs, CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
+import { checkEndpointAccess, cidrContains, cidrsOverlap, ipv4Cidr, isAnyAddress, isPrivateCidr, parseCidr, refusePlaceholder, refusePlaceholderCidrs } from "../network/index.ts";
+import { managedPolicyArn } from "./aws-partition.ts";
 import { autoDiscoveryTags, tagAutoscalingGroup } from "./asg-tags.ts";
-import { parseCidr } from "./cidr-subnet.ts";
 import { CLUSTER_AUTOSCALER_CHART_VERSION, CLUSTER_AUTOSCALER_IMAGE_TAGS, CLUSTER_AUTOSCALER_SERVICE_ACCOUNT, clusterAutoscalerPolicy, createClusterAutoscaler } from "./cluster-autoscaler.ts";
 import { createEcrRegistry } from "./ecr-registry.ts";
-import { createCoreDnsAddon, createNetworkingAddons } from "./eks-addons.ts";
+import { createCoreDnsAddon, createEbsCsiAddon, createMetricsServerAddon, createNetworkingAddons, EBS_CSI_MANAGED_POLICY, EBS_CSI_SERVICE_ACCOUNT, ebsCsiKmsPolicy } from "./eks-addons.ts";
 import { createEksControlPlane } from "./eks-control-plane.ts";
-import { eksKubeconfig } from "./eks-kubeconfig.ts";
+import { type EksCredentials, eksKubeconfig } from "./eks-kubeconfig.ts";
 import { createEksNodeRole } from "./eks-node-role.ts";
 import { createEncryptionKey } from "./encryption-key.ts";
+import { createGp3StorageClass } from "./gp3-storage-class.ts";
 import { GPU_INSTANCE_FAMILIES, isGpuInstanceType } from "./gpu-instance-types.ts";
 import { createGpuNodePool, gpuPoolTaints, NODE_POOL_LABEL } from "./gpu-node-pool.ts";
+import { gpuQuotaMessage } from "./gpu-quota.ts";
 import { createIrsaRole, runtimePolicy, serviceAccountSubject } from "./irsa-role.ts";
 import { createManagedNodeGroup } from "./managed-node-group.ts";
 import { createModelStoreBucket } from "./model-store-bucket.ts";
@@ -28,7 +31,6 @@ const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a 
 const nodeCount = z.number().int().min(0).max(1000);
 const gpuFamilies = Object.keys(GPU_INSTANCE_FAMILIES).join(", ");
 
-const ipv4Cidr = z.string().refine((c) => parseCidr(c) !== undefined, "must be an IPv4 CIDR like 10.0.0.0/16 (no host bits set)");
 const vpcCidr = z.string().superRefine((c, ctx) => {
   const parsed = parseCidr(c);
   if (parsed === undefined) ctx.addIssue({ code: "custom", message: "must be an IPv4 CIDR like 10.0.0.0/16 (no host bits set)" });
@@ -93,13 +95,32 @@ export const awsClusterOptions = z
           })
           .strict()
           .optional(),
+        /** The VPC `pulumi up` runs from (same account and region), peered with the new VPC so a private-only API endpoint is reachable on the first run; routes both ways. @default - no peering */
+        runnerVpc: z
+          .object({
+            /** Its id. */
+            vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id like vpc-0123456789abcdef0"),
+            /** Its IPv4 CIDR (must not overlap `network.cidr`). */
+            cidr: ipv4Cidr,
+            /** Its route tables that get a route to the new VPC (those of the runner's subnets). */
+            routeTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, "must be a route table id like rtb-0123456789abcdef0")).min(1),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),
-    /** Reach the API server from the internet (still authenticated, limited to `authorizedCidrs`); the private endpoint is always on. @default false */
+    /** Give the API server a public endpoint too (still authenticated, limited to the public ranges of `authorizedCidrs`); the private endpoint is always on. @default false */
     publicEndpoint: z.boolean().default(false),
-    /** CIDRs that may reach the public endpoint (only used when `publicEndpoint`). @default ["0.0.0.0/0"] */
-    authorizedCidrs: z.array(ipv4Cidr).min(1).default(["0.0.0.0/0"]),
+    /**
+     * Who may reach the Kubernetes API, required: with `publicEndpoint`, the public addresses
+     * `pulumi up` and kubectl run from; without, the private ranges they run from (a peered runner
+     * VPC, a VPN, Direct Connect). Private ranges are admitted on port 443 of the cluster security group.
+     * @default - none (required)
+     */
+    authorizedCidrs: z.array(ipv4Cidr).optional(),
+    /** Accept `0.0.0.0/0` in `authorizedCidrs`: the whole internet may reach the public endpoint. @default false */
+    allowOpenEndpoint: z.boolean().default(false),
     /** Production shape: subnets in three zones with one NAT gateway each, deletion protection on the cluster. @default false */
     highAvailability: z.boolean().default(false),
     /** The CPU pool for system and serving pods; each field defaults on its own. @default { instanceType: "t3.large", minNodes: 1, maxNodes: 3, diskSizeGb: 50 } */
@@ -162,7 +183,14 @@ export const awsClusterOptions = z
       .strict()
       .prefault({}),
     /** IAM role or user ARNs that get cluster-admin (EKS access entries), besides the identity running Pulumi. @default [] */
-    clusterAdmins: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:/, "must be an IAM role or user ARN")).default([]),
+    clusterAdmins: z
+      .array(
+        z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)\/./, "must be an IAM role or user ARN like arn:aws:iam::123456789012:role/platform-admins (EKS access entries take no STS session ARN)")
+          .refine((a) => !/:role\/aws-service-role\//.test(a), "is a service-linked role, which EKS access entries do not support"),
+      )
+      .default([]),
     /** Stay on a Kubernetes version past its standard support (billed extra) instead of EKS upgrading it. @default false */
     extendedSupport: z.boolean().default(false),
     /** The Cluster Autoscaler (scales the node groups, GPU pools from zero). @default { enabled: true, chartVersion: "9.59.0" } */
@@ -180,19 +208,83 @@ export const awsClusterOptions = z
   })
   .strict();
 
+const DEFAULT_VPC_CIDR = "10.0.0.0/16";
+
+/**
+ * Cross-field checks of {@link awsClusterOptions}, kept out of the schema so it stays a plain
+ * object schema. Call it from a `superRefine` with {@link ALWAYS_REFINE} (values may be
+ * unvalidated); `path` prefixes the issues' paths (the platform config passes `["aws"]`):
+ * - the endpoint rules every cloud shares ({@link checkEndpointAccess});
+ * - a public endpoint needs a public range: EKS opens one given none to 0.0.0.0/0;
+ * - a private-only endpoint in a VPC this stack creates is reachable only through
+ *   `network.runnerVpc`, and then only from ranges inside that VPC (peering is not transitive);
+ * - the runner VPC must not overlap the new one (peering refuses overlapping ranges);
+ * - each cluster admin once.
+ */
+export function checkAwsClusterOptions(o: Record<string, any>, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
+  const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
+  checkEndpointAccess(o, ctx, path);
+  const cidrs: string[] = Array.isArray(o.authorizedCidrs) ? o.authorizedCidrs.filter((c: unknown): c is string => typeof c === "string" && parseCidr(c) !== undefined) : [];
+  if (o.publicEndpoint === true && cidrs.length > 0 && cidrs.every(isPrivateCidr)) {
+    issue(["authorizedCidrs"], "lists only private ranges, but the public endpoint is reached from public addresses (and EKS opens a public endpoint given none to 0.0.0.0/0): add the public address pulumi up runs from, or set publicEndpoint: false");
+  }
+  const network = typeof o.network === "object" && o.network !== null ? o.network : {};
+  const runner = typeof network.runnerVpc === "object" && network.runnerVpc !== null ? network.runnerVpc : undefined;
+  if (network.existing !== undefined && runner !== undefined) {
+    issue(["network", "runnerVpc"], "only peers a VPC this stack creates; with network.existing, connect the runner to your VPC yourself");
+  }
+  const vpcCidr = typeof network.cidr === "string" ? network.cidr : DEFAULT_VPC_CIDR;
+  if (typeof runner?.cidr === "string" && parseCidr(runner.cidr) && parseCidr(vpcCidr) && cidrsOverlap(runner.cidr, vpcCidr)) {
+    issue(["network", "runnerVpc", "cidr"], `overlaps network.cidr (${vpcCidr}): VPC peering needs ranges that do not overlap`);
+  }
+  if (o.publicEndpoint !== true && network.existing === undefined && cidrs.length > 0) {
+    if (runner === undefined) {
+      issue(
+        ["network", "runnerVpc"],
+        "required when publicEndpoint is false and this stack creates the VPC: nothing outside a VPC that did not exist before this pulumi up can reach its private-only API endpoint. " +
+          "Peer it with the VPC pulumi up runs in (network.runnerVpc: { vpcId, cidr, routeTableIds }), bring your own VPC (network.existing.privateSubnetIds) and run from inside it or a network connected to it, or set publicEndpoint: true",
+      );
+    } else if (typeof runner.cidr === "string" && parseCidr(runner.cidr)) {
+      (o.authorizedCidrs as unknown[]).forEach((c, i) => {
+        if (typeof c === "string" && parseCidr(c) && !isAnyAddress(c) && isPrivateCidr(c) && !cidrContains(runner.cidr, c)) {
+          issue(["authorizedCidrs", i], `is outside network.runnerVpc.cidr (${runner.cidr}): the new VPC routes only to the peered runner VPC, and peering is not transitive`);
+        }
+      });
+    }
+  }
+  const seen = new Map<string, number>();
+  (Array.isArray(o.clusterAdmins) ? o.clusterAdmins : []).forEach((a: unknown, i: number) => {
+    if (typeof a !== "string") return;
+    const first = seen.get(a);
+    if (first !== undefined) issue(["clusterAdmins", i], `duplicates clusterAdmins[${first}]: EKS allows one access entry per principal`);
+    else seen.set(a, i);
+  });
+}
+
 /** Arguments for {@link AwsCluster}. */
 export interface AwsClusterArgs extends z.input<typeof awsClusterOptions> {
   /** Runtime namespace; the cloud identity trusts exactly the runtime ServiceAccounts there. */
   namespace: string;
   /** Tags/labels on every taggable resource (the platform sets `mlops-profile: dev|production`, `mlops-environment: <stack>`). @default {} */
   tags?: Record<string, string>;
+  /** The credentials the kubeconfig's `aws eks get-token` uses: set them to the aws provider's (MlopsPlatform passes `aws:profile` and `aws:assumeRoles`), so Kubernetes sees the identity EKS made cluster admin. @default - the AWS CLI's default chain */
+  credentials?: EksCredentials;
 }
 
 /** Schema of {@link AwsClusterArgs}, with the defaults. */
-export const awsClusterArgs = awsClusterOptions.extend({
-  namespace: dnsLabel.max(63),
-  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
-});
+export const awsClusterArgs = awsClusterOptions
+  .extend({
+    namespace: dnsLabel.max(63),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    credentials: z
+      .object({
+        profile: z.string().min(1).optional(),
+        roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/./, "must be an IAM role ARN").optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .superRefine((o, ctx) => checkAwsClusterOptions(o, ctx), ALWAYS_REFINE);
 
 /** {@link AwsClusterArgs} after defaults. */
 export type AwsClusterConfig = z.output<typeof awsClusterArgs>;
@@ -202,6 +294,18 @@ export function availabilityZonesOf(cfg: Pick<AwsClusterConfig, "region" | "avai
   return cfg.availabilityZones ?? (cfg.highAvailability ? ["a", "b", "c"] : ["a", "b"]).map((s) => `${cfg.region}${s}`);
 }
 
+/** True for an id whose hex part is all zeros (`vpc-00000000000000000`): the shipped stacks' placeholder. */
+const isPlaceholderId = (id: string): boolean => /^[a-z]+-0+$/.test(id);
+
+/** Like refusePlaceholderCidrs, for the runner VPC's ids. */
+function refusePlaceholderIds(runner: { vpcId: string; routeTableIds: string[] } | undefined): void {
+  const placeholders = runner ? [runner.vpcId, ...runner.routeTableIds].filter(isPlaceholderId) : [];
+  if (placeholders.length === 0) return;
+  refusePlaceholder(
+    `aws.network.runnerVpc holds the placeholder ${placeholders.join(", ")}: set the id of the VPC pulumi up runs in and of its route tables (aws ec2 describe-route-tables --filters Name=vpc-id,Values=<vpc-id>)`,
+  );
+}
+
 /** Lowercase `<component>-<stack>`, a valid ECR namespace. */
 function defaultRepositoryPrefix(name: string): string {
   return `${name}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "mlops";
@@ -209,19 +313,29 @@ function defaultRepositoryPrefix(name: string): string {
 
 function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsClusterConfig): CloudClusterOutputs {
   const { region, tags } = cfg;
+  const authorizedCidrs = cfg.authorizedCidrs ?? [];
+  refusePlaceholderCidrs(authorizedCidrs, "aws.authorizedCidrs");
+  refusePlaceholderIds(cfg.network.runnerVpc);
+  const quota = gpuQuotaMessage(cfg.gpuPools, region);
+  if (quota !== undefined) void pulumi.log.info(quota, parent);
+
   const key = cfg.encryption.customerManagedKey ? createEncryptionKey(name, { region, tags }, parent) : undefined;
   const network = cfg.network.existing
-    ? { privateSubnetIds: cfg.network.existing.privateSubnetIds }
-    : createVpcNetwork(name, { region, cidr: cfg.network.cidr, availabilityZones: availabilityZonesOf(cfg), natPerZone: cfg.highAvailability, tags }, parent);
+    ? { privateSubnetIds: cfg.network.existing.privateSubnetIds, connectivity: [] }
+    : createVpcNetwork(
+        name,
+        { region, cidr: cfg.network.cidr, availabilityZones: availabilityZonesOf(cfg), natPerZone: cfg.highAvailability, runnerVpc: cfg.network.runnerVpc, tags },
+        parent,
+      );
 
-  const { cluster, oidcProvider, issuerHost } = createEksControlPlane(
+  const { cluster, oidcProvider, issuerHost, apiAccess } = createEksControlPlane(
     name,
     {
       region,
       kubernetesVersion: cfg.kubernetesVersion,
       subnetIds: network.privateSubnetIds,
       publicEndpoint: cfg.publicEndpoint,
-      authorizedCidrs: cfg.authorizedCidrs,
+      authorizedCidrs,
       kmsKeyArn: key?.arn,
       extendedSupport: cfg.extendedSupport,
       deletionProtection: cfg.highAvailability,
@@ -241,7 +355,22 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
     nodeDeps,
   );
   tagAutoscalingGroup(`${name}-system`, systemNodes, region, autoDiscoveryTags(cluster.name), parent);
-  const coreDns = createCoreDnsAddon(name, { region, clusterName: cluster.name, tags }, parent, systemNodes);
+  const addonArgs = { region, clusterName: cluster.name, tags };
+  const coreDns = createCoreDnsAddon(name, addonArgs, parent, systemNodes);
+  const metricsServer = createMetricsServerAddon(name, addonArgs, parent, systemNodes);
+  const ebsCsiRole = createIrsaRole(
+    `${name}-ebs-csi`,
+    {
+      oidcProviderArn: oidcProvider.arn,
+      issuerHost,
+      subjects: [serviceAccountSubject(EBS_CSI_SERVICE_ACCOUNT.namespace, EBS_CSI_SERVICE_ACCOUNT.name)],
+      managedPolicyArns: [managedPolicyArn(region, EBS_CSI_MANAGED_POLICY)],
+      policy: key === undefined ? undefined : ebsCsiKmsPolicy(key.arn),
+      tags,
+    },
+    parent,
+  );
+  const ebsCsi = createEbsCsiAddon(name, { ...addonArgs, roleArn: ebsCsiRole.role.arn }, parent, [systemNodes, ...ebsCsiRole.permissions]);
   for (const pool of cfg.gpuPools) createGpuNodePool(name, pool, nodeCommon, nodeDeps);
 
   const registry = createEcrRegistry(
@@ -267,11 +396,20 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
     parent,
   );
 
-  const kubeconfig = eksKubeconfig({ clusterName: cluster.name, endpoint: cluster.endpoint, certificateAuthorityData: cluster.certificateAuthority.apply((ca) => ca?.data ?? ""), region });
-  // The provider's kubeconfig resolves only once the system nodes and CoreDNS are up, so every
-  // Kubernetes resource on this cluster waits for somewhere to run.
-  const readyKubeconfig = pulumi.all([kubeconfig, systemNodes.id, coreDns.id]).apply(([k]) => k);
+  const kubeconfig = eksKubeconfig({
+    clusterName: cluster.name,
+    endpoint: cluster.endpoint,
+    certificateAuthorityData: cluster.certificateAuthority.apply((ca) => ca?.data ?? ""),
+    region,
+    ...cfg.credentials,
+  });
+  // The provider's kubeconfig resolves only once the API is reachable from here (security-group
+  // rules, runner peering) and the system nodes, CoreDNS, metrics-server and the EBS CSI driver are
+  // up, so every Kubernetes resource on this cluster waits for somewhere to run and store.
+  const ready = [systemNodes, coreDns, metricsServer, ebsCsi, ...apiAccess, ...network.connectivity].map((r) => (r as pulumi.CustomResource).id);
+  const readyKubeconfig = pulumi.all([kubeconfig, ...ready]).apply(([k]) => k);
   const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: readyKubeconfig }, { parent });
+  createGp3StorageClass(name, { kmsKeyArn: key?.arn }, { parent, provider, dependsOn: [ebsCsi] });
 
   if (cfg.clusterAutoscaler.enabled) {
     const autoscalerRole = createIrsaRole(
@@ -290,11 +428,11 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
       {
         clusterName: cluster.name,
         region,
-        roleArn: autoscalerRole.arn,
+        roleArn: autoscalerRole.role.arn,
         imageTag: cfg.clusterAutoscaler.imageTag ?? (CLUSTER_AUTOSCALER_IMAGE_TAGS[cfg.kubernetesVersion] as string),
         chartVersion: cfg.clusterAutoscaler.chartVersion,
       },
-      { parent, provider, dependsOn: [systemNodes] },
+      { parent, provider, dependsOn: [systemNodes, ...autoscalerRole.permissions] },
     );
   }
 
@@ -316,7 +454,7 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
     registryUrl: registry.registryUrl,
     registryAuth: { username: token.userName, password: pulumi.secret(token.password) },
     modelStore: { kind: "bucket", url: store.url },
-    workloadIdentity: { annotations: { "eks.amazonaws.com/role-arn": runtimeRole.arn }, labels: {}, podLabels: {}, serviceAccounts: { ...RUNTIME_SERVICE_ACCOUNTS } },
+    workloadIdentity: { annotations: { "eks.amazonaws.com/role-arn": runtimeRole.role.arn }, labels: {}, podLabels: {}, serviceAccounts: { ...RUNTIME_SERVICE_ACCOUNTS } },
     runtimeEnv: { AWS_REGION: region, AWS_DEFAULT_REGION: region },
   };
   return { handle, clusterName: cluster.name, kubeconfig, apiEndpoint: cluster.endpoint, registryUrl: registry.registryUrl, bucketUrl: store.url };
@@ -324,10 +462,13 @@ function createAwsCluster(name: string, parent: pulumi.Resource, cfg: AwsCluster
 
 /**
  * The AWS cloud layer as a {@link ClusterHandle}: a VPC with private node subnets and NAT
- * egress (or your own), an EKS cluster (current Kubernetes, private endpoint, all control-plane
- * logs, Secrets encrypted with a customer-managed KMS key), a CPU system node group, GPU node
- * groups on the NVIDIA AMI that scale from zero under the Cluster Autoscaler, an ECR repository,
- * an S3 model store and an IRSA role that only the runtime's two ServiceAccounts can assume.
+ * egress (or your own; optionally peered with the runner's VPC), an EKS cluster (current
+ * Kubernetes, private endpoint, API reachable only from `authorizedCidrs`, all control-plane logs,
+ * Secrets encrypted with a customer-managed KMS key), the add-ons a workload needs (VPC CNI with
+ * NetworkPolicy enforcement, kube-proxy, CoreDNS, metrics-server, the EBS CSI driver and a
+ * default encrypted gp3 StorageClass), a CPU system node group, GPU node groups on the NVIDIA AMI
+ * that scale from zero under the Cluster Autoscaler, an ECR repository, an S3 model store and an
+ * IRSA role that only the runtime's two ServiceAccounts can assume.
  */
 export class AwsCluster extends CloudClusterResource {
   constructor(name: string, args: AwsClusterArgs, opts?: pulumi.ComponentResourceOptions) {

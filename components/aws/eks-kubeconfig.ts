@@ -1,7 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * Whose AWS credentials `aws eks get-token` signs the kubeconfig's token with: the same ones the
+ * stack's aws provider uses, so Kubernetes sees the identity EKS made cluster admin.
+ */
+export interface EksCredentials {
+  /** Named profile (`aws:profile`): passed as `--profile`, which the CLI ranks above credentials in the environment, as the provider does. @default - the CLI's default chain */
+  profile?: string;
+  /** Role to assume (the last of `aws:assumeRoles`): passed as `--role-arn`. @default - none */
+  roleArn?: string;
+}
+
 /** Arguments for {@link eksKubeconfig}. */
-export interface EksKubeconfigArgs {
+export interface EksKubeconfigArgs extends EksCredentials {
   /** The EKS cluster's name. */
   clusterName: pulumi.Input<string>;
   /** API server URL. */
@@ -10,6 +21,22 @@ export interface EksKubeconfigArgs {
   certificateAuthorityData: pulumi.Input<string>;
   /** AWS region of the cluster. */
   region: string;
+}
+
+/** The arguments of the kubeconfig's `aws` exec: `eks get-token` for the cluster, as the given profile and role. */
+export function getTokenArgs(clusterName: string, region: string, creds: EksCredentials): string[] {
+  return [
+    "eks",
+    "get-token",
+    "--cluster-name",
+    clusterName,
+    "--region",
+    region,
+    ...(creds.roleArn ? ["--role-arn", creds.roleArn] : []),
+    ...(creds.profile ? ["--profile", creds.profile] : []),
+    "--output",
+    "json",
+  ];
 }
 
 /**
@@ -29,7 +56,7 @@ export function eksKubeconfig(args: EksKubeconfigArgs): pulumi.Output<string> {
             exec: {
               apiVersion: "client.authentication.k8s.io/v1beta1",
               command: "aws",
-              args: ["eks", "get-token", "--cluster-name", name, "--region", args.region, "--output", "json"],
+              args: getTokenArgs(name, args.region, args),
               interactiveMode: "Never",
             },
           },

@@ -2,11 +2,19 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { GPU_NODE_LABEL, GPU_TAINT, type Taint } from "../kubernetes/cluster-handle.ts";
 import { autoDiscoveryTags, tagAutoscalingGroup } from "./asg-tags.ts";
-import { gpusPerInstance } from "./gpu-instance-types.ts";
+import { gpuFamilyOf, gpusPerInstance } from "./gpu-instance-types.ts";
 import { createManagedNodeGroup, type ManagedNodeGroupArgs } from "./managed-node-group.ts";
 
 /** Label naming the node pool a node belongs to (`system` or the GPU pool's name). */
 export const NODE_POOL_LABEL = "mlops.dev/node-pool";
+
+/**
+ * The node label the Cluster Autoscaler's AWS provider reads to know a node has a GPU before the
+ * device plugin has advertised it; without it the autoscaler sees a GPU-less node join and adds
+ * another for the same pending pod (cluster-autoscaler/cloudprovider/aws/README.md, "Special note
+ * on GPU instances").
+ */
+export const ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator";
 
 /** Prefix of the Cluster Autoscaler's scale-from-zero hints on an Auto Scaling group. */
 export const NODE_TEMPLATE_TAG_PREFIX = "k8s.io/cluster-autoscaler/node-template";
@@ -27,9 +35,9 @@ export interface GpuPoolConfig {
   diskSizeGb: number;
 }
 
-/** Kubernetes labels every node of a GPU pool carries. */
-export function gpuPoolLabels(pool: Pick<GpuPoolConfig, "name">): Record<string, string> {
-  return { ...GPU_NODE_LABEL, [NODE_POOL_LABEL]: pool.name };
+/** Kubernetes labels every node of a GPU pool carries: the GPU node label, the pool and the accelerator (`nvidia-a10g`). */
+export function gpuPoolLabels(pool: Pick<GpuPoolConfig, "name" | "instanceType">): Record<string, string> {
+  return { ...GPU_NODE_LABEL, [NODE_POOL_LABEL]: pool.name, [ACCELERATOR_LABEL]: gpuFamilyOf(pool.instanceType)?.accelerator ?? "nvidia" };
 }
 
 /** Kubernetes taints every node of a GPU pool carries. */
@@ -52,7 +60,7 @@ export function nodeTemplateTags(labels: Record<string, string>, taints: readonl
 
 /**
  * A GPU node pool: a managed node group on the NVIDIA AMI, labelled with GPU_NODE_LABEL and
- * tainted with GPU_TAINT, plus the Cluster Autoscaler's auto-discovery and node-template tags on
+ * {@link ACCELERATOR_LABEL} and tainted with GPU_TAINT, plus the Cluster Autoscaler's auto-discovery and node-template tags on
  * its Auto Scaling group (see {@link tagAutoscalingGroup}).
  */
 export function createGpuNodePool(

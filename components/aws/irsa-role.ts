@@ -9,8 +9,10 @@ export interface IrsaRoleArgs {
   issuerHost: pulumi.Input<string>;
   /** Exactly the ServiceAccounts that may assume the role, as `system:serviceaccount:<namespace>:<name>`. */
   subjects: string[];
-  /** The role's only permissions (an IAM policy document). */
-  policy: pulumi.Input<string>;
+  /** The role's inline permissions (an IAM policy document). @default - none */
+  policy?: pulumi.Input<string>;
+  /** ARNs of managed policies attached to the role. @default [] */
+  managedPolicyArns?: string[];
   /** Tags on the role. */
   tags: Record<string, string>;
 }
@@ -40,11 +42,22 @@ export function irsaTrustPolicy(oidcProviderArn: pulumi.Input<string>, issuerHos
   );
 }
 
-/** An IAM role for Kubernetes ServiceAccounts (IRSA) with one inline policy. */
-export function createIrsaRole(name: string, args: IrsaRoleArgs, parent: pulumi.Resource): aws.iam.Role {
+/** An IRSA role and the policies that give it its permissions (whatever uses the role waits for them). */
+export interface IrsaRole {
+  /** The role. */
+  role: aws.iam.Role;
+  /** Its inline policy and managed-policy attachments. */
+  permissions: pulumi.Resource[];
+}
+
+/** An IAM role for Kubernetes ServiceAccounts (IRSA) with an inline policy and/or managed policies. */
+export function createIrsaRole(name: string, args: IrsaRoleArgs, parent: pulumi.Resource): IrsaRole {
   const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: irsaTrustPolicy(args.oidcProviderArn, args.issuerHost, args.subjects), tags: args.tags }, { parent });
-  new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.policy }, { parent });
-  return role;
+  const permissions: pulumi.Resource[] = (args.managedPolicyArns ?? []).map(
+    (policyArn) => new aws.iam.RolePolicyAttachment(`${name}-${policyArn.split("/").pop()}`, { role: role.name, policyArn }, { parent }),
+  );
+  if (args.policy !== undefined) permissions.push(new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.policy }, { parent }));
+  return { role, permissions };
 }
 
 /**

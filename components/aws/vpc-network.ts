@@ -1,6 +1,16 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { cidrSubnet } from "./cidr-subnet.ts";
+import { cidrSubnet } from "../network/index.ts";
+
+/** The VPC `pulumi up` runs from, peered with the new VPC so a private-only API endpoint is reachable. */
+export interface RunnerVpc {
+  /** Its id (same account and region: the peering is accepted by this stack). */
+  vpcId: string;
+  /** Its IPv4 CIDR (must not overlap the new VPC's). */
+  cidr: string;
+  /** Its route tables that get a route to the new VPC through the peering. */
+  routeTableIds: string[];
+}
 
 /** Arguments for {@link createVpcNetwork}. */
 export interface VpcNetworkArgs {
@@ -12,6 +22,8 @@ export interface VpcNetworkArgs {
   availabilityZones: string[];
   /** One NAT gateway per zone (zone-redundant egress) instead of one for the VPC. */
   natPerZone: boolean;
+  /** The VPC `pulumi up` runs from, to peer with. @default - no peering */
+  runnerVpc?: RunnerVpc;
   /** Tags on every resource. */
   tags: Record<string, string>;
 }
@@ -24,12 +36,15 @@ export interface VpcNetwork {
   privateSubnetIds: pulumi.Input<string>[];
   /** Public subnets (NAT gateways, internet-facing load balancers), one per zone. */
   publicSubnetIds: pulumi.Input<string>[];
+  /** What must exist before anything outside the VPC reaches into it (the runner peering and its routes). */
+  connectivity: pulumi.Resource[];
 }
 
 /**
  * A VPC for an EKS cluster: per zone a large private subnet (the VPC CNI gives every pod a VPC
  * address) and a small public one; egress from the private subnets through NAT; the VPC's
- * default security group stripped of its rules so nothing uses it by accident.
+ * default security group stripped of its rules so nothing uses it by accident; optionally peered
+ * with the VPC `pulumi up` runs from, routes both ways.
  */
 export function createVpcNetwork(name: string, args: VpcNetworkArgs, parent: pulumi.Resource): VpcNetwork {
   const opts = { parent };
@@ -73,6 +88,15 @@ export function createVpcNetwork(name: string, args: VpcNetworkArgs, parent: pul
     );
   });
 
+  const runner = args.runnerVpc;
+  const peering =
+    runner &&
+    new aws.ec2.VpcPeeringConnection(`${name}-runner-peering`, { ...common, vpcId: vpc.id, peerVpcId: runner.vpcId, autoAccept: true, tags: tagged("runner-peering") }, opts);
+  const runnerRoutes = (runner?.routeTableIds ?? []).map(
+    (routeTableId, i) =>
+      new aws.ec2.Route(`${name}-runner-route-${i}`, { ...common, routeTableId, destinationCidrBlock: args.cidr, vpcPeeringConnectionId: (peering as aws.ec2.VpcPeeringConnection).id }, opts),
+  );
+
   const privateSubnets = args.availabilityZones.map((az, i) => {
     const subnet = new aws.ec2.Subnet(
       `${name}-private-${az}`,
@@ -88,12 +112,23 @@ export function createVpcNetwork(name: string, args: VpcNetworkArgs, parent: pul
     const nat = nats[args.natPerZone ? i : 0] as aws.ec2.NatGateway;
     const routes = new aws.ec2.RouteTable(
       `${name}-private-rt-${az}`,
-      { ...common, vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tagged(`private-rt-${az}`) },
+      {
+        ...common,
+        vpcId: vpc.id,
+        // Inline routes only: a route table with inline routes removes any separate aws.ec2.Route.
+        routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, ...(peering && runner ? [{ cidrBlock: runner.cidr, vpcPeeringConnectionId: peering.id }] : [])],
+        tags: tagged(`private-rt-${az}`),
+      },
       opts,
     );
-    new aws.ec2.RouteTableAssociation(`${name}-private-${az}`, { ...common, subnetId: subnet.id, routeTableId: routes.id }, opts);
-    return subnet;
+    const association = new aws.ec2.RouteTableAssociation(`${name}-private-${az}`, { ...common, subnetId: subnet.id, routeTableId: routes.id }, opts);
+    return { subnet, routes, association };
   });
 
-  return { vpcId: vpc.id, privateSubnetIds: privateSubnets.map((s) => s.id), publicSubnetIds: publicSubnets.map((s) => s.id) };
+  return {
+    vpcId: vpc.id,
+    privateSubnetIds: privateSubnets.map((p) => p.subnet.id),
+    publicSubnetIds: publicSubnets.map((s) => s.id),
+    connectivity: peering ? [peering, ...runnerRoutes, ...privateSubnets.flatMap((p) => [p.routes, p.association])] : [],
+  };
 }

@@ -46,15 +46,25 @@ export function checkEndpointAccess(a: EndpointAccess, ctx: z.RefinementCtx, pat
   });
 }
 
+/** Set to "1" by `mlops synth`: it renders a program as an update would, but reports like a preview. */
+export const SYNTH_ENV = "PULUMI_MLOPS_SYNTH";
+
+/**
+ * A placeholder the shipped stacks carry: a preview (and `mlops synth`) warns; an update refuses
+ * with `message` before creating anything.
+ */
+export function refusePlaceholder(message: string): void {
+  if (pulumi.runtime.isDryRun() || process.env[SYNTH_ENV] === "1") pulumi.log.warn(`${message}; pulumi up will refuse it`);
+  else throw new pulumi.RunError(message);
+}
+
 /**
  * Deploy-time half of {@link checkEndpointAccess}: a documentation range (RFC 5737, as the shipped
- * stacks carry) is a placeholder. A preview warns; an update refuses before creating anything,
- * because a cluster whose API admits only a placeholder cannot be finished.
+ * stacks carry) is a placeholder, refused by {@link refusePlaceholder}, because a cluster whose API
+ * admits only a placeholder cannot be finished.
  */
 export function refusePlaceholderCidrs(cidrs: readonly string[], configPath: string): void {
   const placeholders = cidrs.filter(isDocumentationCidr);
   if (placeholders.length === 0) return;
-  const message = `${configPath} holds the documentation range ${placeholders.join(", ")} (RFC 5737), a placeholder: set it to ${HOW_TO_FIND}`;
-  if (pulumi.runtime.isDryRun()) pulumi.log.warn(`${message}; pulumi up will refuse it`);
-  else throw new pulumi.RunError(message);
+  refusePlaceholder(`${configPath} holds the documentation range ${placeholders.join(", ")} (RFC 5737), a placeholder: set it to ${HOW_TO_FIND}`);
 }

@@ -31,6 +31,19 @@ function providerConfig(pkg: string): Record<string, unknown> {
 }
 
 /**
+ * The identity the explicit aws provider acts as, for the kubeconfig's `aws eks get-token`: its
+ * profile, and the last role of `assumeRoles` (the provider chains them; the CLI assumes one).
+ */
+function awsCredentials(settings: Record<string, unknown>): { profile?: string; roleArn?: string } {
+  const roles = Array.isArray(settings.assumeRoles) ? settings.assumeRoles : settings.assumeRole !== undefined ? [settings.assumeRole] : [];
+  const last = roles.at(-1) as { roleArn?: unknown } | undefined;
+  return {
+    ...(typeof settings.profile === "string" ? { profile: settings.profile } : {}),
+    ...(typeof last?.roleArn === "string" ? { roleArn: last.roleArn } : {}),
+  };
+}
+
+/**
  * Object-store lifecycle rules match literal prefixes, so feedback expiry (S3, Blob) is set per
  * model: the retrained model's feedback expires besides any the section names.
  */
@@ -50,8 +63,9 @@ export function createCloudCluster(name: string, parent: pulumi.Resource, cfg: C
   const common = { region: cfg.region, namespace: cfg.namespace, tags };
   switch (cfg.cloud) {
     case "aws": {
-      const provider = new aws.Provider(`${name}-aws`, { ...providerConfig("aws"), region: cfg.region as aws.Region }, { parent });
-      return new AwsCluster(`${name}-aws`, { ...withFeedbackModels(cfg.aws, cfg), ...common }, { parent, providers: [provider] });
+      const settings = providerConfig("aws");
+      const provider = new aws.Provider(`${name}-aws`, { ...settings, region: cfg.region as aws.Region }, { parent });
+      return new AwsCluster(`${name}-aws`, { ...withFeedbackModels(cfg.aws, cfg), ...common, credentials: awsCredentials(settings) }, { parent, providers: [provider] });
     }
     case "gcp": {
       const settings = providerConfig("gcp");

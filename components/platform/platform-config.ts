@@ -3,7 +3,7 @@ import { existingClusterArgs } from "../kubernetes/existing-cluster.ts";
 import { ALWAYS_REFINE } from "../kubernetes/runtime-workload-args.ts";
 import { platformGpuSection, platformImageSection, platformMonitoringSection, platformRetrainingSection } from "../kubernetes/mlops-platform-on-cluster.ts";
 import { modelServingOptions } from "../kubernetes/model-serving.ts";
-import { awsClusterOptions } from "../aws/index.ts";
+import { awsClusterOptions, checkAwsClusterOptions } from "../aws/index.ts";
 import { azureClusterOptions, checkAzureClusterOptions } from "../azure/index.ts";
 import { checkGcpClusterOptions, gcpClusterOptions } from "../gcp/index.ts";
 import { applyProfile, PROFILES } from "./profiles.ts";
@@ -66,6 +66,7 @@ export const basePlatformConfig = z
       if (c.cloud !== section && c[section] !== undefined) ctx.addIssue({ code: "custom", path: [section], message: `only used when cloud is ${section}, not ${c.cloud}` });
     }
     // The clouds' cross-field checks, reported under the section's path like its field errors.
+    if (c.cloud === "aws") checkAwsClusterOptions(c.aws ?? {}, ctx, ["aws"]);
     if (c.cloud === "azure" && c.azure !== undefined) checkAzureClusterOptions({ ...c.azure, region: c.region }, ctx, ["azure"]);
     if (c.cloud === "gcp" && c.gcp !== undefined) checkGcpClusterOptions({ ...c.gcp, region: c.region }, ctx, ["gcp"]);
     const section = c.cloud === "existing" ? undefined : c[c.cloud];

@@ -4,11 +4,16 @@ import { MlopsPlatform } from "pulumi-mlops";
 // Fraud scoring on AWS: retraining runs as Kubernetes Jobs on a spot g5.xlarge pool that exists
 // only while a Job needs it (min 0 nodes); the model server stays on the CPU system pool.
 const config = new pulumi.Config();
+const runnerVpc = config.getObject<{ vpcId: string; cidr: string; routeTableIds: string[] }>("runnerVpc");
 const platform = new MlopsPlatform("fraud", {
   cloud: "aws",
   region: config.require("region"),
   profile: config.get("profile") === "production" ? "production" : "dev",
   aws: {
+    // Who may reach the Kubernetes API: your public address (dev, public endpoint), or the private
+    // range of the runner VPC when profile is production (then also set fraud-detection:runnerVpc).
+    authorizedCidrs: config.requireObject<string[]>("authorizedCidrs"),
+    network: runnerVpc === undefined ? undefined : { runnerVpc },
     gpuPools: [{ name: "train", instanceType: "g5.xlarge", minNodes: 0, maxNodes: 2, spot: true }],
   },
   serving: { gpus: 0, minReplicas: 2, maxReplicas: 10, resources: { cpuLimit: "2", memoryLimit: "2Gi" } },

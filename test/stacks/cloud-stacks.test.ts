@@ -25,7 +25,7 @@ before(async () => {
   const projectFile = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   await writeFile(path.join(project, "Pulumi.yaml"), stringify({ ...projectFile, main: path.join(root, "stacks/index.ts"), stackConfigDir: "." }));
   const prod = parse(readFileSync(path.join(root, "stacks/Pulumi.aws-prod.yaml"), "utf8")) as { config: Record<string, any> };
-  prod.config["pulumi-mlops:aws"] = { ...prod.config["pulumi-mlops:aws"], publicEndpoint: true, gpuPools: [{ name: "warm", instanceType: "g5.xlarge", minNodes: 1, maxNodes: 2 }] };
+  prod.config["pulumi-mlops:aws"] = { ...prod.config["pulumi-mlops:aws"], publicEndpoint: true, authorizedCidrs: ["52.94.0.7/32"], gpuPools: [{ name: "warm", instanceType: "g5.xlarge", minNodes: 1, maxNodes: 2 }] };
   await writeFile(path.join(project, "Pulumi.insecure.yaml"), stringify(prod));
   const synth = async (stack: string, dir: string) => {
     const o = await mkdtemp(path.join(tmpdir(), `mlops-cloud-${stack}-`));
@@ -93,6 +93,7 @@ test("AWS stacks: private, KMS-encrypted, versioned, TLS-only model store; scann
   }
   const endpoint = (stack: string) => ofType(stack, "aws:eks/cluster:Cluster")[0]!.inputs.vpcConfig;
   assert.equal(endpoint("aws-dev").endpointPublicAccess, true, "dev: public endpoint (CIDR-restricted)");
+  assert.ok(!endpoint("aws-dev").publicAccessCidrs.includes("0.0.0.0/0"));
   assert.equal(endpoint("aws-prod").endpointPublicAccess, false, "production: private endpoint only");
   assert.equal(endpoint("aws-prod").endpointPrivateAccess, true);
 });

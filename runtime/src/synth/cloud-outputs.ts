@@ -27,6 +27,7 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
         endpoint: `https://${name}.gr7.${region}.eks.amazonaws.com`,
         certificateAuthority: { data: "U1lOVEgtQ0E=" },
         identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/SYNTH${name.length}` }] }],
+        vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: `sg-synth-${name}` },
       };
     case "aws:eks/nodeGroup:NodeGroup":
       return { resources: [{ autoscalingGroups: [{ name: `eks-${name}-synth-asg` }], remoteAccessSecurityGroupId: "" }] };

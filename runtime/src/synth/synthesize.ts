@@ -94,6 +94,9 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 export async function synthesize(projectDir: string, stack: string): Promise<SynthResult> {
   const cfg = readStackConfig(projectDir, stack);
   const mocks = new SynthMocks(cfg.config);
+  // Not a preview (outputs the mocks do not return would be unknown), but reported like one: what
+  // `pulumi up` refuses (placeholder CIDRs) is a warning here (components/network SYNTH_ENV).
+  process.env.PULUMI_MLOPS_SYNTH = "1";
   await pulumi.runtime.setMocks(mocks, cfg.project, stack, false);
   pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
 

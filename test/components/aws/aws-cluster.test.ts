@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { beforeEach, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { FAKE_ECR_TOKEN, setupAwsMocks, valueOf } from "./aws-mocks.ts";
+import { FAKE_ECR_TOKEN, REACHABLE, RUNNER_VPC, setupAwsMocks, valueOf } from "./aws-mocks.ts";
 
 const mocks = setupAwsMocks();
 const { AwsCluster, awsClusterOptions } = await import("../../../components/aws/index.ts");
@@ -25,7 +25,7 @@ const T = {
 } as const;
 
 async function build(name: string, extra: Record<string, unknown> = {}) {
-  const c = new AwsCluster(name, { region: "us-east-1", namespace: "mlops", tags: { "mlops-profile": "dev" }, ...extra });
+  const c = new AwsCluster(name, { region: "us-east-1", namespace: "mlops", tags: { "mlops-profile": "dev" }, ...REACHABLE, ...extra });
   await mocks.settle();
   return c;
 }
@@ -40,7 +40,7 @@ test("a default GPU pool scales from zero on the NVIDIA AMI, labelled and tainte
   assert.equal(gpu.amiType, "AL2023_x86_64_NVIDIA");
   assert.deepEqual(gpu.instanceTypes, ["g5.xlarge"]);
   assert.equal(gpu.capacityType, "ON_DEMAND");
-  assert.deepEqual(gpu.labels, { ...GPU_NODE_LABEL, "mlops.dev/node-pool": "gpu" });
+  assert.deepEqual(gpu.labels, { ...GPU_NODE_LABEL, "mlops.dev/node-pool": "gpu", "k8s.amazonaws.com/accelerator": "nvidia-a10g" });
   assert.deepEqual(gpu.taints, [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" }]);
   assert.deepEqual(gpu.subnetIds, ["c-private-us-east-1a-id", "c-private-us-east-1b-id"]);
   const lt = mocks.named("c-gpu-gpu-lt", T.launchTemplate).inputs;
@@ -68,6 +68,7 @@ test("every node group's Auto Scaling group carries the auto-discovery tags, GPU
     "k8s.io/cluster-autoscaler/c-eks-cluster": "owned",
     "k8s.io/cluster-autoscaler/node-template/label/mlops.dev/gpu": "true",
     "k8s.io/cluster-autoscaler/node-template/label/mlops.dev/node-pool": "gpu",
+    "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator": "nvidia-a10g",
     "k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu": "present:NoSchedule",
     "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "1",
   });
@@ -100,7 +101,7 @@ test("deploys a Cluster Autoscaler matching the Kubernetes minor with an IRSA ro
 });
 
 test("the cluster is private by default, logs every control-plane component and encrypts Secrets with the component's key", async () => {
-  const c = await build("c");
+  const c = await build("c", { publicEndpoint: undefined, authorizedCidrs: ["10.100.0.0/16"], network: { runnerVpc: RUNNER_VPC } });
   const eks = mocks.named("c-eks", T.cluster).inputs;
   assert.equal(eks.version, "1.36");
   assert.equal(eks.vpcConfig.endpointPrivateAccess, true);
@@ -115,7 +116,7 @@ test("the cluster is private by default, logs every control-plane component and 
   assert.equal(key.enableKeyRotation, true);
   assert.deepEqual(
     mocks.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName).sort(),
-    ["coredns", "kube-proxy", "vpc-cni"],
+    ["aws-ebs-csi-driver", "coredns", "kube-proxy", "metrics-server", "vpc-cni"],
   );
   const kubeconfig = JSON.parse(await valueOf(c.kubeconfig));
   assert.equal(kubeconfig.clusters[0].cluster.server, "https://c-eks.gr7.us-east-1.eks.amazonaws.com");
@@ -126,11 +127,11 @@ test("the cluster is private by default, logs every control-plane component and 
 });
 
 test("publicEndpoint opens the API to the authorized CIDRs only", async () => {
-  await build("c", { publicEndpoint: true, authorizedCidrs: ["203.0.113.0/24"] });
+  await build("c", { publicEndpoint: true, authorizedCidrs: ["52.94.0.0/24"] });
   const vpc = mocks.named("c-eks", T.cluster).inputs.vpcConfig;
   assert.equal(vpc.endpointPublicAccess, true);
   assert.equal(vpc.endpointPrivateAccess, true);
-  assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
+  assert.deepEqual(vpc.publicAccessCidrs, ["52.94.0.0/24"]);
 });
 
 test("the model store is private, KMS-encrypted, versioned, TLS-only, owner-enforced and expires old feedback", async () => {
@@ -318,16 +319,32 @@ test("invalid options report every bad path at once", () => {
           { name: "a", instanceType: "p5.48xlarge", minNodes: 3, maxNodes: 1 },
         ],
         authorizedCidrs: ["everyone"],
+        clusterAdmins: ["arn:aws:sts::123456789012:assumed-role/admins/alice", "arn:aws:iam::123456789012:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"],
       } as never),
     (e: unknown) => {
       assert.ok(pulumi.InputPropertiesError.isInstance(e));
       const errors = (e as pulumi.InputPropertiesError).errors;
       const paths = errors.map((x) => x.propertyPath).sort();
-      assert.deepEqual(paths, ["authorizedCidrs[0]", "gpuPools[1].instanceType", "gpuPools[2].maxNodes", "gpuPools[2].name", "kubernetesVersion", "network.cidr", "region", "systemPool.maxNodes"]);
+      assert.deepEqual(paths, [
+        "authorizedCidrs[0]",
+        "clusterAdmins[0]",
+        "clusterAdmins[1]",
+        "gpuPools[1].instanceType",
+        "gpuPools[2].maxNodes",
+        "gpuPools[2].name",
+        "kubernetesVersion",
+        "network.cidr",
+        "region",
+        "systemPool.maxNodes",
+      ]);
       const reason = (p: string) => errors.find((x) => x.propertyPath === p)?.reason ?? "";
       assert.match(reason("gpuPools[1].instanceType"), /^"m5\.large" is not a GPU instance type \(g4dn, g5, g5g, g6, .*p5.*\)$/);
       assert.match(reason("gpuPools[2].maxNodes"), /must be >= minNodes \(3\)/);
       assert.match(reason("gpuPools[2].name"), /duplicate pool name "a" \(also gpuPools\[0\]\)/);
+      // EKS access entries name an IAM principal, never an STS session, and no service-linked role
+      // (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html).
+      assert.match(reason("clusterAdmins[0]"), /no STS session ARN/);
+      assert.match(reason("clusterAdmins[1]"), /service-linked role/);
       assert.match(reason("kubernetesVersion"), /"1\.20" is not a supported EKS Kubernetes minor \(1\.33, 1\.34, 1\.35, 1\.36\)/);
       assert.match((e as Error).message, /gpuPools\[1\]\.instanceType: "m5\.large" is not a GPU instance type/);
       return true;
@@ -349,7 +366,7 @@ test("the options' defaults are cheap and secure and match their documented @def
     kubernetesVersion: "1.36",
     network: { cidr: "10.0.0.0/16" },
     publicEndpoint: false,
-    authorizedCidrs: ["0.0.0.0/0"],
+    allowOpenEndpoint: false,
     highAvailability: false,
     systemPool: { instanceType: "t3.large", minNodes: 1, maxNodes: 3, diskSizeGb: 50 },
     gpuPools: [{ name: "gpu", instanceType: "g5.xlarge", minNodes: 0, maxNodes: 2, spot: false, diskSizeGb: 100 }],
@@ -385,4 +402,45 @@ test("the options' defaults are cheap and secure and match their documented @def
     checked++;
   });
   assert.ok(checked >= 20, `checked ${checked} documented defaults`);
+});
+
+test("the Cluster Autoscaler release sets only values the pinned chart reads", async () => {
+  // kubernetes/autoscaler charts/cluster-autoscaler at 9.59.0 (values.yaml; templates/deployment.yaml
+  // renders cloudProvider, awsRegion into AWS_REGION, autoDiscovery.clusterName into
+  // --node-group-auto-discovery=asg:tag=..., image.tag, extraArgs as --key=value, resources,
+  // containerSecurityContext and securityContext; templates/serviceaccount.yaml the rbac.serviceAccount
+  // keys). The chart has no Helm hooks, and helm.v3.Release would run them anyway.
+  const CHART_KEYS = new Set([
+    "cloudProvider",
+    "awsRegion",
+    "autoDiscovery.clusterName",
+    "image.tag",
+    "rbac.serviceAccount.create",
+    "rbac.serviceAccount.name",
+    "rbac.serviceAccount.annotations",
+    "extraArgs",
+    "containerSecurityContext",
+    "securityContext",
+    "resources",
+  ]);
+  await build("c");
+  const values = mocks.named("c-cluster-autoscaler", T.release).inputs.values;
+  const leaves = (o: Record<string, unknown>, prefix = ""): string[] =>
+    Object.entries(o).flatMap(([k, v]) => {
+      const key = `${prefix}${k}`;
+      if (CHART_KEYS.has(key)) return [key];
+      return typeof v === "object" && v !== null && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${key}.`) : [key];
+    });
+  assert.deepEqual(leaves(values).filter((k) => !CHART_KEYS.has(k)), []);
+  // extraArgs become flags of this autoscaler release (FAQ.md, "What are the parameters to CA?").
+  assert.deepEqual(Object.keys(values.extraArgs).sort(), ["balance-similar-node-groups", "expander", "skip-nodes-with-system-pods"]);
+});
+
+test("no node group label uses a prefix EKS managed node groups reject", async () => {
+  // EKS refuses labels containing kubernetes.io/, k8s.io/ or eks.amazonaws.com/ ("Label cannot contain
+  // reserved prefixes", eksctl-io/eksctl#4007, aws/containers-roadmap#1451); k8s.amazonaws.com/ is allowed.
+  await build("c", { gpuPools: [{ name: "a", instanceType: "g5.xlarge" }, { name: "b", instanceType: "p5.48xlarge" }] });
+  for (const ng of mocks.ofType(T.nodeGroup)) {
+    for (const key of Object.keys(ng.inputs.labels)) assert.ok(!/kubernetes\.io\/|k8s\.io\/|eks\.amazonaws\.com\//.test(key), `${ng.name}: ${key}`);
+  }
 });

@@ -3,16 +3,26 @@ import { setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
 
 export { valueOf } from "../../helpers/pulumi-mocks.ts";
 
+/** A public endpoint limited to one (non-placeholder) address: the least an AwsCluster needs to be reachable. */
+export const REACHABLE = { publicEndpoint: true, authorizedCidrs: ["52.94.0.7/32"] };
+
+/** A runner VPC to peer with (its range outside the default 10.0.0.0/16). */
+export const RUNNER_VPC = { vpcId: "vpc-0abc1234def567890", cidr: "10.100.0.0/16", routeTableIds: ["rtb-0abc1234def567890"] };
+
+/** The identity the mocked `getCallerIdentity` answers: an SSO-style assumed-role session. */
+export const FAKE_CALLER_ARN = "arn:aws:sts::123456789012:assumed-role/platform-deployer/ci-session";
+
 /** A fake ECR token the mocked `getAuthorizationToken` answers. */
 export const FAKE_ECR_TOKEN = { userName: "AWS", password: "ecr-token-password" };
 
 /**
  * Pulumi mocks for the AWS layer: resources echo their inputs, plus the outputs AwsCluster reads
  * that AWS computes (ARNs, the EKS issuer/endpoint/CA, node group ASGs, the ECR URL, bucket
- * names, launch template versions); `getAuthorizationToken` answers {@link FAKE_ECR_TOKEN}.
+ * names, launch template versions, the cluster security group); `getAuthorizationToken` answers
+ * {@link FAKE_ECR_TOKEN}, `getCallerIdentity` {@link FAKE_CALLER_ARN}.
  */
 export function setupAwsMocks() {
-  return setupPulumiMocks({
+  const mocks = setupPulumiMocks({
     cloud: {
       outputs(args: pulumi.runtime.MockResourceArgs, state: Record<string, any>) {
         const [pkg, mod] = args.type.split(":");
@@ -23,6 +33,7 @@ export function setupAwsMocks() {
             state.endpoint = `https://${args.name}.gr7.us-east-1.eks.amazonaws.com`;
             state.certificateAuthority = { data: "Q0EtREFUQQ==" };
             state.identities = [{ oidcs: [{ issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE123" }] }];
+            state.vpcConfig = { ...state.vpcConfig, clusterSecurityGroupId: `sg-${args.name}` };
             break;
           case "aws:eks/nodeGroup:NodeGroup":
             state.resources = [{ autoscalingGroups: [{ name: `eks-${args.name}-asg` }], remoteAccessSecurityGroupId: "" }];
@@ -54,8 +65,44 @@ export function setupAwsMocks() {
         if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
           return { ...FAKE_ECR_TOKEN, authorizationToken: "QVdTOmVjci10b2tlbg==", expiresAt: "2026-11-24T00:00:00Z", proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com", id: "us-east-1", region: "us-east-1" };
         }
+        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012", arn: FAKE_CALLER_ARN, userId: "AROAEXAMPLE:ci-session", id: "123456789012" };
         return args.inputs;
       },
     },
   });
+  return { ...mocks, ...recordDependencies(mocks) };
+}
+
+/**
+ * What each resource waits for, as the SDK tells the engine (explicit `dependsOn` and the
+ * resources its inputs come from), by logical name: the mock monitor's `newResource` does not see
+ * it, so the gRPC request is read on the way in, as `mlops synth` reads parents.
+ */
+function recordDependencies(mocks: { reset(): void }) {
+  type Req = { getType(): string; getName(): string; getDependenciesList(): string[] };
+  type Resp = { getUrn(): string };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Req, cb: (err: unknown, resp?: Resp) => void): void };
+  const names = new Map<string, string>();
+  const deps: { type: string; name: string; urns: string[] }[] = [];
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    deps.push({ type: req.getType(), name: req.getName(), urns: req.getDependenciesList() });
+    original(req, (err, resp) => {
+      if (resp) names.set(resp.getUrn(), req.getName());
+      cb(err, resp);
+    });
+  };
+  const reset = mocks.reset.bind(mocks);
+  return {
+    /** Logical names of the resources the one named `name` (of `type`, when names repeat) waits for. */
+    dependenciesOf(name: string, type?: string): string[] {
+      const found = deps.filter((d) => d.name === name && (type === undefined || d.type === type));
+      if (found.length !== 1) throw new Error(`${found.length} resources named ${name}${type ? ` of type ${type}` : ""}`);
+      return (found[0] as (typeof deps)[number]).urns.map((u) => names.get(u) ?? u);
+    },
+    reset() {
+      reset();
+      deps.length = 0;
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { amiTypeFor, gpusPerInstance, isGpuInstanceType } from "../../../components/aws/gpu-instance-types.ts";
-import { nodeTemplateTags } from "../../../components/aws/gpu-node-pool.ts";
-import { cidrSubnet, parseCidr } from "../../../components/aws/cidr-subnet.ts";
+import { amiTypeFor, GPU_INSTANCE_FAMILIES, gpusPerInstance, isGpuInstanceType, vcpusPerInstance } from "../../../components/aws/gpu-instance-types.ts";
+import { gpuPoolLabels, nodeTemplateTags } from "../../../components/aws/gpu-node-pool.ts";
+import { GPU_QUOTAS, gpuQuotaMessage } from "../../../components/aws/gpu-quota.ts";
 import { awsPartition, managedPolicyArn } from "../../../components/aws/aws-partition.ts";
 
 test("recognises NVIDIA GPU instance types and rejects CPU, AMD and malformed ones", () => {
@@ -37,20 +37,52 @@ test("node-template tags encode labels, taints as value:Effect, and the GPU coun
   assert.deepEqual(nodeTemplateTags({}, [], undefined), {});
 });
 
-test("cuts CIDRs like cidrsubnet and rejects malformed ones", () => {
-  assert.equal(cidrSubnet("10.0.0.0/16", 2, 0), "10.0.0.0/18");
-  assert.equal(cidrSubnet("10.0.0.0/16", 2, 3), "10.0.192.0/18");
-  assert.equal(cidrSubnet(cidrSubnet("10.0.0.0/16", 2, 3), 4, 2), "10.0.200.0/22");
-  assert.equal(cidrSubnet("172.16.0.0/22", 2, 1), "172.16.1.0/24");
-  assert.throws(() => cidrSubnet("10.0.0.0/16", 2, 4));
-  assert.equal(parseCidr("10.0.0.1/16"), undefined, "host bits set");
-  assert.equal(parseCidr("300.0.0.0/16"), undefined);
-  assert.equal(parseCidr("10.0.0.0"), undefined);
-});
-
 test("builds managed policy ARNs in the region's partition", () => {
   assert.equal(awsPartition("us-east-1"), "aws");
   assert.equal(awsPartition("cn-north-1"), "aws-cn");
   assert.equal(awsPartition("us-gov-west-1"), "aws-us-gov");
   assert.equal(managedPolicyArn("cn-northwest-1", "AmazonEKSClusterPolicy"), "arn:aws-cn:iam::aws:policy/AmazonEKSClusterPolicy");
+});
+
+test("every GPU family names its accelerator for the k8s.amazonaws.com/accelerator label", () => {
+  // cluster-autoscaler/cloudprovider/aws/README.md ("Special note on GPU instances"): GPU nodes carry
+  // k8s.amazonaws.com/accelerator=<gpu-type> so the autoscaler knows a GPU is coming before the
+  // device plugin advertises it.
+  for (const [family, f] of Object.entries(GPU_INSTANCE_FAMILIES)) assert.match(f.accelerator, /^nvidia-[a-z0-9-]+$/, family);
+  assert.equal(GPU_INSTANCE_FAMILIES.g5?.accelerator, "nvidia-a10g");
+  assert.equal(GPU_INSTANCE_FAMILIES.g4dn?.accelerator, "nvidia-tesla-t4");
+  assert.deepEqual(gpuPoolLabels({ name: "l4", instanceType: "g6.xlarge" }), { "mlops.dev/gpu": "true", "mlops.dev/node-pool": "l4", "k8s.amazonaws.com/accelerator": "nvidia-l4" });
+});
+
+test("counts the vCPUs EC2 quotas charge per GPU instance", () => {
+  // https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html and ac.html (vCPUs per size).
+  assert.equal(vcpusPerInstance("g5.xlarge"), 4);
+  assert.equal(vcpusPerInstance("g5.12xlarge"), 48);
+  assert.equal(vcpusPerInstance("g6.48xlarge"), 192);
+  assert.equal(vcpusPerInstance("p4d.24xlarge"), 96);
+  assert.equal(vcpusPerInstance("p5.4xlarge"), 16);
+  assert.equal(vcpusPerInstance("g4dn.metal"), 96);
+  assert.equal(vcpusPerInstance("g5g.metal"), 64);
+  assert.equal(vcpusPerInstance("m5.xlarge"), undefined);
+});
+
+test("the GPU quota line names each quota the pools draw on, the vCPUs needed and the Service Quotas commands", () => {
+  // Quota names and codes: https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html
+  // (G and VT / P families, On-Demand and Spot, counted in vCPUs).
+  const msg = gpuQuotaMessage(
+    [
+      { name: "a10g", instanceType: "g5.2xlarge", maxNodes: 4, spot: false },
+      { name: "l4", instanceType: "g6.xlarge", maxNodes: 4, spot: false },
+      { name: "train", instanceType: "g5.xlarge", maxNodes: 2, spot: true },
+      { name: "big", instanceType: "p5.48xlarge", maxNodes: 1, spot: false },
+    ],
+    "eu-west-1",
+  ) ?? "";
+  assert.match(msg, /"Running On-Demand G and VT instances" \(L-DB2E81BA\) needs 48 vCPUs for a10g \(4 x g5\.2xlarge\), l4 \(4 x g6\.xlarge\)/);
+  assert.match(msg, /"All G and VT Spot Instance Requests" \(L-3819A6DF\) needs 8 vCPUs for train \(2 x g5\.xlarge, spot\)/);
+  assert.match(msg, /"Running On-Demand P instances" \(L-417A185B\) needs 192 vCPUs for big/);
+  assert.match(msg, /aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-DB2E81BA --desired-value 48 --region eu-west-1/);
+  assert.match(msg, /aws service-quotas get-service-quota --service-code ec2 --quota-code L-3819A6DF --region eu-west-1/);
+  assert.equal(GPU_QUOTAS.P.spot.code, "L-7212CCBC");
+  assert.equal(gpuQuotaMessage([], "eu-west-1"), undefined);
 });

@@ -113,7 +113,7 @@ test("stack config: the existing section has defaults and its problems are repor
   assert.equal(bad.success, false);
   const paths = bad.error!.issues.map((i) => i.path.join(".")).sort();
   assert.deepEqual(paths, ["existing.modelStore.size", "image.ref", "retraining.policy", "retraining.schedule", "serving.gpus"]);
-  const aws = platformConfig.safeParse({ cloud: "aws", region: "us-east-1", existing: {} });
+  const aws = platformConfig.safeParse({ cloud: "aws", region: "us-east-1", aws: { authorizedCidrs: ["52.94.0.7/32"] }, existing: {} });
   assert.deepEqual(aws.error?.issues.map((i) => i.path.join(".")), ["existing"]);
 });
 
