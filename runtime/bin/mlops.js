@@ -10,4 +10,9 @@ const installed = here.split(/[\\/]/).includes("node_modules");
 const compiled = new URL("../../dist/runtime/src/cli/main.js", import.meta.url);
 const entry = installed && existsSync(fileURLToPath(compiled)) ? compiled : new URL("../src/cli/main.ts", import.meta.url);
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// The command is over: a store request abandoned at its deadline (MLOPS_ERR_REGISTRY_STORAGE_TIMEOUT)
+// may still hold a socket or a retry timer, which must not keep the process alive.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write("", resolve))));
+process.exit(code);

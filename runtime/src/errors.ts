@@ -26,7 +26,8 @@ const show = (v: unknown): string => {
     const s = JSON.stringify(v);
     return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
-    return String(v);
+    // A cycle, a BigInt, or nesting deep enough to overflow the stack (String() would recurse too).
+    return Array.isArray(v) ? "[a deeply nested list]" : typeof v === "object" && v !== null ? "{a deeply nested object}" : typeof v;
   }
 };
 
@@ -136,6 +137,16 @@ export const ERRORS = {
     (p) => `registry storage ${p.url} failed to ${p.operation} ${show(p.key)}: ${p.reason}`,
     "Check the store's credentials, permissions and network access (and the endpoint variables AWS_ENDPOINT_URL_S3, STORAGE_EMULATOR_HOST or MLOPS_AZURE_BLOB_ENDPOINT if set); see the README's object-store registry section.",
   ),
+  MLOPS_ERR_REGISTRY_IO: define<{ url: string; operation: string; path: string; reason: string }>(
+    503,
+    (p) => `registry storage ${p.url} cannot ${p.operation} ${p.path}: ${p.reason}`,
+    "Free space on the volume (ENOSPC, EDQUOT), give the runtime's user write access to the path (EACCES, EPERM, EROFS), or point --registry elsewhere; nothing half-written became visible.",
+  ),
+  MLOPS_ERR_REGISTRY_STORAGE_TIMEOUT: define<{ url: string; operation: string; key: string; seconds: number }>(
+    504,
+    (p) => `registry storage ${p.url} did not answer ${p.operation} ${show(p.key)} within ${p.seconds} s`,
+    "Check the store's endpoint and network path (a proxy or endpoint that accepts connections but never answers); raise MLOPS_STORAGE_TIMEOUT_SECONDS for very slow links.",
+  ),
   // --- serving / inference -----------------------------------------------------------------
   MLOPS_ERR_INFER_BAD_REQUEST: define<{ reason: string }>(
     400,
@@ -157,6 +168,11 @@ export const ERRORS = {
     (p) => `request body exceeds the limit of ${p.limit} bytes`,
     "Split the batch into smaller requests, or raise --body-limit on the server.",
   ),
+  MLOPS_ERR_INFER_TOO_MANY_ROWS: define<{ field: string; rows: number; limit: number }>(
+    413,
+    (p) => `${p.field} has ${p.rows} rows; this server takes at most ${p.limit} per request`,
+    "Split the batch into requests of at most the limit (max batch size × max enqueued batches on the server; raise --max-batch-size to take larger ones), or use `mlops predict` for files.",
+  ),
   MLOPS_ERR_INFER_NOT_FOUND: define<{ path: string }>(
     404,
     (p) => `no route for ${p.path}`,
@@ -166,6 +182,11 @@ export const ERRORS = {
     503,
     (p) => `model ${show(p.model)} is not ready: ${p.reason}`,
     "Wait for the server to load the model; check `GET /v1/models/<model>` for its state.",
+  ),
+  MLOPS_ERR_SERVER_FEEDBACK_LOG: define<{ path: string; reason: string }>(
+    503,
+    (p) => `feedback was not stored: cannot write the feedback log ${p.path}: ${p.reason}`,
+    "Give the server a writable, non-full directory for --feedback-log-dir (in Kubernetes it lives in the pod's /tmp emptyDir); the labels were not acknowledged, so the client can resend them.",
   ),
   MLOPS_ERR_SERVER_INTERNAL: define<{ reason: string }>(
     500,

@@ -23,7 +23,7 @@ export async function startTinyServer(prefix: string, options: ServerOptionsInpu
   const registryDir = path.join(dir, "registry");
   const names = await trainTinyModels(registryDir);
   const registry = ModelRegistry.open(registryDir);
-  const server = createModelServer(registry, { port: 0, ...options });
+  const server = createModelServer(registry, { port: 0, feedbackLogDir: path.join(dir, "feedback-log"), ...options });
   const base = await server.listen();
   return {
     dir,

@@ -9,7 +9,7 @@ import { type Io, intFlag, parseFlags } from "./args.ts";
 export const SERVE_HELP = `usage: mlops serve [--registry <loc>] [--host <addr>] [--port <n>]
                   [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
                   [--poll-interval-ms <n>] [--monitor-interval-ms <n>] [--drift-window <rows>]
-                  [--log-level <level>]
+                  [--log-level <level>] [--feedback-log-dir <dir>|none]
 
 Serves the champion of every model in the registry (and any aliased version) over
 TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics.
@@ -30,6 +30,13 @@ rows to the registry for the retraining controller. Logs JSON to stderr.
   --log-level <level>         fatal, error, warn, info, debug, trace or silent; info logs one line
                               per request, debug adds health probes and /metrics
                               (default: $MLOPS_LOG_LEVEL, else info)
+  --feedback-log-dir <dir>    where labels are fsync'd before they are acknowledged, and replayed
+                              from after a crash (default: .mlops/feedback-log); "none" writes each
+                              feedback request straight to the registry instead
+
+Readiness (/v2/health/ready) is 200 only when every model the registry names has a version
+loaded; its "degraded" list says what is wrong (an unreadable registry, a champion that cannot
+be loaded and the version served instead, a corrupt rollout.json).
 `;
 
 const flags = {
@@ -43,6 +50,7 @@ const flags = {
   "monitor-interval-ms": { type: "string" },
   "drift-window": { type: "string" },
   "log-level": { type: "string" },
+  "feedback-log-dir": { type: "string" },
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -67,6 +75,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       pollIntervalMs: intFlag(values["poll-interval-ms"], "poll-interval-ms", 50, 3_600_000),
       monitorIntervalMs: intFlag(values["monitor-interval-ms"], "monitor-interval-ms", 50, 3_600_000),
       driftWindowRows: intFlag(values["drift-window"], "drift-window", 10, 1_000_000),
+      feedbackLogDir: values["feedback-log-dir"] === "none" ? null : values["feedback-log-dir"],
     }).filter(([, v]) => v !== undefined),
   );
   const backend = await initBackend();

@@ -7,9 +7,12 @@ import {
   objectName,
   parseObjectStoreUrl,
   settleRefusedPut,
+  storageTimeoutSeconds,
   storageUnavailable,
+  withDeadline,
   WRITE_ID_METADATA,
 } from "./object-store-location.ts";
+import { MlopsError } from "../errors.ts";
 import { assertValidCondition, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
 
 /** Options of {@link AzureBlobStorage}. */
@@ -40,6 +43,7 @@ export class AzureBlobStorage implements RegistryStorage {
   readonly prefix: string;
   readonly #pageSize: number;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #timeoutSeconds: number;
   #container: Promise<ContainerClient> | undefined;
 
   /** @param location `az://account/container[/prefix]`; throws MLOPS_ERR_CONFIG_INVALID when malformed. */
@@ -52,6 +56,7 @@ export class AzureBlobStorage implements RegistryStorage {
     this.prefix = loc.prefix;
     this.#pageSize = options.pageSize ?? 5000;
     this.#env = options.env ?? process.env;
+    this.#timeoutSeconds = storageTimeoutSeconds(this.#env);
   }
 
   /** Reads `key`; `undefined` when absent. */
@@ -60,12 +65,13 @@ export class AzureBlobStorage implements RegistryStorage {
     const container = await this.#client("get", key);
     try {
       // One Get Blob: the etag returned belongs to exactly these bytes (retried ranges are pinned to it by the SDK).
-      const response = await container.getBlobClient(name).download(0);
-      const data = await readAll(response.readableStreamBody);
+      const response = await this.#deadline("get", key, 0, (abortSignal) => container.getBlobClient(name).download(0, undefined, { abortSignal }));
+      const data = await this.#deadline("get", key, response.contentLength ?? 0, (signal) => readAll(response.readableStreamBody, signal));
       if (response.etag === undefined) throw new Error("Azure returned no ETag");
       return { data, etag: response.etag };
     } catch (err) {
       if (restCode(err) === "BlobNotFound" || (restStatus(err) === 404 && restCode(err) === undefined)) return undefined;
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "get", key, err);
     }
   }
@@ -79,20 +85,22 @@ export class AzureBlobStorage implements RegistryStorage {
     const blob = container.getBlockBlobClient(name);
     const writeId = randomUUID();
     try {
-      const out = await blob.upload(body, body.length, {
+      const out = await this.#deadline("put", key, body.length, (abortSignal) => blob.upload(body, body.length, {
+        abortSignal,
         metadata: { [WRITE_ID_METADATA]: writeId },
         conditions: condition?.ifNoneMatch !== undefined ? { ifNoneMatch: "*" } : condition?.ifMatch !== undefined ? { ifMatch: condition.ifMatch } : {},
-      });
+      }));
       if (out.etag === undefined) throw new Error("Azure returned no ETag");
       return out.etag;
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       const status = restStatus(err);
       const code = restCode(err);
       const failed =
         status === 412 || (status === 409 && code === "BlobAlreadyExists") || (condition?.ifMatch !== undefined && code === "BlobNotFound");
       if (condition !== undefined && failed) {
         return settleRefusedPut(key, condition, writeId, async () => {
-          const props = await blob.getProperties();
+          const props = await this.#deadline("head", key, 0, (abortSignal) => blob.getProperties({ abortSignal }));
           return { writeId: props.metadata?.[WRITE_ID_METADATA], etag: props.etag };
         });
       }
@@ -106,10 +114,14 @@ export class AzureBlobStorage implements RegistryStorage {
     const container = await this.#client("list", prefix);
     const names: string[] = [];
     try {
-      for await (const page of container.listBlobsFlat({ prefix: this.prefix + prefix }).byPage({ maxPageSize: this.#pageSize })) {
-        for (const item of page.segment.blobItems) names.push(item.name);
+      const pages = container.listBlobsFlat({ prefix: this.prefix + prefix }).byPage({ maxPageSize: this.#pageSize });
+      for (;;) {
+        const page = await this.#deadline("list", prefix, 0, () => pages.next());
+        if (page.done) break;
+        for (const item of page.value.segment.blobItems) names.push(item.name);
       }
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "list", prefix, err);
     }
     return keysFromObjectNames(this.prefix, names);
@@ -120,10 +132,15 @@ export class AzureBlobStorage implements RegistryStorage {
     const name = objectName(this.prefix, key);
     const container = await this.#client("delete", key);
     try {
-      await container.getBlobClient(name).deleteIfExists();
+      await this.#deadline("delete", key, 0, (abortSignal) => container.getBlobClient(name).deleteIfExists({ abortSignal }));
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "delete", key, err);
     }
+  }
+
+  #deadline<T>(operation: string, key: string, bodyBytes: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline({ url: this.url, operation, key, seconds: this.#timeoutSeconds, bodyBytes }, call);
   }
 
   #client(operation: string, key: string): Promise<ContainerClient> {
@@ -132,6 +149,8 @@ export class AzureBlobStorage implements RegistryStorage {
       const env = this.#env;
       const endpoint = env.MLOPS_AZURE_BLOB_ENDPOINT?.replace(/\/+$/, "") || `https://${this.account}.blob.core.windows.net`;
       const connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
+      // The SDK sets no per-try timeout; each call's abortSignal deadline (#deadline) bounds it instead.
+      const pipeline = { retryOptions: { maxTries: 3 } };
       if (connectionString) {
         const fields = parseConnectionString(connectionString);
         const accountName = fields.get("accountname");
@@ -140,12 +159,12 @@ export class AzureBlobStorage implements RegistryStorage {
           throw new Error(`AZURE_STORAGE_CONNECTION_STRING is for account ${accountName}, the registry URL names ${this.account}`);
         }
         if (env.MLOPS_AZURE_BLOB_ENDPOINT && accountName !== undefined && accountKey !== undefined) {
-          return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(accountName, accountKey)).getContainerClient(this.container);
+          return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(accountName, accountKey), pipeline).getContainerClient(this.container);
         }
-        return BlobServiceClient.fromConnectionString(connectionString).getContainerClient(this.container);
+        return BlobServiceClient.fromConnectionString(connectionString, pipeline).getContainerClient(this.container);
       }
       const { DefaultAzureCredential } = await import("@azure/identity");
-      return new BlobServiceClient(endpoint, new DefaultAzureCredential()).getContainerClient(this.container);
+      return new BlobServiceClient(endpoint, new DefaultAzureCredential(), pipeline).getContainerClient(this.container);
     })();
     return this.#container.catch((err: unknown) => {
       this.#container = undefined;
@@ -174,8 +193,9 @@ const restCode = (err: unknown): string | undefined => {
   return typeof code === "string" ? code : undefined;
 };
 
-async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+async function readAll(stream: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<Buffer> {
   if (stream === undefined) return Buffer.alloc(0);
+  signal.addEventListener("abort", () => (stream as { destroy?: (err?: Error) => void }).destroy?.(signal.reason as Error), { once: true });
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);

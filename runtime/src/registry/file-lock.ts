@@ -81,6 +81,14 @@ async function tryCreate(lockPath: string, content: string): Promise<boolean> {
   }
 }
 
+/**
+ * Whether the lock file at `lockPath` would be broken by the next writer: its owner is dead on
+ * this host, or it is older than `staleMs`. False when it does not exist.
+ */
+export async function isLockStale(lockPath: string, staleMs: number = DEFAULT_STALE_LOCK_MS): Promise<boolean> {
+  return (await inspect(lockPath, staleMs))?.stale ?? false;
+}
+
 async function inspect(lockPath: string, staleMs: number): Promise<{ raw: string; stale: boolean } | undefined> {
   let raw: string;
   try {

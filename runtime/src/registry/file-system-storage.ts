@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { link, lstat, mkdir, open, readdir, readFile, rename, rm, statfs } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { acquireFileLock, type FileLock, type FileLockOptions } from "./file-lock.ts";
-import { isReservedFileName, LOCK_PREFIX, tempFileName } from "./reserved-file-names.ts";
+import { MlopsError, mlopsError } from "../errors.ts";
+import { acquireFileLock, type FileLock, type FileLockOptions, isLockStale } from "./file-lock.ts";
+import { isReservedFileName, LOCK_PREFIX, TEMP_PREFIX, tempFileName } from "./reserved-file-names.ts";
 import {
   assertValidCondition,
   assertValidKey,
@@ -47,7 +48,10 @@ export class FileSystemStorage implements RegistryStorage {
 
   /** Reads `key`; `undefined` when absent. */
   async get(key: string): Promise<StoredObject | undefined> {
-    const data = await readIfExists(this.#path(key));
+    const file = this.#path(key);
+    const data = await readIfExists(file).catch((err: unknown) => {
+      throw this.#ioError("read", file, err);
+    });
     return data === undefined ? undefined : { data, etag: etagOf(data) };
   }
 
@@ -55,6 +59,14 @@ export class FileSystemStorage implements RegistryStorage {
   async put(key: string, data: Buffer | string, condition?: PutCondition): Promise<string> {
     assertValidCondition(condition);
     const target = this.#path(key);
+    try {
+      return await this.#put(key, target, data, condition);
+    } catch (err) {
+      throw this.#ioError("write", target, err);
+    }
+  }
+
+  async #put(key: string, target: string, data: Buffer | string, condition: PutCondition | undefined): Promise<string> {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     const etag = etagOf(bytes);
     const dir = path.dirname(target);
@@ -99,7 +111,10 @@ export class FileSystemStorage implements RegistryStorage {
     }
     const baseKey = prefix.slice(0, prefix.lastIndexOf("/") + 1);
     const keys: string[] = [];
-    await walk(path.join(this.rootDir, ...baseKey.split("/").filter(Boolean)), baseKey, keys);
+    const dir = path.join(this.rootDir, ...baseKey.split("/").filter(Boolean));
+    await walk(dir, baseKey, keys).catch((err: unknown) => {
+      throw this.#ioError("list", dir, err);
+    });
     return keys.filter((k) => k.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -112,13 +127,66 @@ export class FileSystemStorage implements RegistryStorage {
       lock = await this.acquireLock(key);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return;
-      throw err;
+      throw this.#ioError("delete", target, err);
     }
     try {
       await rm(target, { force: true });
       await syncDir(dir);
+    } catch (err) {
+      throw this.#ioError("delete", target, err);
     } finally {
       await lock.release();
+    }
+  }
+
+  /**
+   * Removes the internal files writers leave when they die mid-write, under `keyPrefix`: temp
+   * files (`.tmp-*`) older than `olderThanMs`, and lock files (`.lock-*`) the next writer would
+   * break anyway (owner dead on this host, or older than the stale-lock age). Returns the paths
+   * removed (or, with `dryRun`, that would be).
+   */
+  async sweepInternalFiles(options: { keyPrefix?: string; olderThanMs: number; dryRun?: boolean; now?: number }): Promise<string[]> {
+    const now = options.now ?? Date.now();
+    const removed: string[] = [];
+    const visit = async (dir: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return;
+        throw this.#ioError("list", dir, err);
+      }
+      for (const entry of entries) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) await visit(file);
+        else if (entry.name.startsWith(TEMP_PREFIX)) {
+          const info = await lstat(file).catch(() => undefined);
+          if (info !== undefined && now - info.mtimeMs >= options.olderThanMs) removed.push(file);
+        } else if (entry.name.startsWith(LOCK_PREFIX)) {
+          if (entry.name.includes(".broken-") || (await isLockStale(file, this.#lockOptions.staleMs))) removed.push(file);
+        }
+      }
+    };
+    await visit(path.join(this.rootDir, ...(options.keyPrefix ?? "").split("/").filter(Boolean)));
+    if (!options.dryRun) for (const file of removed) await rm(file, { force: true });
+    return removed;
+  }
+
+  /**
+   * Bytes free to this process on the volume holding `keyPrefix` (its nearest existing ancestor
+   * directory), or `undefined` when the platform cannot tell.
+   */
+  async freeBytes(keyPrefix = ""): Promise<number | undefined> {
+    for (let dir = path.join(this.rootDir, ...keyPrefix.split("/").filter(Boolean)); ; dir = path.dirname(dir)) {
+      try {
+        const s = await statfs(dir);
+        return Number(s.bavail) * Number(s.bsize);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "ENOTDIR") return undefined;
+        if (path.dirname(dir) === dir) return undefined;
+      }
     }
   }
 
@@ -129,6 +197,18 @@ export class FileSystemStorage implements RegistryStorage {
   protected async acquireLock(key: string): Promise<FileLock> {
     const target = this.#path(key);
     return acquireFileLock(path.join(path.dirname(target), LOCK_PREFIX + path.basename(target)), key, this.#lockOptions);
+  }
+
+  /**
+   * A filesystem error (ENOSPC, EACCES, EROFS, EIO...) as MLOPS_ERR_REGISTRY_IO naming the path;
+   * registry errors (a lock timeout) and failed preconditions pass through.
+   */
+  #ioError(operation: string, file: string, err: unknown): unknown {
+    if (err instanceof MlopsError || err instanceof PreconditionFailedError) return err;
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return err;
+    const where = (err as NodeJS.ErrnoException).path ?? file;
+    return mlopsError("MLOPS_ERR_REGISTRY_IO", { url: this.url, operation, path: where, reason: describeErrno(err as NodeJS.ErrnoException) }, { cause: err });
   }
 
   #path(key: string): string {
@@ -149,6 +229,19 @@ export class FileSystemStorage implements RegistryStorage {
     }
   }
 }
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EIO: "input/output error",
+  EMFILE: "too many open files",
+};
+
+/** `ENOSPC (no space left on device)`: the errno code and what it means. */
+export const describeErrno = (err: NodeJS.ErrnoException): string => `${err.code} (${(err.code && ERRNO_TEXT[err.code]) ?? err.message})`;
 
 /** The etag {@link FileSystemStorage} gives content: its sha256 in hex. */
 export const etagOf = (data: Buffer): string => createHash("sha256").update(data).digest("hex");

@@ -7,9 +7,12 @@ import {
   objectName,
   parseObjectStoreUrl,
   settleRefusedPut,
+  storageTimeoutSeconds,
   storageUnavailable,
+  withDeadline,
   WRITE_ID_METADATA,
 } from "./object-store-location.ts";
+import { MlopsError } from "../errors.ts";
 import { assertValidCondition, PreconditionFailedError, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
 
 /** Options of {@link GcsStorage}. */
@@ -38,6 +41,7 @@ export class GcsStorage implements RegistryStorage {
   readonly prefix: string;
   readonly #pageSize: number;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #timeoutSeconds: number;
   #bucket: Promise<Bucket> | undefined;
 
   /** @param location `gs://bucket[/prefix]`; throws MLOPS_ERR_CONFIG_INVALID when malformed. */
@@ -49,6 +53,7 @@ export class GcsStorage implements RegistryStorage {
     this.prefix = loc.prefix;
     this.#pageSize = options.pageSize ?? 1000;
     this.#env = options.env ?? process.env;
+    this.#timeoutSeconds = storageTimeoutSeconds(this.#env);
   }
 
   /** Reads `key` and the generation of exactly those bytes; `undefined` when absent. */
@@ -56,9 +61,10 @@ export class GcsStorage implements RegistryStorage {
     const name = objectName(this.prefix, key);
     const file = (await this.#client("get", key)).file(name);
     try {
-      return await download(file);
+      return await this.#deadline("get", key, 0, (signal) => download(file, signal));
     } catch (err) {
       if (apiStatus(err) === 404) return undefined;
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "get", key, err);
     }
   }
@@ -78,16 +84,17 @@ export class GcsStorage implements RegistryStorage {
     }
     const writeId = randomUUID();
     try {
-      await file.save(body, {
+      await this.#deadline("put", key, body.length, () => file.save(body, {
         resumable: false,
         contentType: "application/octet-stream",
         metadata: { metadata: { [WRITE_ID_METADATA]: writeId } },
         ...(ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch } }),
-      });
+      }));
       const generation = file.metadata.generation;
       if (generation === undefined || generation === null || generation === "") throw new Error("GCS returned no generation");
       return String(generation);
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       if (condition !== undefined && apiStatus(err) === 412) {
         return settleRefusedPut(key, condition, writeId, async () => {
           const [meta] = await file.getMetadata();
@@ -110,11 +117,13 @@ export class GcsStorage implements RegistryStorage {
         autoPaginate: false,
       };
       while (query !== undefined) {
-        const [files, next]: [File[], { pageToken?: string } | null | undefined, unknown] = (await bucket.getFiles(query)) as never;
+        const page = query;
+        const [files, next]: [File[], { pageToken?: string } | null | undefined, unknown] = (await this.#deadline("list", prefix, 0, () => bucket.getFiles(page))) as never;
         for (const file of files) names.push(file.name);
         query = next?.pageToken ? { ...query, pageToken: next.pageToken } : undefined;
       }
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "list", prefix, err);
     }
     return keysFromObjectNames(this.prefix, names);
@@ -125,16 +134,23 @@ export class GcsStorage implements RegistryStorage {
     const name = objectName(this.prefix, key);
     const file = (await this.#client("delete", key)).file(name);
     try {
-      await file.delete({ ignoreNotFound: true });
+      await this.#deadline("delete", key, 0, () => file.delete({ ignoreNotFound: true }));
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "delete", key, err);
     }
+  }
+
+  #deadline<T>(operation: string, key: string, bodyBytes: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline({ url: this.url, operation, key, seconds: this.#timeoutSeconds, bodyBytes }, call);
   }
 
   #client(operation: string, key: string): Promise<Bucket> {
     this.#bucket ??= import("@google-cloud/storage").then(({ Storage }) => {
       const emulator = this.#env.STORAGE_EMULATOR_HOST;
-      return new Storage(emulator ? { apiEndpoint: emulator } : {}).bucket(this.bucket);
+      // Per-request timeout, and retries bounded so the SDK gives up inside the call's deadline.
+      const limits = { timeout: this.#timeoutSeconds * 1000, retryOptions: { totalTimeout: this.#timeoutSeconds } };
+      return new Storage({ ...(emulator ? { apiEndpoint: emulator } : {}), ...limits }).bucket(this.bucket);
     });
     return this.#bucket.catch((err: unknown) => {
       this.#bucket = undefined;
@@ -144,12 +160,13 @@ export class GcsStorage implements RegistryStorage {
 }
 
 /** One media download; the generation comes from the same response's `x-goog-generation` header. */
-function download(file: File): Promise<StoredObject> {
+function download(file: File, signal: AbortSignal): Promise<StoredObject> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let generation: string | undefined;
-    file
-      .createReadStream()
+    const stream = file.createReadStream();
+    signal.addEventListener("abort", () => stream.destroy(signal.reason as Error), { once: true });
+    stream
       .on("response", (res: { headers?: Record<string, string | string[] | undefined> }) => {
         const header = res.headers?.["x-goog-generation"];
         generation = Array.isArray(header) ? header[0] : header;

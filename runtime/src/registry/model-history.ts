@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import { mlopsError } from "../errors.ts";
 import type { ModelRegistry } from "./model-registry.ts";
 import { registryLayout as keys } from "./registry-layout.ts";
 import { assertModelName } from "./registry-names.ts";
 import { PreconditionFailedError } from "./storage.ts";
+import { describeIssues } from "./version-metadata.ts";
 
 /** Kinds of decisions and changes recorded in a model's history. */
 export type ModelEventType =
@@ -21,7 +23,15 @@ export type ModelEventType =
   | "canary-step"
   | "canary-failed"
   | "promoted"
-  | "rolled-back";
+  | "rolled-back"
+  /** A server could not load the champion and serves another intact version instead. */
+  | "serving-fallback"
+  /** A version registered by a training attempt the controller abandoned (it stopped mid-run); never gated, never served. */
+  | "retrain-abandoned"
+  /** Unreadable objects or poison feedback rows were set aside (see `quarantine`), with counts and reasons. */
+  | "quarantined"
+  /** A controller took the model's leadership lease. */
+  | "leader-elected";
 
 /** One entry of a model's history: what happened, to which version, and why. */
 export interface ModelEvent {
@@ -70,18 +80,46 @@ export async function appendEvent(registry: ModelRegistry, model: string, event:
   throw mlopsError("MLOPS_ERR_REGISTRY_CONFLICT", { key: keys.events(model), attempts: ATTEMPTS });
 }
 
-/** A model's history, oldest first. */
-export async function listEvents(registry: ModelRegistry, model: string): Promise<ModelEvent[]> {
+/** A stored event that could not be read, and why; it is left out of the history. */
+export interface UnreadableEvent {
+  key: string;
+  reason: string;
+}
+
+const eventSchema = z.looseObject({
+  seq: z.number().int().positive(),
+  time: z.string(),
+  model: z.string(),
+  type: z.string().min(1),
+  version: z.number().int().positive().optional(),
+  champion: z.number().int().positive().optional(),
+  actor: z.string(),
+  reason: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * A model's history, oldest first. An event object that is not JSON or not an event (a
+ * hand-edited or damaged file) is left out and reported to `options.onSkip`, so one bad file
+ * never hides the rest of the history.
+ */
+export async function listEvents(registry: ModelRegistry, model: string, options: { onSkip?: (problem: UnreadableEvent) => void } = {}): Promise<ModelEvent[]> {
   assertModelName(model);
+  const onSkip = options.onSkip ?? ((p: UnreadableEvent) => process.emitWarning(`skipped history event ${p.key}: ${p.reason}`, { code: "MLOPS_EVENT_UNREADABLE" }));
   const out: ModelEvent[] = [];
   for (const key of await registry.storage.list(keys.events(model))) {
     const object = await registry.storage.get(key);
     if (!object) continue;
+    let json: unknown;
     try {
-      out.push(JSON.parse(object.data.toString("utf8")) as ModelEvent);
+      json = JSON.parse(object.data.toString("utf8"));
     } catch (err) {
-      throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: (err as Error).message });
+      onSkip({ key, reason: `not valid JSON (${(err as Error).message})` });
+      continue;
     }
+    const parsed = eventSchema.safeParse(json);
+    if (!parsed.success) onSkip({ key, reason: `not a history event: ${describeIssues(parsed.error)}` });
+    else out.push(parsed.data as ModelEvent);
   }
   return out.sort((a, b) => a.seq - b.seq);
 }

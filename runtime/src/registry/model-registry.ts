@@ -4,6 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type MlopsError, mlopsError } from "../errors.ts";
 import { formatAliasesFile, parseAliasesFile } from "./aliases-file.ts";
 import { openRegistryStorage } from "./open-registry-storage.ts";
+import { FileSystemStorage } from "./file-system-storage.ts";
+import { quarantine } from "./quarantine.ts";
 import { isVersionNumber, parseVersionNumber, registryLayout as keys } from "./registry-layout.ts";
 import { assertAliasName, assertFileName, assertModelName, isModelName, MANIFEST_FILE } from "./registry-names.ts";
 import { PreconditionFailedError, type RegistryStorage } from "./storage.ts";
@@ -173,12 +175,17 @@ export class ModelRegistry {
         await this.storage.put(key, data);
       }
       const manifest = keys.manifest(model, version);
+      const bytes = Buffer.from(`${JSON.stringify(meta, null, 2)}\n`, "utf8");
       try {
-        await this.storage.put(manifest, `${JSON.stringify(meta, null, 2)}\n`, { ifNoneMatch: "*" });
+        await this.storage.put(manifest, bytes, { ifNoneMatch: "*" });
       } catch (err) {
         // Only a writer ignoring claims could have written it.
         if (err instanceof PreconditionFailedError) throw mlopsError("MLOPS_ERR_REGISTRY_CONFLICT", { key: manifest, attempts: 1 }, { cause: err });
-        throw err;
+        // A failure reported after the manifest landed (a directory fsync on a full disk, a lost
+        // response): the version is visible, so it is registered, and saying otherwise would
+        // leave a version nobody knows about. Only when it is absent did the write fail.
+        const landed = await this.storage.get(manifest).catch(() => undefined);
+        if (landed === undefined || !landed.data.equals(bytes)) throw err;
       }
     } catch (err) {
       await Promise.all(written.map((key) => this.storage.delete(key).catch(() => undefined)));
@@ -189,22 +196,38 @@ export class ModelRegistry {
 
   /** A model's aliases (alias → version). Throws MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND for an unknown model. */
   async getAliases(model: string): Promise<Record<string, number>> {
+    return (await this.readAliases(model)).aliases;
+  }
+
+  /**
+   * A model's aliases and the etag of exactly those bytes (`undefined` when no alias was ever
+   * set), from one read: a poller comparing etags must never pair one table with another's etag.
+   * Throws MLOPS_ERR_REGISTRY_CORRUPT when `aliases.json` is unreadable, MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND
+   * for an unknown model.
+   */
+  async readAliases(model: string): Promise<{ aliases: Record<string, number>; etag: string | undefined }> {
     assertModelName(model);
     const key = keys.aliases(model);
     const object = await this.storage.get(key);
     if (object === undefined) {
       if (!(await this.#modelExists(model))) throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
-      return {};
+      return { aliases: {}, etag: undefined };
     }
-    return parseAliasesFile(object.data, key);
+    return { aliases: parseAliasesFile(object.data, key), etag: object.etag };
   }
 
-  /** Points `alias` at `version`, creating or moving it. The version must exist. */
-  async setAlias(model: string, alias: string, version: number): Promise<void> {
+  /**
+   * Points `alias` at `version`, creating or moving it. The version must exist. An unreadable
+   * `aliases.json` makes this throw MLOPS_ERR_REGISTRY_CORRUPT, unless `options.replaceCorrupt`
+   * names who repairs it: then its bytes are quarantined (see {@link quarantine}) and replaced, by
+   * compare-and-swap on the corrupt bytes, with a table holding only this alias; the result says
+   * what was replaced.
+   */
+  async setAlias(model: string, alias: string, version: number, options: { replaceCorrupt?: { actor: string } } = {}): Promise<{ replacedCorrupt?: { reason: string; copy: string } }> {
     assertModelName(model);
     assertAliasName(alias);
     await this.getVersion(model, version);
-    await this.#updateAliases(model, (aliases) => (aliases[alias] === version ? undefined : { ...aliases, [alias]: version }));
+    return this.#updateAliases(model, (aliases) => (aliases[alias] === version ? undefined : { ...aliases, [alias]: version }), options.replaceCorrupt);
   }
 
   /** Removes `alias`. Throws MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND when it is not set. */
@@ -243,6 +266,58 @@ export class ModelRegistry {
   async aliasesEtag(model: string): Promise<string | undefined> {
     assertModelName(model);
     return (await this.storage.get(keys.aliases(model)))?.etag;
+  }
+
+  /**
+   * Reads a version's manifest and every artifact it lists, checking sizes and sha256: the
+   * problems found (one line each, naming the key), empty when the version is intact.
+   */
+  async verifyVersion(model: string, version: number): Promise<string[]> {
+    let meta: VersionMetadata;
+    try {
+      meta = await this.getVersion(model, version);
+    } catch (err) {
+      if ((err as MlopsError).code === "MLOPS_ERR_REGISTRY_CORRUPT") return [(err as MlopsError).message];
+      throw err;
+    }
+    const problems: string[] = [];
+    for (const file of Object.keys(meta.files)) {
+      try {
+        await this.readFile(model, version, file);
+      } catch (err) {
+        if ((err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+        problems.push((err as MlopsError).message);
+      }
+    }
+    return problems;
+  }
+
+  /** Numbers of the versions whose manifest exists (intact or not), ascending; no manifest is read. */
+  async versionNumbers(model: string): Promise<number[]> {
+    assertModelName(model);
+    return this.#versionNumbers(model);
+  }
+
+  /**
+   * Fails fast, before a long run, when the registry cannot take a new version of `model`:
+   * overwrites a small probe object (MLOPS_ERR_REGISTRY_IO or _STORAGE_UNAVAILABLE naming the
+   * path when that fails) and, on a filesystem, checks the volume has at least `minFreeBytes` free.
+   */
+  async checkWritable(model: string, minFreeBytes: number = MIN_FREE_BYTES): Promise<void> {
+    assertModelName(model);
+    const storage = this.storage;
+    if (storage instanceof FileSystemStorage) {
+      const free = await storage.freeBytes(keys.model(model));
+      if (free !== undefined && free < minFreeBytes) {
+        throw mlopsError("MLOPS_ERR_REGISTRY_IO", {
+          url: storage.url,
+          operation: "write a new version to",
+          path: storage.rootDir,
+          reason: `only ${formatBytes(free)} free on its volume; at least ${formatBytes(minFreeBytes)} is needed`,
+        });
+      }
+    }
+    await storage.put(keys.writeProbe, `${JSON.stringify({ model, host: hostname(), pid: process.pid, time: this.#now().toISOString() })}\n`);
   }
 
   async #readManifest(model: string, version: number): Promise<VersionMetadata | undefined> {
@@ -303,15 +378,27 @@ export class ModelRegistry {
   async #updateAliases(
     model: string,
     change: (aliases: Record<string, number>, exists: boolean) => Record<string, number> | undefined | Promise<Record<string, number> | undefined>,
-  ): Promise<void> {
+    replaceCorrupt?: { actor: string },
+  ): Promise<{ replacedCorrupt?: { reason: string; copy: string } }> {
     const key = keys.aliases(model);
     for (let attempt = 0; attempt < ALIAS_ATTEMPTS; attempt++) {
       const current = await this.storage.get(key);
-      const next = await change(current === undefined ? {} : parseAliasesFile(current.data, key), current !== undefined);
-      if (next === undefined) return;
+      let table: Record<string, number> = {};
+      let corrupt: MlopsError | undefined;
+      if (current !== undefined) {
+        try {
+          table = parseAliasesFile(current.data, key);
+        } catch (err) {
+          if (replaceCorrupt === undefined || (err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+          corrupt = err as MlopsError;
+        }
+      }
+      const next = await change(table, current !== undefined);
+      if (next === undefined) return {};
       try {
+        const copy = corrupt && current ? await quarantine(this, model, key, current.data, corrupt.message, replaceCorrupt!.actor, this.#now()) : undefined;
         await this.storage.put(key, formatAliasesFile(next), current === undefined ? { ifNoneMatch: "*" } : { ifMatch: current.etag });
-        return;
+        return corrupt && copy ? { replacedCorrupt: { reason: String(corrupt.params.reason), copy } } : {};
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err;
       }
@@ -320,6 +407,11 @@ export class ModelRegistry {
     throw mlopsError("MLOPS_ERR_REGISTRY_CONFLICT", { key, attempts: ALIAS_ATTEMPTS });
   }
 }
+
+/** Default of {@link ModelRegistry.checkWritable}'s free-space floor on a filesystem registry. */
+export const MIN_FREE_BYTES = 8 * 1024 * 1024;
+
+const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
 const sha256Of = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 

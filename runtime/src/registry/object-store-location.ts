@@ -135,3 +135,55 @@ export async function settleRefusedPut(key: string, condition: PutCondition, wri
   }
   throw new PreconditionFailedError(key, condition);
 }
+
+/** Default of `MLOPS_STORAGE_TIMEOUT_SECONDS`: how long one store call may wait for an answer. */
+export const DEFAULT_STORAGE_TIMEOUT_SECONDS = 60;
+
+/**
+ * Seconds one object-store call may take before it fails with MLOPS_ERR_REGISTRY_STORAGE_TIMEOUT:
+ * `MLOPS_STORAGE_TIMEOUT_SECONDS` (a positive number) or {@link DEFAULT_STORAGE_TIMEOUT_SECONDS}.
+ * Throws MLOPS_ERR_CONFIG_INVALID naming the variable when it is set to anything else.
+ */
+export function storageTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env.MLOPS_STORAGE_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === "") return DEFAULT_STORAGE_TIMEOUT_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "environment", issues: [`MLOPS_STORAGE_TIMEOUT_SECONDS must be a positive number of seconds, got ${JSON.stringify(raw)}`] });
+  }
+  return seconds;
+}
+
+/**
+ * Runs one store call under a deadline: `call` gets an AbortSignal to hand to the SDK, which
+ * aborts at `seconds` (plus one second per MiB of `bodyBytes`, so a large upload on a slow link is
+ * not cut short), and the call fails with MLOPS_ERR_REGISTRY_STORAGE_TIMEOUT naming the store, the
+ * operation and the key. A store that accepts connections and never answers (a broken proxy, a
+ * hung endpoint) therefore fails the command instead of hanging it. The SDK's own retries happen
+ * inside the deadline.
+ */
+export async function withDeadline<T>(
+  where: { url: string; operation: string; key: string; seconds: number; bodyBytes?: number },
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const seconds = where.seconds + (where.bodyBytes ?? 0) / (1024 * 1024);
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`no answer within ${seconds} s`));
+      reject(mlopsError("MLOPS_ERR_REGISTRY_STORAGE_TIMEOUT", { url: where.url, operation: where.operation, key: where.key, seconds: Math.round(seconds * 10) / 10 }));
+    }, seconds * 1000);
+  });
+  try {
+    // The race covers SDKs that ignore the signal for part of their work (credential lookups).
+    return await Promise.race([call(controller.signal), deadline]);
+  } catch (err) {
+    if (timedOut) throw mlopsError("MLOPS_ERR_REGISTRY_STORAGE_TIMEOUT", { url: where.url, operation: where.operation, key: where.key, seconds: Math.round(seconds * 10) / 10 }, { cause: err });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -2,7 +2,8 @@
  * Where the model registry keeps each object in its storage:
  * `models/<model>/versions/<n>/<file>` (artifacts), `models/<model>/versions/<n>/version.json`
  * (manifest, written last), `models/<model>/claims/<n>` (version-number claims) and
- * `models/<model>/aliases.json`.
+ * `models/<model>/aliases.json`; beside them the history, rollout, feedback, monitoring snapshots,
+ * the controller's trigger count and lease, and quarantined objects.
  */
 export const registryLayout = {
   /** Prefix of every model. */
@@ -33,6 +34,12 @@ export const registryLayout = {
   monitor: (model: string, version: number): string => `models/${model}/monitor/${version}/`,
   /** The retraining controller's consecutive-check count for the model's trigger. */
   controllerTrigger: (model: string): string => `models/${model}/controller/trigger.json`,
+  /** The lease naming the one controller that acts for the model (see `LeaderLease`). */
+  controllerLease: (model: string): string => `models/${model}/controller/lease.json`,
+  /** Prefix of objects set aside because they could not be read (corrupt JSON, poison rows), with why. */
+  quarantine: (model: string): string => `models/${model}/quarantine/`,
+  /** The object a writability check overwrites (outside `models/`, so no reader ever looks at it). */
+  writeProbe: "probes/write-check.json",
 } as const;
 
 /** Parses a canonical version number (`1`, `42`; not `0`, `01` or `1.5`); `undefined` otherwise. */

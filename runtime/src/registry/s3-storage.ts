@@ -7,9 +7,12 @@ import {
   objectName,
   parseObjectStoreUrl,
   settleRefusedPut,
+  storageTimeoutSeconds,
   storageUnavailable,
+  withDeadline,
   WRITE_ID_METADATA,
 } from "./object-store-location.ts";
+import { MlopsError } from "../errors.ts";
 import { assertValidCondition, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
 
 /** Options of {@link S3Storage}. */
@@ -43,6 +46,7 @@ export class S3Storage implements RegistryStorage {
   readonly prefix: string;
   readonly #pageSize: number;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #timeoutSeconds: number;
   #sdk: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> | undefined;
 
   /** @param location `s3://bucket[/prefix]`; throws MLOPS_ERR_CONFIG_INVALID when malformed. */
@@ -54,6 +58,7 @@ export class S3Storage implements RegistryStorage {
     this.prefix = loc.prefix;
     this.#pageSize = options.pageSize ?? 1000;
     this.#env = options.env ?? process.env;
+    this.#timeoutSeconds = storageTimeoutSeconds(this.#env);
   }
 
   /** Reads `key`; `undefined` when absent. */
@@ -61,12 +66,17 @@ export class S3Storage implements RegistryStorage {
     const name = objectName(this.prefix, key);
     const { client, sdk } = await this.#client("get", key);
     try {
-      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: name }));
-      const data = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+      const out = await this.#deadline("get", key, 0, (abortSignal) => client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: name }), { abortSignal }));
+      // The body streams after the headers: its own deadline, scaled by its size.
+      const data = await this.#deadline("get", key, out.ContentLength ?? 0, async (signal) => {
+        signal.addEventListener("abort", () => (out.Body as { destroy?: () => void } | undefined)?.destroy?.(), { once: true });
+        return Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+      });
       if (out.ETag === undefined) throw new Error("S3 returned no ETag");
       return { data, etag: out.ETag };
     } catch (err) {
       if (errorName(err) === "NoSuchKey") return undefined;
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "get", key, err);
     }
   }
@@ -80,7 +90,7 @@ export class S3Storage implements RegistryStorage {
     const writeId = randomUUID();
     for (let attempt = 0; ; attempt++) {
       try {
-        const out = await client.send(
+        const out = await this.#deadline("put", key, body.length, (abortSignal) => client.send(
           new sdk.PutObjectCommand({
             Bucket: this.bucket,
             Key: name,
@@ -90,10 +100,12 @@ export class S3Storage implements RegistryStorage {
             ...(condition?.ifNoneMatch === undefined ? {} : { IfNoneMatch: "*" }),
             ...(condition?.ifMatch === undefined ? {} : { IfMatch: condition.ifMatch }),
           }),
-        );
+          { abortSignal },
+        ));
         if (out.ETag === undefined) throw new Error("S3 returned no ETag");
         return out.ETag;
       } catch (err) {
+        if (err instanceof MlopsError) throw err;
         const code = errorName(err);
         if (code === "ConditionalRequestConflict" && attempt < CONFLICT_RETRIES) {
           await sleep(attempt);
@@ -103,7 +115,7 @@ export class S3Storage implements RegistryStorage {
         const failed = code === "PreconditionFailed" || code === "ConditionalRequestConflict" || (code === "NoSuchKey" && condition?.ifMatch !== undefined);
         if (condition !== undefined && failed) {
           return settleRefusedPut(key, condition, writeId, async () => {
-            const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: name }));
+            const head = await this.#deadline("head", key, 0, (abortSignal) => client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: name }), { abortSignal }));
             return { writeId: head.Metadata?.[WRITE_ID_METADATA], etag: head.ETag };
           });
         }
@@ -120,13 +132,14 @@ export class S3Storage implements RegistryStorage {
     let token: string | undefined;
     try {
       do {
-        const out = await client.send(
-          new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, MaxKeys: this.#pageSize, ContinuationToken: token }),
+        const out = await this.#deadline("list", prefix, 0, (abortSignal) =>
+          client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, MaxKeys: this.#pageSize, ContinuationToken: token }), { abortSignal }),
         );
         for (const object of out.Contents ?? []) if (object.Key !== undefined) names.push(object.Key);
         token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
       } while (token !== undefined);
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "list", prefix, err);
     }
     return keysFromObjectNames(this.prefix, names);
@@ -137,11 +150,16 @@ export class S3Storage implements RegistryStorage {
     const name = objectName(this.prefix, key);
     const { client, sdk } = await this.#client("delete", key);
     try {
-      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: name }));
+      await this.#deadline("delete", key, 0, (abortSignal) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: name }), { abortSignal }));
     } catch (err) {
       if (errorName(err) === "NoSuchKey") return;
+      if (err instanceof MlopsError) throw err;
       throw storageUnavailable(this.url, "delete", key, err);
     }
+  }
+
+  #deadline<T>(operation: string, key: string, bodyBytes: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline({ url: this.url, operation, key, seconds: this.#timeoutSeconds, bodyBytes }, call);
   }
 
   #client(operation: string, key: string): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
@@ -155,8 +173,10 @@ export class S3Storage implements RegistryStorage {
         ...(endpoint === undefined ? {} : { endpoint }),
         forcePathStyle: /^(1|true|yes)$/i.test(env.MLOPS_S3_FORCE_PATH_STYLE ?? ""),
         followRegionRedirects: true,
-        // Without these the SDK waits forever on a silent network; requestTimeout is socket inactivity, not total time.
-        requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+        // Without these the SDK waits forever on a silent network: requestTimeout is socket
+        // inactivity, and since @smithy/node-http-handler 4 it only logs a warning unless
+        // throwOnRequestTimeout is set. Each call also runs under a deadline (#deadline).
+        requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
       });
       return { client, sdk };
     });

@@ -8,6 +8,14 @@ export interface RequestRows {
 }
 
 const bad = (reason: string) => mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason });
+
+/**
+ * Throws MLOPS_ERR_INFER_TOO_MANY_ROWS (413) when a request's `rows` exceed what the server can
+ * queue at once: checked before any row is read, so an oversized request costs no work.
+ */
+export function assertRowLimit(field: string, rows: number, limit: number): void {
+  if (rows > limit) throw mlopsError("MLOPS_ERR_INFER_TOO_MANY_ROWS", { field, rows, limit });
+}
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
@@ -15,9 +23,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * array in feature order (a bare value when the model has one feature). Every feature must be
  * present; send null for an unknown value.
  */
-export function rowsFromInstances(features: readonly string[], instances: unknown, field = "instances"): RequestRows {
+export function rowsFromInstances(features: readonly string[], instances: unknown, field = "instances", maxRows: number = Number.POSITIVE_INFINITY): RequestRows {
   if (!Array.isArray(instances)) throw bad(`${field} must be a list, got ${showValue(instances)}`);
   if (instances.length === 0) throw bad(`${field} is empty: send at least one row`);
+  assertRowLimit(field, instances.length, maxRows);
   const index = new Map(features.map((f, k) => [f, k]));
   const rows: (readonly unknown[])[] = instances.map((inst, r) => {
     if (Array.isArray(inst)) {
@@ -46,8 +55,8 @@ export function rowsFromInstances(features: readonly string[], instances: unknow
  * Rows from TF Serving's columnar format: `{feature: [values...]}` with every feature and equal
  * lengths (a scalar per feature means one row), or a list of rows in feature order.
  */
-export function rowsFromColumns(features: readonly string[], inputs: unknown): RequestRows {
-  if (Array.isArray(inputs)) return rowsFromInstances(features, inputs, "inputs");
+export function rowsFromColumns(features: readonly string[], inputs: unknown, maxRows: number = Number.POSITIVE_INFINITY): RequestRows {
+  if (Array.isArray(inputs)) return rowsFromInstances(features, inputs, "inputs", maxRows);
   if (!isRecord(inputs)) throw bad(`inputs must be an object keyed by feature name or a list of rows, got ${showValue(inputs)}`);
   for (const key of Object.keys(inputs)) {
     if (!features.includes(key)) throw bad(`inputs has unknown feature ${showValue(key)}; the model takes ${features.join(", ")}`);
@@ -58,6 +67,7 @@ export function rowsFromColumns(features: readonly string[], inputs: unknown): R
     return Array.isArray(v) ? v : [v];
   });
   const n = cols[0]!.length;
+  assertRowLimit("inputs", n, maxRows);
   cols.forEach((c, k) => {
     if (c.length !== n) throw bad(`inputs.${features[k]} has ${c.length} values but inputs.${features[0]} has ${n}; every feature needs one value per row`);
   });
@@ -75,13 +85,33 @@ interface InferTensor {
   data: unknown[];
 }
 
-function flatten(data: unknown, out: unknown[]): unknown[] {
-  if (Array.isArray(data)) for (const d of data) flatten(d, out);
-  else out.push(data);
+/**
+ * The values of an OIP `data` list, flat or nested along the tensor's shape: iterative, never
+ * deeper than the shape has dimensions, and never more values than the shape holds (so a body
+ * nested 10,000 deep or far larger than declared is a 400, not a stack overflow or a long loop).
+ */
+function flatten(data: unknown[], rank: number, size: number, where: string): unknown[] {
+  const out: unknown[] = [];
+  const stack: { list: unknown[]; next: number; depth: number }[] = [{ list: data, next: 0, depth: 1 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next >= top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.list[top.next++];
+    if (Array.isArray(item)) {
+      if (top.depth >= rank) throw bad(`${where}: data is nested deeper than its shape's ${rank} dimension${rank === 1 ? "" : "s"}`);
+      stack.push({ list: item, next: 0, depth: top.depth + 1 });
+    } else {
+      if (out.length >= size) throw bad(`${where}: data has more values than its shape holds (${size})`);
+      out.push(item);
+    }
+  }
   return out;
 }
 
-function readTensor(t: unknown, i: number): InferTensor {
+function readTensor(t: unknown, i: number, maxRows: number): InferTensor {
   const where = `inputs[${i}]`;
   if (!isRecord(t)) throw bad(`${where} must be an object with name, shape, datatype and data`);
   if (typeof t.name !== "string" || t.name === "") throw bad(`${where}.name must be a non-empty string`);
@@ -92,8 +122,10 @@ function readTensor(t: unknown, i: number): InferTensor {
     throw bad(`${where} (${t.name}): datatype ${showValue(t.datatype)} is not an Open Inference Protocol tensor type`);
   }
   if (!Array.isArray(t.data)) throw bad(`${where} (${t.name}): data must be a list`);
-  const data = flatten(t.data, []);
-  const size = (t.shape as number[]).reduce((a, b) => a * b, 1);
+  const shape = t.shape as number[];
+  if (shape[0]! > maxRows) throw mlopsError("MLOPS_ERR_INFER_TOO_MANY_ROWS", { field: `${where} (${t.name})`, rows: shape[0]!, limit: maxRows });
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = flatten(t.data, shape.length, size, `${where} (${t.name})`);
   if (data.length !== size) throw bad(`${where} (${t.name}): shape ${JSON.stringify(t.shape)} holds ${size} values but data has ${data.length}`);
   if (t.datatype === "BOOL" && data.some((d) => typeof d !== "boolean")) throw bad(`${where} (${t.name}): BOOL data must be true/false`);
   return { name: t.name, shape: t.shape as number[], datatype: t.datatype, data };
@@ -103,9 +135,9 @@ function readTensor(t: unknown, i: number): InferTensor {
  * Rows from an Open Inference Protocol v2 request: one tensor per feature (shape [n] or [n, 1],
  * named after the feature), or a single [n, features] tensor in feature order.
  */
-export function rowsFromInferInputs(features: readonly string[], kinds: readonly ("numerical" | "categorical")[], inputs: unknown): RequestRows {
+export function rowsFromInferInputs(features: readonly string[], kinds: readonly ("numerical" | "categorical")[], inputs: unknown, maxRows: number = Number.POSITIVE_INFINITY): RequestRows {
   if (!Array.isArray(inputs) || inputs.length === 0) throw bad("inputs must be a non-empty list of tensors");
-  const tensors = inputs.map(readTensor);
+  const tensors = inputs.map((t, i) => readTensor(t, i, maxRows));
   const checkType = (t: InferTensor, k: number) => {
     if (kinds[k] === "numerical" && (t.datatype === "BYTES" || t.datatype === "BOOL")) {
       throw bad(`input ${t.name}: feature ${showValue(features[k])} is numerical; send it as FP32 (or another numeric type), not ${t.datatype}`);

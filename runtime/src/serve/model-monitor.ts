@@ -3,6 +3,7 @@ import type { PreprocessorState } from "../data/preprocessor.ts";
 import type { Cell } from "../data/table.ts";
 import { readCategory, readNumber } from "../data/values.ts";
 import { type ReferenceProfile, driftAgainstProfile } from "../drift/index.ts";
+import { type FeedbackSchema, checkFeedback, DEFAULT_FEEDBACK_MAX_ABS_Z, feedbackSchemaOf } from "../data/feedback-check.ts";
 import { describeError, mlopsError, showValue } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { classificationMetrics, regressionMetrics } from "../model/metrics.ts";
@@ -19,6 +20,8 @@ export interface MonitorOptions {
   qualityRows: number;
   /** Predictions remembered for feedback (by id), in rows. @default 100000 */
   predictionLogRows: number;
+  /** Largest distance, in training standard deviations, of a feedback label or feature from the training mean. @default 100 */
+  feedbackMaxAbsZ?: number;
 }
 
 /** Request latencies kept per version for the snapshot's p50/p99. */
@@ -113,36 +116,53 @@ export interface FeedbackItem {
   features?: Record<string, Cell>;
 }
 
+/** Where acknowledged feedback rows go before the answer: durable when the promise resolves. */
+export interface FeedbackSink {
+  append(model: string, rows: readonly FeedbackRow[]): Promise<void>;
+  flush(): Promise<void>;
+}
+
 /**
  * Watches what each served version sees: a sliding window of served rows (drift against the
  * version's reference profile), traffic and latency, live quality from labelled feedback, and
  * shadow agreement. Remembers recent predictions by id so feedback can be joined to them, and
- * persists labelled rows to the registry as training data. `tick()` recomputes drift, exports the
- * gauges and writes a snapshot per version for the controller.
+ * persists labelled rows as training data: through `sink` (the server's fsync'd feedback log)
+ * or, without one, written straight to the registry; either way before the request is answered.
+ * `tick()` recomputes drift, exports the gauges, writes a snapshot per version for the controller
+ * and flushes the sink.
  */
 export class ModelMonitor {
   private readonly versions = new Map<string, VersionState>();
   private readonly predictions = new Map<string, LoggedPrediction>();
+  /** What a valid label and features look like, per `model@version` ever tracked. */
+  private readonly schemas = new Map<string, FeedbackSchema>();
   private loggedRows = 0;
-  private readonly pending = new Map<string, FeedbackRow[]>();
   private readonly registry: ModelRegistry;
   private readonly options: MonitorOptions;
   private readonly metrics: ServerMetrics;
   private readonly log: Log;
+  private readonly sink: FeedbackSink;
   /** Names this server's snapshots and feedback objects. */
   readonly instance = `${hostname()}-${process.pid}`;
 
-  constructor(registry: ModelRegistry, options: MonitorOptions, metrics: ServerMetrics, log: Log) {
+  constructor(registry: ModelRegistry, options: MonitorOptions, metrics: ServerMetrics, log: Log, sink?: FeedbackSink) {
     this.registry = registry;
     this.options = options;
     this.metrics = metrics;
     this.log = log;
+    this.sink = sink ?? {
+      append: async (model, rows) => {
+        await writeFeedback(registry, model, rows, this.instance);
+      },
+      flush: async () => {},
+    };
   }
 
   /** Starts tracking a version that began serving. */
   track(model: string, version: number, preprocessor: PreprocessorState, profile: ReferenceProfile | undefined): void {
     const key = `${model}@${version}`;
     if (this.versions.has(key)) return;
+    this.schemas.set(key, feedbackSchemaOf(preprocessor, this.options.feedbackMaxAbsZ ?? DEFAULT_FEEDBACK_MAX_ABS_Z));
     this.versions.set(key, {
       model,
       version,
@@ -216,31 +236,43 @@ export class ModelMonitor {
 
   /**
    * Joins labels to earlier predictions. Known ids update live quality and become training rows;
-   * unknown ids with features become training rows only; the rest are returned as unknown.
+   * unknown ids with features become training rows only; the rest are returned as unknown. Every
+   * item is checked as a prediction would be, plus what a training row needs (a finite label of
+   * the model's kind, values within `feedbackMaxAbsZ` training standard deviations): one bad item
+   * rejects the request whole (400 naming it). Resolves once the rows are durable; when they
+   * cannot be made so it rejects (503) and nothing is counted, so a resend never counts twice.
    */
-  addFeedback(model: string, items: FeedbackItem[], fallbackVersion: number | undefined, now: Date = new Date()): { accepted: number; unknown: { id: string; index: number }[] } {
+  async addFeedback(model: string, items: FeedbackItem[], fallbackVersion: number | undefined, now: Date = new Date()): Promise<{ accepted: number; unknown: { id: string; index: number }[] }> {
     // Validate every item before changing anything, so a bad item rejects the request whole.
     const plan = items.map((item, i) => {
       const logged = this.predictions.get(item.id);
       if (logged && logged.model !== model) throw mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `feedback[${i}]: prediction ${showValue(item.id)} was made by model ${showValue(logged.model)}, not ${showValue(model)}` });
       const row = logged?.rows[item.index];
       const version = logged && row ? logged.version : item.features ? fallbackVersion : undefined;
+      const schema = version === undefined ? undefined : this.schemas.get(`${model}@${version}`);
+      if (schema) {
+        const problem = checkFeedback(schema, item.label, row ? undefined : item.features);
+        if (problem) throw mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `feedback[${i}].${problem}` });
+      }
       const state = version === undefined ? undefined : this.versions.get(`${model}@${version}`);
       const y = state ? encodeLabel(state.preprocessor, item.label, i) : undefined;
       return { item, logged: row ? logged : undefined, row, version, state, y };
     });
     const unknown: { id: string; index: number }[] = [];
     const rows: FeedbackRow[] = [];
+    const graded: (() => void)[] = [];
     const time = now.toISOString();
     for (const { item, logged, row, version, state, y } of plan) {
       if (logged && row) {
         const output = logged.outputs.subarray(item.index * logged.width, (item.index + 1) * logged.width);
         if (state && y !== undefined) {
-          state.quality.add(y, output);
-          if (logged.shadow) {
-            const shadow = this.versions.get(`${model}@${logged.shadow.version}`);
-            shadow?.quality.add(y, logged.shadow.outputs.subarray(item.index * logged.width, (item.index + 1) * logged.width));
-          }
+          graded.push(() => {
+            state.quality.add(y, output);
+            if (logged.shadow) {
+              const shadow = this.versions.get(`${model}@${logged.shadow.version}`);
+              shadow?.quality.add(y, logged.shadow.outputs.subarray(item.index * logged.width, (item.index + 1) * logged.width));
+            }
+          });
         }
         const features = Object.fromEntries(logged.features.map((f, k) => [f, row[k] ?? null]));
         rows.push({ id: item.id, index: item.index, time, version: logged.version, features, prediction: Array.from(output), label: item.label });
@@ -249,10 +281,17 @@ export class ModelMonitor {
       } else unknown.push({ id: item.id, index: item.index });
     }
     if (rows.length) {
-      const list = this.pending.get(model) ?? [];
-      list.push(...rows);
-      this.pending.set(model, list);
-      for (const r of rows) this.metrics.feedback.inc({ model, version: String(r.version) });
+      try {
+        await this.sink.append(model, rows);
+      } catch (err) {
+        if (err instanceof Error && "code" in err && String((err as { code: unknown }).code).startsWith("MLOPS_ERR_")) throw err;
+        throw mlopsError("MLOPS_ERR_SERVER_FEEDBACK_LOG", { path: this.registry.storage.url, reason: describeError(err) }, { cause: err });
+      }
+      for (const grade of graded) grade();
+      const perVersion = new Map<number, number>();
+      for (const r of rows) perVersion.set(r.version, (perVersion.get(r.version) ?? 0) + 1);
+      for (const [v, n] of perVersion) this.metrics.feedback.inc({ model, version: String(v) }, n);
+      this.metrics.feedbackLogged.inc({ model }, rows.length);
     }
     return { accepted: rows.length, unknown };
   }
@@ -303,20 +342,15 @@ export class ModelMonitor {
         this.log.error({ ...labels, err: describeError(err) }, "cannot write monitor snapshot");
       }
     }
-    await this.flushFeedback(now);
+    await this.flushFeedback();
   }
 
-  /** Writes buffered feedback rows to the registry; rows stay buffered if the write fails. */
-  async flushFeedback(now: Date = new Date()): Promise<void> {
-    for (const [model, rows] of this.pending) {
-      if (rows.length === 0) continue;
-      this.pending.set(model, []);
-      try {
-        await writeFeedback(this.registry, model, rows, this.instance, now);
-      } catch (err) {
-        this.pending.set(model, [...rows, ...(this.pending.get(model) ?? [])]);
-        this.log.error({ model, rows: rows.length, err: describeError(err) }, "cannot persist feedback; will retry");
-      }
+  /** Moves acknowledged feedback from the sink (the feedback log) to the registry; what fails stays logged for the next flush. */
+  async flushFeedback(): Promise<void> {
+    try {
+      await this.sink.flush();
+    } catch (err) {
+      this.log.error({ err: describeError(err) }, "cannot flush the feedback log; will retry");
     }
   }
 }

@@ -1,7 +1,7 @@
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { LoadedModel } from "../model/loaded-model.ts";
-import { type ModelRegistry, NO_ROLLOUT, type Rollout, readRollout } from "../registry/index.ts";
+import { type ModelRegistry, NO_ROLLOUT, type Rollout, appendEvent, listEvents, readRollout } from "../registry/index.ts";
 import { type BatchingOptions, DynamicBatcher } from "./dynamic-batcher.ts";
 import type { ModelMonitor } from "./model-monitor.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
@@ -46,6 +46,18 @@ interface ModelEntry {
   onDemand: number[];
   rollout: Rollout;
   rolloutEtag: string | undefined;
+  /** Set while unlabelled requests go to another version because the champion cannot be loaded. */
+  fallback: { wanted: number; serving: number; reason: string } | undefined;
+  /** When a champion that failed to load is tried again (performance.now() ms). */
+  retryAt: number;
+}
+
+/** What the server is (not) serving as the registry names it: readiness and why it is degraded. */
+export interface PoolStatus {
+  /** Every model the registry names has a version loaded for unlabelled requests. */
+  ready: boolean;
+  /** One sentence per problem: an unreadable registry, a model not served, a fallback, a corrupt rollout. */
+  degraded: string[];
 }
 
 /** Where an unlabelled request goes: the version that answers, and one that scores a shadow copy. */
@@ -69,6 +81,14 @@ export class ModelPool {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private started = false;
+  /** Models the registry named at its last good listing. */
+  private known: string[] | undefined;
+  /** Why the registry could not be listed (or listed nothing while models were loaded); cleared by a good listing. */
+  private registryProblem: string | undefined;
+  /** Per model: why it is not served as the registry says (kept until a refresh of it succeeds). */
+  private readonly problems = new Map<string, string>();
+  /** Problems already logged, so a poll every 2 s does not repeat them. */
+  private readonly reported = new Set<string>();
 
   constructor(registry: ModelRegistry, options: ModelPoolOptions) {
     this.registry = registry;
@@ -95,11 +115,30 @@ export class ModelPool {
     this.models.clear();
   }
 
-  /** True once the first load finished and every model has its default version loaded. */
+  /**
+   * True once the first load finished, the registry could be listed, and every model it names has
+   * a version loaded for unlabelled requests (the champion, or a fallback when the champion is
+   * unloadable). See {@link status} for what is wrong when it is false or degraded.
+   */
   get ready(): boolean {
-    if (!this.started) return false;
-    for (const e of this.models.values()) if (e.defaultVersion === undefined || !e.versions.has(e.defaultVersion)) return false;
-    return true;
+    return this.status().ready;
+  }
+
+  /** Readiness with the reasons behind it. */
+  status(): PoolStatus {
+    const degraded: string[] = [];
+    if (this.registryProblem) degraded.push(this.registryProblem);
+    let ready = this.started && this.known !== undefined;
+    if (!this.started) degraded.push("the first registry load has not finished");
+    for (const name of this.known ?? []) {
+      const e = this.models.get(name);
+      const served = e !== undefined && e.defaultVersion !== undefined && e.versions.has(e.defaultVersion);
+      if (!served) ready = false;
+      const problem = this.problems.get(name);
+      if (problem) degraded.push(`model ${name}: ${problem}`);
+      else if (!served && this.started) degraded.push(`model ${name}: no version loaded yet`);
+    }
+    return { ready, degraded };
   }
 
   /** Names of the models being served. */
@@ -149,7 +188,12 @@ export class ModelPool {
     const version = this.versionFor(model, e, ref);
     let sv = e.versions.get(version);
     if (!sv) {
-      sv = await this.load(model, version);
+      try {
+        sv = await this.load(model, version);
+      } catch (err) {
+        if (err instanceof MlopsError && err.status < 500) throw err;
+        throw mlopsError("MLOPS_ERR_INFER_UNAVAILABLE", { model, reason: `version ${version} cannot be loaded: ${describeError(err)}` }, { cause: err });
+      }
       const current = this.models.get(model);
       if (!current) throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
       if (!current.versions.has(version)) {
@@ -201,14 +245,31 @@ export class ModelPool {
     try {
       names = await this.registry.listModels();
     } catch (err) {
-      this.options.log.error({ err: describeError(err) }, "cannot list models in the registry; keeping what is loaded");
+      this.registryProblem = `cannot list the registry ${this.registry.storage.url}: ${describeError(err)}; keeping the ${this.models.size} model(s) loaded`;
+      this.report("registry", this.registryProblem);
+      this.options.metrics.registryUnavailable.set(1);
       return;
     }
+    if (names.length === 0 && this.models.size > 0) {
+      // A bucket that comes back empty (a wrong prefix, a lost mount, a wiped store) must not take
+      // every model down with it; a real removal of every model needs a restart.
+      this.registryProblem = `the registry ${this.registry.storage.url} lists no models; keeping the ${this.models.size} model(s) loaded`;
+      this.report("registry", this.registryProblem);
+      this.options.metrics.registryUnavailable.set(1);
+      return;
+    }
+    if (this.registryProblem) this.options.log.info({ registry: this.registry.storage.url }, "registry readable again");
+    this.registryProblem = undefined;
+    this.reported.delete("registry");
+    this.options.metrics.registryUnavailable.set(0);
+    this.known = names;
     for (const name of names) {
       try {
         await this.refreshModel(name);
       } catch (err) {
-        this.options.log.error({ model: name, err: describeError(err) }, "cannot refresh model; keeping what is loaded");
+        const why = `cannot refresh it: ${describeError(err)}${this.models.has(name) ? "; keeping what is loaded" : ""}`;
+        this.problems.set(name, why);
+        this.report(`${name}:refresh`, why, { model: name });
       }
     }
     for (const [name, e] of this.models) {
@@ -218,44 +279,109 @@ export class ModelPool {
           this.options.monitor?.untrack(name, sv.model.version);
         }
         this.models.delete(name);
+        this.problems.delete(name);
       }
     }
+    this.exportGauges();
+  }
+
+  /** Logs a problem once (until it clears), at error level. */
+  private report(id: string, message: string, fields: Record<string, unknown> = {}): void {
+    const key = `${id}\u0000${message}`;
+    if (this.reported.has(key)) return;
+    for (const k of this.reported) if (k.startsWith(`${id}\u0000`)) this.reported.delete(k);
+    this.reported.add(key);
+    this.options.log.error(fields, message);
   }
 
   private async refreshModel(name: string): Promise<void> {
-    const etag = await this.registry.aliasesEtag(name);
-    const { rollout, etag: rolloutEtag } = await readRollout(this.registry, name);
     const existing = this.models.get(name);
-    const unchanged = existing !== undefined && existing.aliasesEtag === etag && existing.rolloutEtag === rolloutEtag;
-    if (unchanged && existing.aliases[DEFAULT_ALIAS] !== undefined) return;
-    const aliases = await this.registry.getAliases(name);
+    let aliases: Record<string, number>;
+    let etag: string | undefined;
+    try {
+      // One read: the table and the etag of exactly those bytes.
+      ({ aliases, etag } = await this.registry.readAliases(name));
+    } catch (err) {
+      if ((err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+      const serving = existing?.defaultVersion;
+      const why = `${describeError(err)}; ${serving === undefined ? "not serving it until it is repaired (`mlops models alias`)" : `keeping version ${serving} until it is repaired (\`mlops models alias\`)`}`;
+      this.problems.set(name, why);
+      this.report(`${name}:aliases`, why, { model: name });
+      return;
+    }
+    let rollout: Rollout;
+    let rolloutEtag: string | undefined;
+    let rolloutProblem: string | undefined;
+    try {
+      ({ rollout, etag: rolloutEtag } = await readRollout(this.registry, name));
+    } catch (err) {
+      if ((err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+      // Unknown split: keep the one in force (none at start), which never sends traffic anywhere unvetted.
+      rollout = existing?.rollout ?? NO_ROLLOUT;
+      rolloutEtag = existing?.rolloutEtag;
+      rolloutProblem = `${describeError(err)}; keeping the ${rollout.mode === "none" ? "champion-only" : rollout.mode} traffic split until it is rewritten`;
+    }
+    const unchanged = existing !== undefined && existing.aliasesEtag === etag && existing.rolloutEtag === rolloutEtag && (existing.fallback === undefined || performance.now() < existing.retryAt);
+    if (unchanged && existing.aliases[DEFAULT_ALIAS] !== undefined) return this.settle(name, existing, rolloutProblem);
     // Without a champion, unlabelled requests go to the newest version, as TF Serving's default policy does.
     const latest = aliases[DEFAULT_ALIAS] === undefined ? (await this.registry.listVersions(name)).at(-1)?.version : undefined;
-    if (unchanged && existing.defaultVersion === latest) return;
-    const defaultVersion = aliases[DEFAULT_ALIAS] ?? latest;
-    if (defaultVersion === undefined) return;
+    if (unchanged && existing.defaultVersion === latest) return this.settle(name, existing, rolloutProblem);
+    const wantedDefault = aliases[DEFAULT_ALIAS] ?? latest;
+    if (wantedDefault === undefined) {
+      this.problems.set(name, "it has no intact version to serve");
+      return;
+    }
     const wanted = new Map<number, Set<string>>();
     const want = (v: number, label: string) => wanted.set(v, (wanted.get(v) ?? new Set()).add(label));
     for (const [alias, v] of Object.entries(aliases)) want(v, alias);
-    if (aliases[DEFAULT_ALIAS] === undefined) want(defaultVersion, "latest");
+    if (aliases[DEFAULT_ALIAS] === undefined) want(wantedDefault, "latest");
     if (rollout.mode !== "none" && rollout.challenger !== null) want(rollout.challenger, rollout.mode);
 
     // Load everything new before switching, so a request never finds a half-ready model.
     const loaded = new Map<number, ServedVersion>();
+    const failures = new Map<number, string>();
     for (const v of wanted.keys()) {
       const have = existing?.versions.get(v);
       if (have) loaded.set(v, have);
       else {
         try {
           loaded.set(v, await this.load(name, v));
-        } catch {
-          // load() logged it; serve what is loaded and retry on the next poll
+        } catch (err) {
+          failures.set(v, describeError(err)); // load() logged it; retried on a later poll
         }
       }
     }
-    if (!loaded.has(defaultVersion) && existing) return;
-    const entry: ModelEntry = existing ?? { versions: new Map(), aliases: {}, aliasesEtag: undefined, defaultVersion: undefined, onDemand: [], rollout: NO_ROLLOUT, rolloutEtag: undefined };
+    let defaultVersion = wantedDefault;
+    let fallback: ModelEntry["fallback"];
+    if (!loaded.has(wantedDefault)) {
+      const chosen = await this.chooseFallback(name, wantedDefault, aliases, loaded, existing);
+      const reason = failures.get(wantedDefault) ?? "it could not be loaded";
+      if (chosen === undefined) {
+        const why = `version ${wantedDefault} (${aliases[DEFAULT_ALIAS] === undefined ? "latest" : DEFAULT_ALIAS}) cannot be loaded: ${reason}; no other intact aliased or earlier champion version to fall back to`;
+        this.problems.set(name, why);
+        this.report(`${name}:fallback`, why, { model: name, version: wantedDefault });
+        if (existing) existing.retryAt = performance.now() + this.retryDelayMs();
+        return;
+      }
+      defaultVersion = chosen.version;
+      loaded.set(chosen.version, chosen.sv);
+      if (!wanted.has(chosen.version)) wanted.set(chosen.version, new Set(["fallback"]));
+      else wanted.get(chosen.version)!.add("fallback");
+      fallback = { wanted: wantedDefault, serving: chosen.version, reason };
+    }
+    const entry: ModelEntry = existing ?? {
+      versions: new Map(),
+      aliases: {},
+      aliasesEtag: undefined,
+      defaultVersion: undefined,
+      onDemand: [],
+      rollout: NO_ROLLOUT,
+      rolloutEtag: undefined,
+      fallback: undefined,
+      retryAt: 0,
+    };
     const previous = new Map(entry.versions);
+    const previousFallback = entry.fallback;
     entry.versions = new Map();
     for (const [v, sv] of loaded) {
       sv.labels = wanted.get(v)!;
@@ -271,7 +397,9 @@ export class ModelPool {
     entry.aliasesEtag = etag;
     entry.rollout = rollout;
     entry.rolloutEtag = rolloutEtag;
-    entry.defaultVersion = loaded.has(defaultVersion) ? defaultVersion : undefined;
+    entry.defaultVersion = defaultVersion;
+    entry.fallback = fallback;
+    entry.retryAt = fallback ? performance.now() + this.retryDelayMs() : 0;
     this.models.set(name, entry);
     this.exportGauges();
     for (const [v, sv] of previous) {
@@ -290,13 +418,87 @@ export class ModelPool {
     if (existing?.rolloutEtag !== rolloutEtag && rollout.mode !== "none") {
       this.options.log.info({ model: name, mode: rollout.mode, challenger: rollout.challenger, weight: rollout.weight }, "rollout applied");
     }
+    if (fallback && (previousFallback?.wanted !== fallback.wanted || previousFallback.serving !== fallback.serving)) await this.announceFallback(name, fallback, aliases);
+    if (!fallback && previousFallback) this.options.log.info({ model: name, version: defaultVersion }, "champion loaded; fallback ended");
+    this.settle(name, entry, rolloutProblem);
+  }
+
+  /** Records the model's state after a refresh: its problem (a fallback, a corrupt rollout) or none. */
+  private settle(name: string, entry: ModelEntry, rolloutProblem: string | undefined): void {
+    const parts: string[] = [];
+    if (entry.fallback) parts.push(`serving version ${entry.fallback.serving} instead of version ${entry.fallback.wanted}, which cannot be loaded: ${entry.fallback.reason}`);
+    if (rolloutProblem) {
+      parts.push(rolloutProblem);
+      this.report(`${name}:rollout`, rolloutProblem, { model: name });
+    } else this.reported.forEach((k) => k.startsWith(`${name}:rollout\u0000`) && this.reported.delete(k));
+    if (parts.length) this.problems.set(name, parts.join("; "));
+    else {
+      this.problems.delete(name);
+      for (const k of this.reported) if (k.startsWith(`${name}:`)) this.reported.delete(k);
+    }
+  }
+
+  /** How long before a champion that would not load is tried again. */
+  private retryDelayMs(): number {
+    return Math.max(30_000, this.options.pollIntervalMs);
+  }
+
+  /**
+   * The version to serve when the champion (`wanted`) cannot be loaded: the newest other aliased
+   * version that loads, else the most recent earlier champion (from the model's history) that
+   * loads, else the version this server already serves. Never an unvetted version nobody aliased
+   * or promoted.
+   */
+  private async chooseFallback(
+    name: string,
+    wanted: number,
+    aliases: Record<string, number>,
+    loaded: ReadonlyMap<number, ServedVersion>,
+    existing: ModelEntry | undefined,
+  ): Promise<{ version: number; sv: ServedVersion } | undefined> {
+    const aliased = [...new Set(Object.values(aliases))].filter((v) => v !== wanted).sort((a, b) => b - a);
+    let champions: number[] = [];
+    try {
+      const events = await listEvents(this.registry, name, { onSkip: () => {} });
+      const order = events.filter((e) => e.version !== undefined && (e.type === "promoted" || (e.type === "alias-moved" && e.details?.alias === DEFAULT_ALIAS))).map((e) => e.version!);
+      champions = [...new Set(order.reverse())].filter((v) => v !== wanted && !aliased.includes(v));
+    } catch (err) {
+      this.options.log.warn({ model: name, err: describeError(err) }, "cannot read the history for an earlier champion");
+    }
+    // Last, what this server already serves, so a running server never drops a model it can serve.
+    const current = existing?.defaultVersion !== undefined && existing.defaultVersion !== wanted ? [existing.defaultVersion] : [];
+    for (const v of [...new Set([...aliased, ...champions, ...current])]) {
+      const have = loaded.get(v) ?? existing?.versions.get(v);
+      if (have) return { version: v, sv: have };
+      try {
+        return { version: v, sv: await this.load(name, v) };
+      } catch {
+        // load() logged it; try the next candidate
+      }
+    }
+    return undefined;
+  }
+
+  /** Says loudly that unlabelled traffic goes to a fallback: an error log, the gauge, and a history event. */
+  private async announceFallback(name: string, f: NonNullable<ModelEntry["fallback"]>, aliases: Record<string, number>): Promise<void> {
+    const labels = Object.entries(aliases).filter(([, v]) => v === f.serving).map(([a]) => a);
+    const reason = `version ${f.wanted} (champion) cannot be loaded: ${f.reason}; serving version ${f.serving} (${labels.length ? labels.join(", ") : "an earlier champion"}) instead`;
+    this.options.log.error({ model: name, wanted: f.wanted, version: f.serving }, reason);
+    const instance = this.options.monitor?.instance ?? `pid-${process.pid}`;
+    try {
+      await appendEvent(this.registry, name, { type: "serving-fallback", version: f.serving, champion: f.wanted, actor: "server", reason, details: { wanted: f.wanted, serving: f.serving, error: f.reason, instance } });
+    } catch (err) {
+      this.options.log.warn({ model: name, err: describeError(err) }, "cannot record the fallback in the history");
+    }
   }
 
   private exportGauges(): void {
     const m = this.options.metrics;
     m.loadedVersions.reset();
     m.trafficWeight.reset();
+    m.fallback.reset();
     for (const [model, e] of this.models) {
+      if (e.fallback) m.fallback.set({ model, wanted: String(e.fallback.wanted), version: String(e.fallback.serving) }, 1);
       for (const sv of e.versions.values()) {
         const labels = sv.labels.size ? [...sv.labels] : [""];
         for (const alias of labels) m.loadedVersions.set({ model, version: String(sv.model.version), alias }, 1);

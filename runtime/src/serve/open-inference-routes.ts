@@ -29,7 +29,11 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
   app.get("/v2", async (_req, reply) => ctx.sendJson(reply, 200, { name: "pulumi-mlops", version: ctx.version, extensions: [] }));
   app.get("/v2/health/live", async (_req, reply) => ctx.sendJson(reply, 200, { live: true }));
   // The protocol answers health and readiness with 200 for true and a 4xx for false.
-  app.get("/v2/health/ready", async (_req, reply) => ctx.sendJson(reply, ctx.pool.ready ? 200 : 400, { ready: ctx.pool.ready }));
+  // `degraded` (an extension field) says why: an unreadable registry, a model not served, a fallback.
+  app.get("/v2/health/ready", async (_req, reply) => {
+    const { ready, degraded } = ctx.pool.status();
+    return ctx.sendJson(reply, ready ? 200 : 400, degraded.length ? { ready, degraded } : { ready });
+  });
 
   const metadata = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const { model, version } = request.params;
@@ -85,7 +89,7 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
       const available = outputNames(sv);
       for (const name of requested ?? []) if (!available.includes(name)) throw bad(`output ${showValue(name)} is not produced by the model (outputs: ${available.join(", ")})`);
       const pre = sv.model.preprocessor;
-      return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map((f) => f.kind), b.inputs);
+      return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map((f) => f.kind), b.inputs, ctx.maxRowsPerRequest);
     }, requestId);
     const width = served.model.outputWidth;
     const t = served.model.preprocessor.targetTransform;

@@ -13,6 +13,8 @@ export interface ServerContext extends ScoringContext {
   log: Log;
   /** Package version, reported by `GET /v2`. */
   version: string;
+  /** Most rows (or feedback items) one request may carry: what the batcher can queue at once. */
+  maxRowsPerRequest: number;
   /** Sends a JSON body that may hold NaN/Infinity (written as TF Serving writes them). */
   sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply;
 }

@@ -29,6 +29,14 @@ export interface ServerMetrics {
   feedback: Counter<"model" | "version">;
   /** Share of unlabelled traffic a version answers (canary weight; 1 for the champion alone). */
   trafficWeight: Gauge<"model" | "version" | "mode">;
+  /** 1 while a model's unlabelled traffic goes to `version` because its champion `wanted` cannot be loaded. */
+  fallback: Gauge<"model" | "wanted" | "version">;
+  /** 1 while the registry cannot be listed (or lists no model while some are loaded); the server keeps what it has. */
+  registryUnavailable: Gauge;
+  /** Feedback rows durably logged (acknowledged), and requests whose rows could not be (503). */
+  feedbackLogged: Counter<"model">;
+  /** Stored feedback rows written to the registry from the durable feedback log. */
+  feedbackStored: Counter<"model">;
 }
 
 /** Metric names the runtime exports (monitoring dashboards and alert rules may use only these). */
@@ -46,6 +54,10 @@ export const SERVER_METRIC_NAMES = [
   "mlops_live_quality",
   "mlops_feedback_total",
   "mlops_traffic_weight",
+  "mlops_serving_fallback",
+  "mlops_registry_unavailable",
+  "mlops_feedback_logged_total",
+  "mlops_feedback_stored_total",
 ] as const;
 
 /** Creates the metrics in a fresh registry, with Node process metrics alongside. */
@@ -71,5 +83,9 @@ export function createServerMetrics(): ServerMetrics {
     liveQuality: new Gauge({ name: "mlops_live_quality", help: "Quality over recent labelled predictions.", labelNames: ["model", "version", "metric"], registers: [registry] }),
     feedback: new Counter({ name: "mlops_feedback_total", help: "Labelled rows received for earlier predictions.", labelNames: versionLabels, registers: [registry] }),
     trafficWeight: new Gauge({ name: "mlops_traffic_weight", help: "Share of unlabelled traffic each version answers.", labelNames: ["model", "version", "mode"], registers: [registry] }),
+    fallback: new Gauge({ name: "mlops_serving_fallback", help: "1 while unlabelled traffic goes to version because the champion (wanted) cannot be loaded.", labelNames: ["model", "wanted", "version"], registers: [registry] }),
+    registryUnavailable: new Gauge({ name: "mlops_registry_unavailable", help: "1 while the registry cannot be listed or lists no models; loaded models keep serving.", registers: [registry] }),
+    feedbackLogged: new Counter({ name: "mlops_feedback_logged_total", help: "Feedback rows fsync'd to the local feedback log before they were acknowledged.", labelNames: ["model"], registers: [registry] }),
+    feedbackStored: new Counter({ name: "mlops_feedback_stored_total", help: "Feedback rows moved from the local feedback log to the registry.", labelNames: ["model"], registers: [registry] }),
   };
 }

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { hostname } from "node:os";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import { z } from "zod";
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
@@ -8,6 +9,8 @@ import { parseWith } from "../validation.ts";
 import { DEFAULT_BATCHING } from "./dynamic-batcher.ts";
 import { parseJson, stringifyJson } from "./json.ts";
 import { DEFAULT_MONITOR, ModelMonitor } from "./model-monitor.ts";
+import { DEFAULT_FEEDBACK_MAX_ABS_Z } from "../data/feedback-check.ts";
+import { DEFAULT_FEEDBACK_LOG_DIR, FeedbackLog } from "./feedback-log.ts";
 import { ModelPool } from "./model-pool.ts";
 import { registerOpenInferenceRoutes } from "./open-inference-routes.ts";
 import type { ServerContext } from "./server-context.ts";
@@ -67,8 +70,26 @@ export const serverOptions = z
     minDriftRows: z.number().int().min(1).default(DEFAULT_MONITOR.minWindowRows),
     /** Predictions remembered for feedback, in rows. @default 100000 */
     predictionLogRows: z.number().int().min(0).default(DEFAULT_MONITOR.predictionLogRows),
+    /**
+     * Directory of the write-ahead feedback log: labels are fsync'd here before they are
+     * acknowledged, moved to the registry every monitor interval, and replayed at start after a
+     * crash. `null` writes each feedback request straight to the registry instead (durable too,
+     * one registry object per request). @default ".mlops/feedback-log"
+     */
+    feedbackLogDir: z.string().min(1).nullable().default(DEFAULT_FEEDBACK_LOG_DIR),
+    /** Feedback labels and features further than this many training standard deviations from the training mean are refused (400). @default 100 */
+    feedbackMaxAbsZ: z.number().positive().default(DEFAULT_FEEDBACK_MAX_ABS_Z),
+    /** Time a client has to send a request's headers, in ms (slow-header clients are cut off). @default 10000 */
+    headersTimeoutMs: z.number().int().min(100).default(10_000),
+    /** Time a client has to send a whole request, body included, in ms. @default 30000 */
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+    /** How long an idle keep-alive connection stays open, in ms (above common load balancers' 60 s). @default 72000 */
+    keepAliveTimeoutMs: z.number().int().min(100).default(72_000),
+    /** Socket inactivity after which a connection is closed whatever it is doing, in ms. @default 120000 */
+    idleTimeoutMs: z.number().int().min(100).default(120_000),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { path: ["headersTimeoutMs"], message: "must not be larger than requestTimeoutMs" });
 
 /** Server settings as given. */
 export type ServerOptionsInput = z.input<typeof serverOptions>;
@@ -98,11 +119,20 @@ const packageVersion = (): string => {
 export function createModelServer(registry: ModelRegistry, input: ServerOptionsInput = {}, log: Log = silentLog): ModelServer {
   const options = Object.freeze(parseWith(serverOptions, input, "server options"));
   const metrics = createServerMetrics();
+  const instance = `${hostname()}-${process.pid}`;
+  const feedbackLog = options.feedbackLogDir === null ? undefined : new FeedbackLog(registry, options.feedbackLogDir, instance, log, (model, rows) => metrics.feedbackStored.inc({ model }, rows));
   const monitor = new ModelMonitor(
     registry,
-    { windowRows: options.driftWindowRows, minWindowRows: options.minDriftRows, qualityRows: DEFAULT_MONITOR.qualityRows, predictionLogRows: options.predictionLogRows },
+    {
+      windowRows: options.driftWindowRows,
+      minWindowRows: options.minDriftRows,
+      qualityRows: DEFAULT_MONITOR.qualityRows,
+      predictionLogRows: options.predictionLogRows,
+      feedbackMaxAbsZ: options.feedbackMaxAbsZ,
+    },
     metrics,
     log,
+    feedbackLog,
   );
   const pool = new ModelPool(registry, {
     monitor,
@@ -119,6 +149,13 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     requestIdHeader: "x-request-id",
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Slow or stalled clients are cut off instead of holding sockets: Node checks headers and
+    // request deadlines every connectionsCheckingInterval (30 s by default, too coarse for a 10 s
+    // header deadline).
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    connectionTimeout: options.idleTimeoutMs,
+    http: { headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) },
     routerOptions: { ignoreTrailingSlash: true },
   });
   const ctx: ServerContext = {
@@ -127,6 +164,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     monitor,
     log,
     version: packageVersion(),
+    maxRowsPerRequest: options.maxBatchSize * options.maxEnqueuedBatches,
     sendJson: (reply, status, body) => reply.code(status).type("application/json; charset=utf-8").send(stringifyJson(body)),
   };
 
@@ -144,7 +182,8 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     try {
       done(null, parseJson(text));
     } catch (err) {
-      done(mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `request body is not valid JSON: ${describeError(err)}` }), undefined);
+      const reason = err instanceof RangeError ? "request body is nested too deeply to read" : `request body is not valid JSON: ${describeError(err)}`;
+      done(mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason }), undefined);
     }
   });
 
@@ -189,6 +228,8 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     metrics,
     options,
     async listen() {
+      const replayed = await feedbackLog?.open();
+      if (replayed) log.info({ rows: replayed, dir: options.feedbackLogDir }, "feedback acknowledged before a crash was replayed into the registry");
       await pool.start();
       const url = await app.listen({ host: options.host, port: options.port });
       const loop = () => {
@@ -202,6 +243,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
       clearTimeout(ticker);
       await app.close();
       await tick();
+      await feedbackLog?.close().catch((err: unknown) => log.error({ err: describeError(err) }, "cannot close the feedback log; it is replayed at the next start"));
       pool.close();
     },
   };

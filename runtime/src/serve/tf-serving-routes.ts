@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
 import { classScores } from "../model/outputs.ts";
-import { rowsFromColumns, rowsFromInstances } from "./inference-input.ts";
+import { assertRowLimit, rowsFromColumns, rowsFromInstances } from "./inference-input.ts";
 import type { FeedbackItem } from "./model-monitor.ts";
 import type { ServedVersion, VersionRef } from "./model-pool.ts";
 import { type RequestLabels, score, toRows } from "./scoring.ts";
@@ -47,7 +47,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     const body = request.body;
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw bad("request body must be a JSON object");
     const b = body as Record<string, unknown>;
-    if (parsed.verb === "feedback") return send(ctx, reply, feedback(ctx, parsed, b));
+    if (parsed.verb === "feedback") return send(ctx, reply, await feedback(ctx, parsed, b));
     if (b.signature_name !== undefined && !SIGNATURES.has(String(b.signature_name))) {
       throw bad(`Serving signature name: ${showValue(b.signature_name)} not found in signature def; use "serving_default"`);
     }
@@ -57,7 +57,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (hasInstances === hasInputs) throw bad('request must have exactly one of "instances" (row format) or "inputs" (columnar format)');
       const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
         const features = sv.model.preprocessor.features.map((f) => f.name);
-        return hasInstances ? rowsFromInstances(features, b.instances) : rowsFromColumns(features, b.inputs);
+        return hasInstances ? rowsFromInstances(features, b.instances, "instances", ctx.maxRowsPerRequest) : rowsFromColumns(features, b.inputs, ctx.maxRowsPerRequest);
       });
       answeredBy(reply, served, id);
       const rows = toRows(y, n, served.model.outputWidth);
@@ -65,6 +65,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     }
     // classify / regress take tf.Example-style rows: "examples", each merged over the shared "context".
     if (!Array.isArray(b.examples)) throw bad('request must have "examples": a list of objects keyed by feature name');
+    assertRowLimit("examples", b.examples.length, ctx.maxRowsPerRequest);
     const context = b.context ?? {};
     if (context === null || typeof context !== "object" || Array.isArray(context)) throw bad('"context" must be an object keyed by feature name');
     const examples = (b.examples as unknown[]).map((e, i) => {
@@ -103,6 +104,7 @@ function answeredBy(reply: FastifyReply, served: ServedVersion, id: string): voi
 function feedback(ctx: ServerContext, parsed: Parsed, b: Record<string, unknown>) {
   if (parsed.ref.kind !== "default") throw bad("send feedback to /v1/models/{model}/feedback; the prediction id already names the version");
   if (!Array.isArray(b.feedback) || b.feedback.length === 0) throw bad('request must have "feedback": a non-empty list of {"id", "index", "label"}');
+  assertRowLimit("feedback", b.feedback.length, ctx.maxRowsPerRequest);
   const items: FeedbackItem[] = b.feedback.map((raw, i) => {
     const where = `feedback[${i}]`;
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw bad(`${where} must be an object with id, index and label`);

@@ -1,0 +1,285 @@
+import { randomBytes } from "node:crypto";
+import { readlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import { performance } from "node:perf_hooks";
+import { z } from "zod";
+import { describeError } from "../errors.ts";
+import type { ModelRegistry } from "./model-registry.ts";
+import { registryLayout as keys } from "./registry-layout.ts";
+import { assertModelName } from "./registry-names.ts";
+import { PreconditionFailedError } from "./storage.ts";
+
+/** What the lease object (`models/<model>/controller/lease.json`) says about its holder. */
+export interface LeaseRecord {
+  /** Unique id of the holding process: `<host>-<pid>-<random>`. */
+  holder: string;
+  host: string;
+  pid: number;
+  /** The holder's pid namespace (`/proc/self/ns/pid`), so a pid is only judged on the same host and namespace. */
+  pidNamespace: string | null;
+  /** Increases by one at every change of holder. */
+  term: number;
+  /** Lease length the holder renews within. */
+  leaseSeconds: number;
+  /** When this holder took the lease, and last renewed it (holder's clock; informative only). */
+  acquiredAt: string;
+  renewedAt: string;
+  /** Set by a holder that stepped down: the next controller may take over at once. */
+  released: boolean;
+}
+
+const leaseRecord = z.object({
+  holder: z.string().min(1),
+  host: z.string(),
+  pid: z.number().int(),
+  pidNamespace: z.string().nullable(),
+  term: z.number().int().min(0),
+  leaseSeconds: z.number().positive(),
+  acquiredAt: z.string(),
+  renewedAt: z.string(),
+  released: z.boolean(),
+});
+
+/** Options of {@link LeaderLease}. */
+export interface LeaderLeaseOptions {
+  /** How long a lease lasts without renewal. The holder renews every third of it. */
+  leaseMs: number;
+  /** Id of this process in the lease. @default `<hostname>-<pid>-<random hex>` */
+  holder?: string;
+  /** Monotonic milliseconds, for expiry. @default performance.now */
+  now?: () => number;
+  /** Wall-clock time written in the record. @default () => new Date() */
+  wallClock?: () => Date;
+  /** Told when renewal fails or the lease is lost. @default - nothing */
+  onLost?: (reason: string) => void;
+  /** Renew in the background on a timer while held. @default true */
+  autoRenew?: boolean;
+}
+
+/** How an attempt to take the lease ended. */
+export type AcquireResult =
+  | { acquired: true; previous: LeaseRecord | null; how: "created" | "expired" | "released" | "owner-dead" | "unreadable" | "already-held" }
+  | { acquired: false; holder: LeaseRecord | null; reason: string };
+
+const ownPidNamespace = (): string | null => {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return null;
+  }
+};
+
+const isAlive = (pid: number): boolean => {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+};
+
+/**
+ * A leadership lease in the registry, so that of several controllers for one model exactly one
+ * acts and the others wait. Built only on get and conditional put, so it works on every backend
+ * (filesystem, S3, GCS, Azure Blob):
+ *
+ * - taking a free lease is a create-only put; taking over is a compare-and-swap on the etag the
+ *   taker read, so of two standbys racing for an expired lease one wins;
+ * - the holder renews by compare-and-swap on its own last etag every `leaseMs / 3`; a renewal that
+ *   finds another etag means someone took over, and the holder stops at once;
+ * - a standby judges expiry by its own clock, as Kubernetes leader election does: the lease is
+ *   expired once its etag has stayed the same for `leaseMs` while the standby watched. Clocks of
+ *   different hosts are never compared. A lease marked `released`, or held by a dead process on
+ *   this host and pid namespace, is taken at once;
+ * - the holder counts its leadership from *before* each renewal write, so it gives up (see
+ *   {@link signal}) no later than a standby could take over.
+ */
+export class LeaderLease {
+  /** The lease's storage key. */
+  readonly key: string;
+  /** This process's id in the lease. */
+  readonly holder: string;
+  readonly #registry: ModelRegistry;
+  readonly #leaseMs: number;
+  readonly #now: () => number;
+  readonly #wallClock: () => Date;
+  readonly #onLost: (reason: string) => void;
+  readonly #autoRenew: boolean;
+  readonly #pidNamespace = ownPidNamespace();
+  #etag: string | undefined;
+  #record: LeaseRecord | undefined;
+  #heldUntil = 0;
+  #observed: { etag: string; since: number } | undefined;
+  #lost = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #expiry: NodeJS.Timeout | undefined;
+  #renewing: Promise<boolean> | undefined;
+
+  constructor(registry: ModelRegistry, model: string, options: LeaderLeaseOptions) {
+    assertModelName(model);
+    this.#registry = registry;
+    this.key = keys.controllerLease(model);
+    this.#leaseMs = options.leaseMs;
+    this.holder = options.holder ?? `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.#now = options.now ?? (() => performance.now());
+    this.#wallClock = options.wallClock ?? (() => new Date());
+    this.#onLost = options.onLost ?? (() => {});
+    this.#autoRenew = options.autoRenew ?? true;
+  }
+
+  /** True while this process holds the lease (and its last renewal is less than `leaseMs` old). */
+  get held(): boolean {
+    return this.#etag !== undefined && this.#now() < this.#heldUntil;
+  }
+
+  /** Aborts when leadership is lost (taken over, or not renewed in time); a fresh signal after each acquisition. */
+  get signal(): AbortSignal {
+    return this.#lost.signal;
+  }
+
+  /** The record this process last wrote while holding the lease. */
+  get record(): LeaseRecord | undefined {
+    return this.#record;
+  }
+
+  /** Tries once to take (or keep) the lease; see the class comment for when a held lease counts as expired. */
+  async tryAcquire(): Promise<AcquireResult> {
+    if (this.held) return { acquired: true, previous: this.#record ?? null, how: "already-held" };
+    const object = await this.#registry.storage.get(this.key);
+    if (object === undefined) return this.#take(undefined, null, "created");
+    const parsed = parseRecord(object.data);
+    if (parsed === undefined) return this.#take(object.etag, null, "unreadable");
+    if (parsed.holder === this.holder) return this.#take(object.etag, parsed, "already-held");
+    if (parsed.released) return this.#take(object.etag, parsed, "released");
+    if (parsed.host === hostname() && parsed.pidNamespace !== null && parsed.pidNamespace === this.#pidNamespace && !isAlive(parsed.pid)) {
+      return this.#take(object.etag, parsed, "owner-dead");
+    }
+    const now = this.#now();
+    if (this.#observed?.etag !== object.etag) this.#observed = { etag: object.etag, since: now };
+    const unchangedMs = now - this.#observed.since;
+    if (unchangedMs >= this.#leaseMs) return this.#take(object.etag, parsed, "expired");
+    return { acquired: false, holder: parsed, reason: `held by ${parsed.holder} (term ${parsed.term}); unchanged for ${Math.round(unchangedMs / 100) / 10} s of its ${parsed.leaseSeconds} s lease` };
+  }
+
+  /**
+   * Renews the lease now by compare-and-swap on this holder's last write. False (and
+   * {@link signal} aborted) when it was taken over, or when it could not be renewed before it ran out.
+   */
+  renew(): Promise<boolean> {
+    this.#renewing ??= this.#renew().finally(() => {
+      this.#renewing = undefined;
+    });
+    return this.#renewing;
+  }
+
+  /** Steps down: marks the lease released (so a standby takes it at once) and stops renewing. */
+  async release(): Promise<void> {
+    clearTimeout(this.#timer);
+    clearTimeout(this.#expiry);
+    const etag = this.#etag;
+    const record = this.#record;
+    this.#etag = undefined;
+    if (etag === undefined || record === undefined) return;
+    try {
+      await this.#registry.storage.put(this.key, format({ ...record, released: true, renewedAt: this.#wallClock().toISOString() }), { ifMatch: etag });
+    } catch {
+      // Taken over meanwhile, or the store is down: the lease runs out by itself.
+    }
+  }
+
+  async #take(etag: string | undefined, previous: LeaseRecord | null, how: "created" | "expired" | "released" | "owner-dead" | "unreadable" | "already-held"): Promise<AcquireResult> {
+    const time = this.#wallClock().toISOString();
+    const record: LeaseRecord = {
+      holder: this.holder,
+      host: hostname(),
+      pid: process.pid,
+      pidNamespace: this.#pidNamespace,
+      term: how === "already-held" && previous ? previous.term : (previous?.term ?? 0) + 1,
+      leaseSeconds: this.#leaseMs / 1000,
+      acquiredAt: how === "already-held" && previous ? previous.acquiredAt : time,
+      renewedAt: time,
+      released: false,
+    };
+    const started = this.#now();
+    try {
+      this.#etag = await this.#registry.storage.put(this.key, format(record), etag === undefined ? { ifNoneMatch: "*" } : { ifMatch: etag });
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      this.#observed = undefined;
+      return { acquired: false, holder: null, reason: "another controller took the lease first" };
+    }
+    this.#record = record;
+    this.#observed = undefined;
+    if (this.#lost.signal.aborted) this.#lost = new AbortController();
+    this.#extend(started);
+    this.#schedule();
+    return { acquired: true, previous, how };
+  }
+
+  async #renew(): Promise<boolean> {
+    const etag = this.#etag;
+    const record = this.#record;
+    if (etag === undefined || record === undefined) return false;
+    const started = this.#now();
+    const next: LeaseRecord = { ...record, renewedAt: this.#wallClock().toISOString() };
+    try {
+      this.#etag = await this.#registry.storage.put(this.key, format(next), { ifMatch: etag });
+      this.#record = next;
+      this.#extend(started);
+      return true;
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        this.#lose("another controller took the lease over");
+        return false;
+      }
+      if (this.#now() >= this.#heldUntil) {
+        this.#lose(`the lease could not be renewed before it ran out: ${describeError(err)}`);
+        return false;
+      }
+      return true;
+    } finally {
+      if (this.#etag !== undefined) this.#schedule();
+    }
+  }
+
+  /** Leadership now lasts until `leaseMs` after `from` (the start of the write that renewed it); a timer ends it then unless renewed. */
+  #extend(from: number): void {
+    this.#heldUntil = from + this.#leaseMs;
+    clearTimeout(this.#expiry);
+    this.#expiry = setTimeout(() => {
+      if (this.#etag !== undefined && this.#now() >= this.#heldUntil) this.#lose("the lease was not renewed in time (the store is slow or unreachable)");
+    }, Math.max(0, this.#heldUntil - this.#now()) + 1);
+    this.#expiry.unref();
+  }
+
+  #lose(reason: string): void {
+    clearTimeout(this.#timer);
+    clearTimeout(this.#expiry);
+    this.#etag = undefined;
+    this.#lost.abort(new Error(`leadership lost: ${reason}`));
+    this.#onLost(reason);
+  }
+
+  #schedule(): void {
+    if (!this.#autoRenew) return;
+    clearTimeout(this.#timer);
+    // A third of the lease, but never past the point where it would run out.
+    const wait = Math.max(10, Math.min(this.#leaseMs / 3, this.#heldUntil - this.#now() - 10));
+    this.#timer = setTimeout(() => {
+      void this.renew();
+    }, wait);
+    this.#timer.unref();
+  }
+}
+
+function parseRecord(data: Buffer): LeaseRecord | undefined {
+  try {
+    const parsed = leaseRecord.safeParse(JSON.parse(data.toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const format = (record: LeaseRecord): string => `${JSON.stringify(record, null, 2)}\n`;
