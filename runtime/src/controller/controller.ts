@@ -1,22 +1,33 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { checkFeedback, type FeedbackSchema, feedbackSchemaOf } from "../data/feedback-check.ts";
 import type { Task } from "../data/model-config.ts";
+import type { PreprocessorState } from "../data/preprocessor.ts";
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import { type Log, silentLog } from "../log.ts";
 import {
+  type AcquireResult,
   type FeedbackRow,
+  LeaderLease,
   type ModelEvent,
   type ModelEventType,
   type ModelRegistry,
   type MonitorSnapshot,
+  type Rollout,
+  type UnreadableEvent,
+  type UnreadableFeedback,
   type VersionMetadata,
   appendEvent,
+  collectGarbage,
   listEvents,
+  quarantine,
   readMonitorSnapshots,
   readRollout,
   writeRollout,
 } from "../registry/index.ts";
+import { registryLayout } from "../registry/registry-layout.ts";
+import { quarantineFeedback, readCheckedFeedback } from "./feedback-quarantine.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { LocalProcessExecutor } from "./local-process-executor.ts";
 import { type ControllerPolicy, maxStepSeconds } from "./policy.ts";
@@ -51,6 +62,11 @@ export interface RetrainingControllerOptions {
    * @default ".mlops/controller"
    */
   workDir?: string;
+  /**
+   * Act only while holding the model's leadership lease (see {@link LeaderLease}), so that several
+   * replicas can run and exactly one acts; the others report `standby`. @default true
+   */
+  leadership?: boolean;
 }
 
 /** How a pass ended. */
@@ -66,7 +82,9 @@ export type CycleOutcome =
   | "promoted"
   | "rolled-back"
   /** The aliases or rollout were changed by someone else mid-rollout; the controller stepped aside. */
-  | "interrupted";
+  | "interrupted"
+  /** Another controller holds the model's lease (or took it over mid-pass); this one waits. */
+  | "standby";
 
 /** One evaluation of the trigger. */
 export interface TriggerCheck {
@@ -88,6 +106,16 @@ export interface PassResult {
   /** The trigger check; null when the pass resumed work found at start instead. */
   check: TriggerCheck | null;
   outcome: CycleOutcome;
+  /** Who holds the lease, when the outcome is `standby`. */
+  standby?: string;
+}
+
+/** Thrown by a write the controller attempts after it lost the lease: the new leader owns the model now. */
+class LeadershipLost extends Error {
+  constructor(reason: string) {
+    super(`leadership lost: ${reason}`);
+    this.name = "LeadershipLost";
+  }
 }
 
 /** A version part-way through the pipeline. */
@@ -123,7 +151,12 @@ const NEVER: AbortSignal = new AbortController().signal;
  * never finished is recorded as failed. If someone else moves an alias or rewrites rollout.json
  * during a rollout, the controller stops that rollout without touching anything and reconciles
  * again on its next pass (a challenger promoted by hand is then tidied up like a crashed
- * promotion). Run one controller per model.
+ * promotion).
+ *
+ * Several replicas may run for one model: only the holder of the model's lease in the registry
+ * (`models/<m>/controller/lease.json`, see {@link LeaderLease}) acts; the others report `standby`
+ * and take over when it stops renewing. A controller that loses the lease mid-pass stops at once
+ * (its training run is killed) and writes nothing more; the new leader reconciles what it left.
  */
 export class RetrainingController {
   readonly #registry: ModelRegistry;
@@ -133,9 +166,13 @@ export class RetrainingController {
   readonly #clock: Clock;
   readonly #log: Log;
   readonly #workDir: string;
+  readonly #lease: LeaderLease | undefined;
   #started = false;
   #pending: Pending | undefined;
   #lastOutcome: CycleOutcome | undefined;
+  #standbyReason: string | undefined;
+  /** Lines of stored feedback found unusable in this pass, set aside at its end. */
+  #feedbackProblems: UnreadableFeedback[] = [];
 
   constructor(options: RetrainingControllerOptions) {
     this.#registry = options.registry;
@@ -145,6 +182,25 @@ export class RetrainingController {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.log ?? silentLog).child({ model: options.policy.model });
     this.#workDir = path.resolve(options.workDir ?? DEFAULT_WORK_DIR);
+    this.#lease =
+      options.leadership === false
+        ? undefined
+        : new LeaderLease(this.#registry, this.#model, {
+            leaseMs: options.policy.leadership.leaseSeconds * 1000,
+            // A second controller for the model in this process replaces the first.
+            takeOverSameProcess: true,
+            onLost: (reason) => this.#log.warn({ reason }, "leadership lost; standing by"),
+          });
+  }
+
+  /** This controller's id in the lease, when it runs with leadership. */
+  get leaseHolder(): string | undefined {
+    return this.#lease?.holder;
+  }
+
+  /** Steps down: marks the lease released so a standby takes over at once. */
+  async release(): Promise<void> {
+    await this.#lease?.release();
   }
 
   /**
@@ -154,19 +210,23 @@ export class RetrainingController {
    * for the next start to resume.
    */
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.runOnce(signal);
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof MlopsError && err.code === "MLOPS_ERR_CONFIG_INVALID") throw err;
-        this.#log.error({ err: describeError(err) }, "controller pass failed; trying again next interval");
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.runOnce(signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          if (err instanceof MlopsError && err.code === "MLOPS_ERR_CONFIG_INVALID") throw err;
+          this.#log.error({ err: describeError(err) }, "controller pass failed; trying again next interval");
+        }
+        try {
+          await this.#clock.sleep(this.#policy.intervalSeconds * 1000, signal);
+        } catch {
+          break;
+        }
       }
-      try {
-        await this.#clock.sleep(this.#policy.intervalSeconds * 1000, signal);
-      } catch {
-        break;
-      }
+    } finally {
+      await this.release();
     }
   }
 
@@ -176,16 +236,73 @@ export class RetrainingController {
    * takes as long as the rollout's dwell times.
    */
   async runOnce(signal: AbortSignal = NEVER): Promise<PassResult> {
-    const reconciled = this.#started ? [] : await this.start();
-    const pending = this.#pending;
-    if (pending) {
+    const standby = await this.#lead();
+    if (standby !== undefined) return { reconciled: [], check: null, outcome: "standby", standby };
+    // Losing the lease mid-pass stops the pass like a shutdown does (a training run is killed).
+    const work = this.#lease ? AbortSignal.any([signal, this.#lease.signal]) : signal;
+    try {
+      const reconciled = this.#started ? [] : await this.start();
+      const pending = this.#pending;
+      if (pending) {
+        this.#pending = undefined;
+        const outcome = pending.kind === "gate" ? await this.#gateAndRollOut(pending, undefined, work) : await this.#rollOut(pending, work);
+        return { reconciled, check: null, outcome: this.#report(outcome) };
+      }
+      const check = await this.check();
+      if (!check.triggered) return { reconciled, check, outcome: this.#report("idle") };
+      return { reconciled, check, outcome: this.#report(await this.#cycle(check, work)) };
+    } catch (err) {
+      if (!(err instanceof LeadershipLost) && !(this.#lease?.signal.aborted && !signal.aborted)) throw err;
+      this.#started = false;
       this.#pending = undefined;
-      const outcome = pending.kind === "gate" ? await this.#gateAndRollOut(pending, undefined, signal) : await this.#rollOut(pending, signal);
-      return { reconciled, check: null, outcome: this.#report(outcome) };
+      return { reconciled: [], check: null, outcome: "standby", standby: describeError(err) };
+    } finally {
+      await this.#setAsideFeedback().catch((err: unknown) => this.#log.warn({ err: describeError(err) }, "cannot quarantine unusable feedback lines; they are skipped again next pass"));
     }
-    const check = await this.check();
-    if (!check.triggered) return { reconciled, check, outcome: this.#report("idle") };
-    return { reconciled, check, outcome: this.#report(await this.#cycle(check, signal)) };
+  }
+
+  /**
+   * Takes or keeps the model's lease. Undefined when this controller leads (a fresh leader
+   * reconciles and cleans up before acting); otherwise why it stands by.
+   */
+  async #lead(): Promise<string | undefined> {
+    const lease = this.#lease;
+    if (lease === undefined) return undefined;
+    if (lease.held) return undefined;
+    let result: AcquireResult;
+    try {
+      result = await lease.tryAcquire();
+    } catch (err) {
+      return `cannot read the lease: ${describeError(err)}`;
+    }
+    if (!result.acquired) {
+      if (this.#standbyReason !== result.reason.replace(/; unchanged for .*$/, "")) this.#log.info({ holder: result.holder?.holder }, `standing by: ${result.reason}`);
+      this.#standbyReason = result.reason.replace(/; unchanged for .*$/, "");
+      return result.reason;
+    }
+    this.#standbyReason = undefined;
+    this.#started = false;
+    this.#pending = undefined;
+    const previous = result.previous;
+    this.#log.info({ holder: lease.holder, term: lease.record?.term, how: result.how, previous: previous?.holder }, "took the leadership lease");
+    if (previous && previous.holder !== lease.holder && result.how !== "already-held" && result.how !== "replaced") {
+      const why = { expired: "its lease expired", released: "it stepped down", "owner-dead": "its process is gone", replaced: "it was replaced in the same process", unreadable: "the lease was unreadable", created: "", "already-held": "" }[result.how];
+      await this.#event("leader-elected", undefined, undefined, `controller ${lease.holder} took over from ${previous.holder}: ${why}`, { holder: lease.holder, previous: previous.holder, term: lease.record?.term ?? null, how: result.how });
+    }
+    try {
+      const gc = await collectGarbage(this.#registry, { model: this.#model });
+      if (gc.orphanVersions.length || gc.internalFiles.length) {
+        this.#log.info({ orphanVersions: gc.orphanVersions.map((o) => o.version), internalFiles: gc.internalFiles.length }, "removed what crashed writers left");
+      }
+    } catch (err) {
+      this.#log.warn({ err: describeError(err) }, "registry cleanup failed; retried at the next takeover");
+    }
+    return undefined;
+  }
+
+  /** Throws {@link LeadershipLost} unless this controller still holds the lease (checked before every write). */
+  #guard(): void {
+    if (this.#lease !== undefined && !this.#lease.held) throw new LeadershipLost(this.#lease.signal.aborted ? describeError(this.#lease.signal.reason) : "the lease ran out");
   }
 
   /**
@@ -193,6 +310,8 @@ export class RetrainingController {
    * trigger's features must be its features; MLOPS_ERR_CONFIG_INVALID otherwise) and reconciles.
    */
   async start(): Promise<string[]> {
+    const standby = await this.#lead();
+    if (standby !== undefined) throw new LeadershipLost(`another controller leads: ${standby}`);
     const champion = await this.#registry.resolve(this.#model, "champion");
     const config = champion.config as { task?: Task; features?: { name: string }[] } | null;
     const issues: string[] = [];
@@ -221,10 +340,11 @@ export class RetrainingController {
     const champion = aliases.champion;
     if (champion === undefined) throw mlopsError("MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND", { model, alias: "champion" });
     const challenger = aliases.challenger;
-    const { rollout } = await readRollout(this.#registry, model);
-    const events = await listEvents(this.#registry, model);
-    const lastAbout = (v: number) => events.findLast((e) => e.actor === CONTROLLER_ACTOR && e.version === v);
     const actions: string[] = [];
+    const rollout = await this.#readOrRepairRollout(champion, actions);
+    const events = await this.#history(champion, actions);
+    const lastAbout = (v: number) => events.findLast((e) => e.actor === CONTROLLER_ACTOR && e.version === v);
+    await this.#recordAbandoned(events, aliases, actions);
 
     if ((rollout.mode !== "none" && rollout.challenger === champion) || challenger === champion) {
       const last = lastAbout(champion);
@@ -295,6 +415,112 @@ export class RetrainingController {
   }
 
   /**
+   * The rollout; an unreadable rollout.json is quarantined and replaced by "none" (traffic to the
+   * champion alone), the only split that needs no trust in what the file said.
+   */
+  async #readOrRepairRollout(champion: number, actions: string[]): Promise<Rollout> {
+    try {
+      return (await readRollout(this.#registry, this.#model)).rollout;
+    } catch (err) {
+      if ((err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+      const key = registryLayout.rollout(this.#model);
+      const object = await this.#registry.storage.get(key);
+      const copy = object ? await quarantine(this.#registry, this.#model, key, object.data, describeError(err), CONTROLLER_ACTOR, this.#clock.now()) : null;
+      const reason = `rollout.json was unreadable (${String((err as MlopsError).params.reason)}); set aside${copy ? ` as ${copy}` : ""} and reset to all traffic on the champion, version ${champion}`;
+      await this.#writeRollout("none", null, 0, reason);
+      await this.#event("quarantined", undefined, champion, reason, { objects: [key], copies: copy ? [copy] : [], lines: 0 });
+      actions.push(reason);
+      return (await readRollout(this.#registry, this.#model)).rollout;
+    }
+  }
+
+  /** The history; event objects that cannot be read are set aside (quarantined and removed) and counted in a quarantined event. */
+  async #history(champion: number, actions: string[]): Promise<ModelEvent[]> {
+    const skipped: UnreadableEvent[] = [];
+    const events = await listEvents(this.#registry, this.#model, { onSkip: (p) => skipped.push(p) });
+    if (skipped.length === 0) return events;
+    const copies: string[] = [];
+    for (const p of skipped) {
+      const object = await this.#registry.storage.get(p.key);
+      if (!object) continue;
+      this.#guard();
+      copies.push(await quarantine(this.#registry, this.#model, p.key, object.data, p.reason, CONTROLLER_ACTOR, this.#clock.now()));
+      await this.#registry.storage.delete(p.key);
+    }
+    const reason = `${skipped.length} unreadable history event${skipped.length === 1 ? "" : "s"} set aside: ${skipped.map((p) => `${p.key} (${p.reason})`).join("; ")}`;
+    await this.#event("quarantined", undefined, champion, reason, { objects: skipped.map((p) => p.key), copies, reasons: skipped.map((p) => p.reason), lines: 0 });
+    actions.push(reason);
+    return events;
+  }
+
+  /**
+   * Records every version a training attempt registered that the controller never took up (it
+   * stopped, crashed or lost the lease while the run finished): a retrained version (it has a
+   * parent) created after a retrain-started event for that parent, that no controller event
+   * mentions and no alias points at. It is never gated or served; the event says so.
+   */
+  async #recordAbandoned(events: readonly ModelEvent[], aliases: Record<string, number>, actions: string[]): Promise<void> {
+    const starts = events.filter((e) => e.actor === CONTROLLER_ACTOR && e.type === "retrain-started");
+    if (starts.length === 0) return;
+    const TAKEN_UP: ReadonlySet<ModelEventType> = new Set(["retrain-finished", "gate-passed", "gate-failed", "shadow-started", "shadow-finished", "canary-step", "canary-failed", "promoted", "rolled-back", "retrain-abandoned"]);
+    const mentioned = new Set(events.filter((e) => TAKEN_UP.has(e.type) && e.version !== undefined).map((e) => e.version!));
+    const aliased = new Set(Object.values(aliases));
+    for (const v of await this.#registry.listVersions(this.#model)) {
+      if (v.parent === null || mentioned.has(v.version) || aliased.has(v.version)) continue;
+      // Ordered by the history when the version's registered event exists (train writes it right after the version), else by time.
+      const registered = events.find((e) => e.type === "registered" && e.version === v.version);
+      const start = starts.findLast((e) => e.version === v.parent && (registered ? e.seq < registered.seq : Date.parse(e.time) <= Date.parse(v.createdAt) + 1000));
+      if (!start) continue;
+      const reason = `version ${v.version} was registered by a training attempt the controller abandoned (started ${start.time}); it was never gated and is ignored`;
+      await this.#event("retrain-abandoned", v.version, aliases.champion, reason, { parent: v.parent, createdAt: v.createdAt, attempt: start.details?.attempt ?? null, startedSeq: start.seq });
+      actions.push(`recorded version ${v.version}, registered by an abandoned training attempt, as ignored`);
+    }
+  }
+
+  /** The checks a stored feedback row must pass to be trained or gated on, from the champion's training profile. */
+  async #feedbackSchema(champion: VersionMetadata): Promise<FeedbackSchema> {
+    try {
+      const pre = JSON.parse((await this.#registry.readFile(this.#model, champion.version, "preprocessor.json")).toString("utf8")) as PreprocessorState;
+      if (pre.formatVersion === 1 && Array.isArray(pre.features) && pre.targetTransform) return feedbackSchemaOf(pre);
+    } catch {
+      // fall back to the config's kinds below
+    }
+    const config = champion.config as { task?: Task; features?: { name: string; kind?: "numerical" | "categorical" }[] } | null;
+    return {
+      features: (config?.features ?? []).map((f) => ({ name: f.name, kind: f.kind ?? "numerical" })),
+      target: { task: config?.task ?? "regression" },
+      maxAbsZ: Number.POSITIVE_INFINITY,
+    };
+  }
+
+  /** Reads feedback for `champion` leaving out (and noting, to quarantine at the end of the pass) every unusable line. */
+  async #feedbackReader(champion: VersionMetadata): Promise<(limit: number) => Promise<FeedbackRow[]>> {
+    const schema = await this.#feedbackSchema(champion);
+    return async (limit) => {
+      const { rows, problems } = await readCheckedFeedback(this.#registry, this.#model, limit, (row) => checkFeedback(schema, row.label, row.features));
+      this.#feedbackProblems.push(...problems);
+      return rows;
+    };
+  }
+
+  /** Moves the unusable feedback lines found this pass to the quarantine and records how many and why. */
+  async #setAsideFeedback(): Promise<void> {
+    const problems = this.#feedbackProblems;
+    this.#feedbackProblems = [];
+    if (problems.length === 0 || (this.#lease !== undefined && !this.#lease.held)) return;
+    const unique = [...new Map(problems.map((p) => [`${p.key}#${p.line}`, p])).values()];
+    const { lines, objects } = await quarantineFeedback(this.#registry, this.#model, unique, CONTROLLER_ACTOR, this.#clock.now());
+    if (lines === 0) return;
+    const champion = (await this.#registry.getAliases(this.#model)).champion;
+    const reasons = unique.slice(0, 20).map((p) => `${p.key.slice(p.key.lastIndexOf("/") + 1)} line ${p.line}: ${p.reason}`);
+    await this.#event("quarantined", undefined, champion, `${lines} unusable feedback line${lines === 1 ? "" : "s"} set aside, not trained on: ${reasons.slice(0, 3).join("; ")}${unique.length > 3 ? "; ..." : ""}`, {
+      lines,
+      objects,
+      reasons,
+    });
+  }
+
+  /**
    * Reads the champion's snapshots and counts the check: up when the signal holds, back to 0 when
    * it does not. A check without new snapshots (or without usable ones) does not count either way.
    * The count is stored, so a restart or a `--once` run keeps it.
@@ -322,7 +548,7 @@ export class RetrainingController {
       this.#logOnce("cooldown", { secondsLeft: Math.ceil(this.#policy.cooldownSeconds - since) }, "retrain signal holds, but the cooldown since the last retraining cycle has not passed");
       return "cooldown";
     }
-    const split = await splitFeedback(this.#registry, this.#model, this.#policy.training);
+    const split = await splitFeedback(this.#registry, this.#model, this.#policy.training, await this.#feedbackReader(champion));
     if (split.holdout.length < this.#policy.gate.minHoldoutRows) {
       this.#logOnce("waiting-for-labels", { labelled: split.labelled, holdout: split.holdout.length, needed: this.#policy.gate.minHoldoutRows }, "retrain signal holds, but too few labelled feedback rows for the gate's holdout");
       return "waiting-for-labels";
@@ -384,6 +610,8 @@ export class RetrainingController {
         const error = err instanceof MlopsError && err.code === "MLOPS_ERR_CONTROLLER_TRAINING_FAILED" ? String(err.params.reason) : describeError(err);
         const logTail = err instanceof MlopsError ? String(err.params.logTail ?? "") : "";
         if (signal.aborted) {
+          // Lost the lease: the new leader records what this attempt left; writing here would race it.
+          if (this.#lease !== undefined && !this.#lease.held) throw new LeadershipLost("taken over during training");
           await this.#event("retrain-failed", champion.version, champion.version, `training attempt ${attempt}/${attempts} stopped: the controller is shutting down`, { attempt, attempts, willRetry: false, error: "controller stopped", logTail });
           throw err;
         }
@@ -404,12 +632,14 @@ export class RetrainingController {
 
   /** Gates `p.version` on `holdout` (re-read from feedback when resuming), then rolls it out when it passes. */
   async #gateAndRollOut(p: InFlight, holdout: FeedbackRow[] | undefined, signal: AbortSignal): Promise<CycleOutcome> {
-    const rows = holdout ?? (await splitFeedback(this.#registry, this.#model, this.#policy.training)).holdout;
+    const reader = holdout ? undefined : await this.#feedbackReader(await this.#registry.getVersion(this.#model, p.champion));
+    const rows = holdout ?? (await splitFeedback(this.#registry, this.#model, this.#policy.training, reader)).holdout;
     // Loaded on use: TensorFlow.js takes most of a second to import, and most passes never gate.
     const { evaluateGate } = await import("./quality-gate.ts");
     const { reason, passed, ...numbers } = await evaluateGate(this.#registry, this.#model, { champion: p.champion, challenger: p.version }, rows, this.#policy.gate);
     await this.#event(passed ? "gate-passed" : "gate-failed", p.version, p.champion, reason, numbers);
     if (!passed) return "gate-failed";
+    this.#guard();
     await this.#registry.setAlias(this.#model, "challenger", p.version);
     return this.#rollOut({ ...p, ...this.#firstPhase() }, signal);
   }
@@ -424,6 +654,8 @@ export class RetrainingController {
    * gated elsewhere, or an operator who wants to push one through the same health checks.
    */
   async rollOut(version: number, signal: AbortSignal = NEVER): Promise<CycleOutcome> {
+    const standby = await this.#lead();
+    if (standby !== undefined) throw new Error(`cannot roll out version ${version}: standing by (${standby})`);
     const champion = (await this.#registry.resolve(this.#model, "champion")).version;
     await this.#registry.getVersion(this.#model, version);
     if (version === champion) throw new Error(`version ${version} of ${this.#model} is already its champion`);
@@ -545,6 +777,7 @@ export class RetrainingController {
 
   /** Promotion: the champion alias moves in one compare-and-swap (the commit point), then the rollout and challenger alias are cleared. */
   async #promote(p: InFlight, last: RolloutHealth | undefined): Promise<void> {
+    this.#guard();
     await this.#registry.setAlias(this.#model, "champion", p.version);
     await this.#writeRollout("none", null, 0, `version ${p.version} promoted to champion`);
     await this.#deleteChallenger(p.version);
@@ -566,6 +799,7 @@ export class RetrainingController {
 
   async #deleteChallenger(version: number): Promise<void> {
     if ((await this.#registry.getAliases(this.#model)).challenger !== version) return;
+    this.#guard();
     try {
       await this.#registry.deleteAlias(this.#model, "challenger");
     } catch (err) {
@@ -574,6 +808,7 @@ export class RetrainingController {
   }
 
   async #writeRollout(mode: "none" | "shadow" | "canary", challenger: number | null, weight: number, reason: string): Promise<void> {
+    this.#guard();
     await writeRollout(this.#registry, this.#model, { mode, challenger, weight, reason }, this.#clock.now());
   }
 
@@ -585,6 +820,7 @@ export class RetrainingController {
   }
 
   async #event(type: ModelEventType, version: number | undefined, champion: number | undefined, reason: string, details: Record<string, unknown>): Promise<ModelEvent> {
+    this.#guard();
     const event = await appendEvent(
       this.#registry,
       this.#model,

@@ -110,6 +110,16 @@ export const executorPolicy = z
   })
   .strict();
 
+/** Which of several controllers for one model acts: the holder of a lease in the registry. */
+export const leadershipPolicy = z
+  .object({
+    // A standby takes over once the lease has gone this long unrenewed, at its next check; a
+    // controller that stops cleanly hands over at once.
+    /** Seconds a controller's lease lasts without renewal; the holder renews every third of it. @default 15 */
+    leaseSeconds: z.number().min(1).max(3600).default(15),
+  })
+  .strict();
+
 /** A retraining controller's policy file (JSON or YAML). Only `model` is required. */
 export const controllerPolicy = z
   .object({
@@ -129,6 +139,8 @@ export const controllerPolicy = z
     executor: executorPolicy.prefault({}),
     /** Seconds between checks, and between health polls during a rollout. @default 10 */
     intervalSeconds: z.number().positive().default(10),
+    /** Leadership among controller replicas: only the lease holder acts. */
+    leadership: leadershipPolicy.prefault({}),
   })
   .strict()
   .refine((p) => p.trigger.datasetDrift || p.trigger.features.length > 0 || p.trigger.qualityDrop !== undefined, {

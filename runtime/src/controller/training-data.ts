@@ -27,9 +27,18 @@ export interface FeedbackSplit {
   labelled: number;
 }
 
-/** Reads the latest labelled feedback and takes the holdout from its newest end. */
-export async function splitFeedback(registry: ModelRegistry, model: string, training: TrainingPolicy): Promise<FeedbackSplit> {
-  const rows = await readFeedback(registry, model, training.recentRows + training.holdoutRows);
+/**
+ * Reads the latest labelled feedback and takes the holdout from its newest end. `read` returns the
+ * newest `limit` rows, oldest first. @default - readFeedback (the controller passes one that also
+ * sets poison rows aside)
+ */
+export async function splitFeedback(
+  registry: ModelRegistry,
+  model: string,
+  training: TrainingPolicy,
+  read: (limit: number) => Promise<FeedbackRow[]> = (limit) => readFeedback(registry, model, limit),
+): Promise<FeedbackSplit> {
+  const rows = await read(training.recentRows + training.holdoutRows);
   const labelled = rows.filter((r) => readCategory(r.label) !== null);
   const holdoutSize = Math.min(training.holdoutRows, Math.floor(labelled.length / 2));
   const end = labelled.length - holdoutSize;

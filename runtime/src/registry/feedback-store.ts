@@ -84,11 +84,12 @@ export async function writeFeedback(
 }
 
 /**
- * Parses one stored JSONL object: its rows, and a problem for each line that is not JSON or not a
- * feedback row (a torn or hand-edited line), which is left out.
+ * Parses one stored JSONL object: its rows (with their 1-based line numbers), and a problem for
+ * each line that is not JSON or not a feedback row (a torn or hand-edited line), which is left out.
  */
-export function parseFeedbackObject(key: string, data: Buffer): { rows: FeedbackRow[]; problems: UnreadableFeedback[] } {
+export function parseFeedbackObject(key: string, data: Buffer): { rows: FeedbackRow[]; lines: number[]; problems: UnreadableFeedback[] } {
   const rows: FeedbackRow[] = [];
+  const lines: number[] = [];
   const problems: UnreadableFeedback[] = [];
   data
     .toString("utf8")
@@ -103,10 +104,12 @@ export function parseFeedbackObject(key: string, data: Buffer): { rows: Feedback
         return;
       }
       const parsed = feedbackRowSchema.safeParse(json);
-      if (parsed.success) rows.push(parsed.data as FeedbackRow);
-      else problems.push({ key, line: i + 1, reason: `not a feedback row: ${describeIssues(parsed.error)}` });
+      if (parsed.success) {
+        rows.push(parsed.data as FeedbackRow);
+        lines.push(i + 1);
+      } else problems.push({ key, line: i + 1, reason: `not a feedback row: ${describeIssues(parsed.error)}` });
     });
-  return { rows, problems };
+  return { rows, lines, problems };
 }
 
 /**

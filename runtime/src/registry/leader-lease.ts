@@ -54,11 +54,19 @@ export interface LeaderLeaseOptions {
   onLost?: (reason: string) => void;
   /** Renew in the background on a timer while held. @default true */
   autoRenew?: boolean;
+  /**
+   * Take over at once a lease held by another holder in this very process (same host, pid
+   * namespace and pid): that holder was replaced, since one process acts once per model. @default false
+   */
+  takeOverSameProcess?: boolean;
 }
+
+/** Why a lease could be taken: none existed, it expired, was released, its holder's process is gone (or replaced in this process), it was unreadable, or it was already ours. */
+export type AcquiredHow = "created" | "expired" | "released" | "owner-dead" | "replaced" | "unreadable" | "already-held";
 
 /** How an attempt to take the lease ended. */
 export type AcquireResult =
-  | { acquired: true; previous: LeaseRecord | null; how: "created" | "expired" | "released" | "owner-dead" | "unreadable" | "already-held" }
+  | { acquired: true; previous: LeaseRecord | null; how: AcquiredHow }
   | { acquired: false; holder: LeaseRecord | null; reason: string };
 
 const ownPidNamespace = (): string | null => {
@@ -106,6 +114,7 @@ export class LeaderLease {
   readonly #wallClock: () => Date;
   readonly #onLost: (reason: string) => void;
   readonly #autoRenew: boolean;
+  readonly #takeOverSameProcess: boolean;
   readonly #pidNamespace = ownPidNamespace();
   #etag: string | undefined;
   #record: LeaseRecord | undefined;
@@ -126,6 +135,7 @@ export class LeaderLease {
     this.#wallClock = options.wallClock ?? (() => new Date());
     this.#onLost = options.onLost ?? (() => {});
     this.#autoRenew = options.autoRenew ?? true;
+    this.#takeOverSameProcess = options.takeOverSameProcess ?? false;
   }
 
   /** True while this process holds the lease (and its last renewal is less than `leaseMs` old). */
@@ -152,9 +162,9 @@ export class LeaderLease {
     if (parsed === undefined) return this.#take(object.etag, null, "unreadable");
     if (parsed.holder === this.holder) return this.#take(object.etag, parsed, "already-held");
     if (parsed.released) return this.#take(object.etag, parsed, "released");
-    if (parsed.host === hostname() && parsed.pidNamespace !== null && parsed.pidNamespace === this.#pidNamespace && !isAlive(parsed.pid)) {
-      return this.#take(object.etag, parsed, "owner-dead");
-    }
+    const here = parsed.host === hostname() && parsed.pidNamespace !== null && parsed.pidNamespace === this.#pidNamespace;
+    if (here && parsed.pid === process.pid && this.#takeOverSameProcess) return this.#take(object.etag, parsed, "replaced");
+    if (here && parsed.pid !== process.pid && !isAlive(parsed.pid)) return this.#take(object.etag, parsed, "owner-dead");
     const now = this.#now();
     if (this.#observed?.etag !== object.etag) this.#observed = { etag: object.etag, since: now };
     const unchangedMs = now - this.#observed.since;
@@ -188,7 +198,7 @@ export class LeaderLease {
     }
   }
 
-  async #take(etag: string | undefined, previous: LeaseRecord | null, how: "created" | "expired" | "released" | "owner-dead" | "unreadable" | "already-held"): Promise<AcquireResult> {
+  async #take(etag: string | undefined, previous: LeaseRecord | null, how: AcquiredHow): Promise<AcquireResult> {
     const time = this.#wallClock().toISOString();
     const record: LeaseRecord = {
       holder: this.holder,
