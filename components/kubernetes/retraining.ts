@@ -243,9 +243,11 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
     {
       metadata: { namespace: ns, labels },
       spec: {
-        // One controller per model: two would race on aliases.
-        replicas: 1,
-        strategy: { type: "Recreate" },
+        // Two replicas: only the holder of the model's lease in the registry acts, the other stands
+        // by and takes over within leadership.leaseSeconds when its pod is lost or drained; the two
+        // may overlap during a rollout.
+        replicas: 2,
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
         selector: { matchLabels: selector },
         template: { metadata: { labels: runtimePodLabels(cfg.cluster, labels) }, spec: controllerPod(false) },
       },

@@ -16,6 +16,9 @@ drop), retrains on the reference data plus labelled feedback, gates the new vers
 the champion on the most recent labels, rolls it out (shadow, then canary steps with health
 checks) and promotes it or rolls it back. Every decision lands in \`mlops models history\`.
 Runs until SIGINT/SIGTERM; a restarted controller resumes a rollout left in progress.
+Several replicas may run for one model: only the holder of the model's lease in the registry
+acts (policy leadership.leaseSeconds, default 15), the others stand by and take over when it
+stops renewing; --once stands by too when another controller leads.
 
   --policy <file>     controller policy, JSON or YAML (model, trigger, training, gate, rollout, executor)
   --registry <loc>    directory, s3://, gs:// or az:// URL (default: .mlops/registry)
@@ -105,12 +108,17 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
     ...(values["work-dir"] === undefined ? {} : { workDir: values["work-dir"] }),
   });
   if (values.once) {
-    const pass = await controller.runOnce();
-    for (const action of pass.reconciled) io.out(`${policy.model}: ${action}\n`);
-    const check = pass.check;
-    const trigger = check ? `; trigger ${check.consecutive}/${check.persistChecks} checks${check.signal.reasons.length ? ` (${check.signal.reasons.join("; ")})` : ""}` : "";
-    io.out(`${policy.model}: ${pass.outcome}${trigger}\n`);
-    return 0;
+    try {
+      const pass = await controller.runOnce();
+      for (const action of pass.reconciled) io.out(`${policy.model}: ${action}\n`);
+      const check = pass.check;
+      const trigger = check ? `; trigger ${check.consecutive}/${check.persistChecks} checks${check.signal.reasons.length ? ` (${check.signal.reasons.join("; ")})` : ""}` : "";
+      io.out(`${policy.model}: ${pass.outcome}${trigger}${pass.standby ? ` (${pass.standby})` : ""}\n`);
+      return 0;
+    } finally {
+      // Hand the lead straight back to a long-running controller waiting for it.
+      await controller.release();
+    }
   }
   const stop = new AbortController();
   const onSignal = (name: string) => {
@@ -150,6 +158,7 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
       }
     }
   } finally {
+    await controller.release();
     await webhook?.close();
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);

@@ -12,6 +12,7 @@ commands:
   train     train a model on a CSV/JSONL file and register a new version
   serve     serve every model's champion over HTTP (default 127.0.0.1:8501)
   models    list models, show versions and lineage, move aliases
+  registry  gc: remove what writers that died mid-write left in the registry
   predict   score a CSV/JSONL file with a registered model
   drift     compare a current CSV/JSONL file with a reference: per-column drift tests, a verdict
   controller  watch for drift, retrain, gate, canary and promote or roll back a model
@@ -28,6 +29,7 @@ const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import("./train-command.ts")).trainCommand,
   serve: async () => (await import("./serve-command.ts")).serveCommand,
   models: async () => (await import("./models-command.ts")).modelsCommand,
+  registry: async () => (await import("./registry-command.ts")).registryCommand,
   predict: async () => (await import("./predict-command.ts")).predictCommand,
   drift: async () => (await import("./drift-command.ts")).driftCommand,
   controller: async () => (await import("./controller-command.ts")).controllerCommand,
@@ -35,8 +37,36 @@ const commands: Record<string, () => Promise<Command>> = {
   synth: async () => (await import("./synth-command.ts")).synthCommand,
 };
 
+/** Exit code of a command that stopped because its parent process died. */
+export const PARENT_GONE_EXIT_CODE = 129;
+
+/**
+ * Makes this process exit as soon as its parent is gone, kill -9 included: the parent (the
+ * controller's local executor) gives it a pipe on stdin that only the parent writes to, so the
+ * kernel ends it the moment the parent dies; a change of parent pid (re-parented to init or a
+ * subreaper) is checked every second as a backstop. Node has no PR_SET_PDEATHSIG.
+ */
+export function exitWithParent(log: (text: string) => void = (t) => process.stderr.write(t)): void {
+  const parent = process.ppid;
+  const gone = (why: string) => {
+    log(`mlops: ${why}; stopping (nothing half-written becomes visible)\n`);
+    process.exit(PARENT_GONE_EXIT_CODE);
+  };
+  const stdin = process.stdin;
+  stdin.on("end", () => gone("the parent process closed its pipe (it exited or was killed)"));
+  stdin.on("error", () => gone("the pipe to the parent process broke"));
+  stdin.on("data", () => undefined);
+  stdin.resume();
+  (stdin as unknown as { unref?: () => void }).unref?.();
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) gone(`the parent process ${parent} is gone`);
+  }, 1000);
+  timer.unref();
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  if (process.env.MLOPS_EXIT_WITH_PARENT === "1") exitWithParent();
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(HELP);

@@ -53,15 +53,18 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (values.model !== undefined) merged.name = parseWith(modelName, values.model, "--model");
   if (merged.target === undefined) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "--target is required (or set target in --config)" });
   const config = parseWith(modelConfig, merged as ModelConfigInput, values.config ?? "model config");
-  const table = await readTable(data);
+  const parent = intFlag(values.parent, "parent", 1, Number.MAX_SAFE_INTEGER) ?? null;
   const defaultName = path.basename(data).replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "model";
+  const registry = ModelRegistry.open(values.registry);
+  // Before the long part: a full disk or a read-only registry fails now, naming the path, not after every epoch.
+  await registry.checkWritable(config.name ?? defaultName);
+  const table = await readTable(data);
   const progress = progressReporter(io);
   const outcome = await trainModel({ table, config, defaultName, onEpoch: progress.onEpoch });
   progress.done();
-  const registry = ModelRegistry.open(values.registry);
-  const parent = intFlag(values.parent, "parent", 1, Number.MAX_SAFE_INTEGER) ?? null;
   const registered = await registerModel(registry, outcome, table, parent);
   io.out(summarize(outcome, registered));
+  for (const w of registered.warnings) io.err(`mlops train: warning: ${w}\n`);
   return 0;
 }
 

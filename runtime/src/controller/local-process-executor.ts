@@ -24,10 +24,18 @@ function resolveBin(): string {
   return existsSync(beside) ? beside : fileURLToPath(new URL("../../../../runtime/bin/mlops.js", import.meta.url));
 }
 
+/** Set in the child's environment: `mlops` then exits as soon as its parent is gone (see `exitWithParent`). */
+export const EXIT_WITH_PARENT_ENV = "MLOPS_EXIT_WITH_PARENT";
+
 /**
  * Trains in a child process of the controller: `node runtime/bin/mlops.js train --data ... --config
  * ... --model ... --registry ... --parent ...`, output appended to `<workDir>/train.log`. A run
- * past its timeout, or whose signal aborts, gets SIGTERM and, after `killGraceMs`, SIGKILL.
+ * past its timeout, or whose signal aborts, gets SIGTERM and, after `killGraceMs`, SIGKILL, sent
+ * to its whole process group (it runs in its own). The child dies with the controller even when
+ * the controller is killed with SIGKILL, which no signal handler sees: Node has no
+ * PR_SET_PDEATHSIG, so the child holds the read end of a pipe whose only writer is the
+ * controller, and the kernel closes that end's peer when the controller dies; `mlops` exits on
+ * that EOF (and, as a backstop, when its parent pid changes).
  */
 export class LocalProcessExecutor implements TrainingExecutor {
   readonly kind = "local";
@@ -52,7 +60,21 @@ export class LocalProcessExecutor implements TrainingExecutor {
         reject(signal.reason);
         return;
       }
-      const child = spawn(process.execPath, args, { cwd: job.workDir, env: { ...process.env, ...this.#env }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, args, {
+        cwd: job.workDir,
+        env: { ...process.env, ...this.#env, [EXIT_WITH_PARENT_ENV]: "1" },
+        // stdin: the pipe the child watches for its parent's death; detached: its own process group.
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      });
+      child.stdin.on("error", () => undefined);
+      const killGroup = (sig: NodeJS.Signals) => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
       let stdout = "";
       let tail = "";
       let log = Promise.resolve();
@@ -70,8 +92,8 @@ export class LocalProcessExecutor implements TrainingExecutor {
       const stop = (why: "timeout" | "abort") => {
         if (stopped) return;
         stopped = why;
-        child.kill("SIGTERM");
-        killTimer = setTimeout(() => child.kill("SIGKILL"), this.#killGraceMs);
+        killGroup("SIGTERM");
+        killTimer = setTimeout(() => killGroup("SIGKILL"), this.#killGraceMs);
       };
       const timeout = setTimeout(() => stop("timeout"), job.timeoutSeconds * 1000);
       const onAbort = () => stop("abort");
@@ -85,6 +107,7 @@ export class LocalProcessExecutor implements TrainingExecutor {
       child.on("close", (code, sig) => {
         clearTimeout(timeout);
         clearTimeout(killTimer);
+        child.stdin.destroy();
         signal.removeEventListener("abort", onAbort);
         void log.then(() => {
           if (stopped === "abort") return reject(signal.reason);

@@ -3,7 +3,7 @@ import { type ColumnDecision, resolveConfig } from "../data/infer-schema.ts";
 import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarget, featureSignature, fitPreprocessor, rowsWithTarget } from "../data/preprocessor.ts";
 import type { Table } from "../data/table.ts";
 import { type ReferenceProfile, buildReferenceProfile } from "../drift/index.ts";
-import { mlopsError } from "../errors.ts";
+import { describeError, mlopsError } from "../errors.ts";
 import { type ModelRegistry, type VersionMetadata, appendEvent } from "../registry/index.ts";
 import { serializeModel } from "./artifacts.ts";
 import { type BackendChoice, initBackend, tf } from "./backend.ts";
@@ -131,6 +131,11 @@ export interface Registered {
   promoted: boolean;
   /** Metrics left out of the registry because they were not finite (e.g. AUC with one class in the test split). */
   undefinedMetrics: string[];
+  /**
+   * Steps after the version landed that failed (its history event, the first version's champion
+   * alias): the version is registered all the same, and each entry says how to finish by hand.
+   */
+  warnings: string[];
 }
 
 /**
@@ -163,21 +168,42 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
       },
     },
   });
+  // The version is visible from here on: what follows may fail (a full disk, a store outage) but
+  // must not make the command report failure for a version that exists.
   let promoted = false;
-  const aliases = await registry.getAliases(metadata.model);
-  const summary = Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
-  await appendEvent(registry, metadata.model, {
-    type: "registered",
-    version: metadata.version,
-    ...(aliases.champion === undefined ? {} : { champion: aliases.champion }),
-    actor: "train",
-    reason: `trained on ${table.source} (${metadata.dataset.rows} rows${parent === null ? "" : `, retrained from version ${parent}`}): ${summary}`,
-    details: { metrics, dataset: metadata.dataset, parent },
-  });
-  if (aliases.champion === undefined) {
-    await registry.setAlias(metadata.model, "champion", metadata.version);
-    await appendEvent(registry, metadata.model, { type: "alias-moved", version: metadata.version, champion: metadata.version, actor: "train", reason: "first version of the model becomes champion", details: { alias: "champion" } });
-    promoted = true;
+  const warnings: string[] = [];
+  const model = metadata.model;
+  let aliases: Record<string, number> | undefined;
+  try {
+    aliases = await registry.getAliases(model);
+  } catch (err) {
+    warnings.push(`could not read the aliases of ${model}: ${describeError(err)}`);
   }
-  return { metadata, promoted, undefinedMetrics };
+  const summary = Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
+  try {
+    await appendEvent(registry, model, {
+      type: "registered",
+      version: metadata.version,
+      ...(aliases?.champion === undefined ? {} : { champion: aliases.champion }),
+      actor: "train",
+      reason: `trained on ${table.source} (${metadata.dataset.rows} rows${parent === null ? "" : `, retrained from version ${parent}`}): ${summary}`,
+      details: { metrics, dataset: metadata.dataset, parent },
+    });
+  } catch (err) {
+    warnings.push(`could not record the registration in the history: ${describeError(err)}`);
+  }
+  if (aliases !== undefined && aliases.champion === undefined) {
+    try {
+      await registry.setAlias(model, "champion", metadata.version);
+      promoted = true;
+      await appendEvent(registry, model, { type: "alias-moved", version: metadata.version, champion: metadata.version, actor: "train", reason: "first version of the model becomes champion", details: { alias: "champion" } });
+    } catch (err) {
+      warnings.push(
+        promoted
+          ? `version ${metadata.version} is champion, but the alias move was not recorded in the history: ${describeError(err)}`
+          : `could not make version ${metadata.version} the champion: ${describeError(err)}; run \`mlops models alias ${model} champion ${metadata.version}\``,
+      );
+    }
+  }
+  return { metadata, promoted, undefinedMetrics, warnings };
 }

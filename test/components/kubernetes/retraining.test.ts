@@ -45,11 +45,11 @@ test("the controller's Role is namespaced, limited to Jobs and pod logs, with no
   assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "mlops-retraining", namespace: "mlops" }]);
 });
 
-test("one controller replica, recreated on update, in controller mode with its policy mounted", async () => {
+test("two controller replicas (one leads through the registry lease), rolled one at a time, in controller mode with its policy mounted", async () => {
   await deploy();
   const d = mocks.named("rt-controller").inputs.spec;
-  assert.equal(d.replicas, 1);
-  assert.deepEqual(d.strategy, { type: "Recreate" });
+  assert.equal(d.replicas, 2);
+  assert.deepEqual(d.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
   const spec = d.template.spec;
   assert.equal(spec.automountServiceAccountToken, true);
   const c = spec.containers[0];
