@@ -79,7 +79,7 @@ describe("train, models, predict", () => {
     assert.match(r.stdout, /registered churn version 2\n/);
     assert.match(r.stdout, /promote\s+mlops models alias churn champion 2/);
     const list = await mlops(["models", "list", "--json"]);
-    assert.deepEqual(JSON.parse(list.stdout), [{ name: "churn", versions: 2, latest: 2, aliases: { champion: 1 } }]);
+    assert.deepEqual(JSON.parse(list.stdout), [{ name: "churn", versions: 2, latest: 2, aliases: { champion: 1 }, problems: [] }]);
   });
 
   test("models show lists versions with lineage; alias moves and deletes", async () => {
