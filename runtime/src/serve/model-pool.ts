@@ -225,8 +225,10 @@ export class ModelPool {
 
   private entry(model: string): ModelEntry {
     const e = this.models.get(model);
-    if (!e) throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
-    return e;
+    if (e) return e;
+    // Named by the registry but not served: say why (503, retryable), not "no such model" (404).
+    if (this.known?.includes(model)) throw mlopsError("MLOPS_ERR_INFER_UNAVAILABLE", { model, reason: this.problems.get(model) ?? "no version is loaded yet" });
+    throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
   }
 
   private versionFor(model: string, e: ModelEntry, ref: VersionRef): number {
