@@ -124,6 +124,8 @@ export class LeaderLease {
   #timer: NodeJS.Timeout | undefined;
   #expiry: NodeJS.Timeout | undefined;
   #renewing: Promise<boolean> | undefined;
+  /** Bumped at every loss, so a renewal that completes after its lease was given up cannot revive it. */
+  #generation = 0;
 
   constructor(registry: ModelRegistry, model: string, options: LeaderLeaseOptions) {
     assertModelName(model);
@@ -232,13 +234,18 @@ export class LeaderLease {
     const record = this.#record;
     if (etag === undefined || record === undefined) return false;
     const started = this.#now();
+    const generation = this.#generation;
     const next: LeaseRecord = { ...record, renewedAt: this.#wallClock().toISOString() };
     try {
-      this.#etag = await this.#registry.storage.put(this.key, format(next), { ifMatch: etag });
+      const written = await this.#registry.storage.put(this.key, format(next), { ifMatch: etag });
+      // Given up while the write was in flight: the work is already aborted; the lease runs out.
+      if (generation !== this.#generation) return false;
+      this.#etag = written;
       this.#record = next;
       this.#extend(started);
       return true;
     } catch (err) {
+      if (generation !== this.#generation) return false;
       if (err instanceof PreconditionFailedError) {
         this.#lose("another controller took the lease over");
         return false;
@@ -264,6 +271,7 @@ export class LeaderLease {
   }
 
   #lose(reason: string): void {
+    this.#generation++;
     clearTimeout(this.#timer);
     clearTimeout(this.#expiry);
     this.#etag = undefined;
