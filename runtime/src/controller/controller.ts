@@ -127,6 +127,7 @@ interface InFlight {
 type Pending = (InFlight & { kind: "gate" }) | (InFlight & { kind: "rollout"; phase: "shadow" | "canary"; step: number });
 type Watch = { kind: "interrupted" } | { kind: "done" | "unhealthy" | "starved"; health: RolloutHealth; seconds: number };
 
+const BOOKKEEPING: ReadonlySet<ModelEventType> = new Set(["leader-elected", "quarantined", "retrain-abandoned"]);
 const ROLLOUT_EVENTS: ReadonlySet<ModelEventType> = new Set(["shadow-started", "shadow-finished", "canary-step", "canary-failed"]);
 const NEVER: AbortSignal = new AbortController().signal;
 
@@ -343,7 +344,9 @@ export class RetrainingController {
     const actions: string[] = [];
     const rollout = await this.#readOrRepairRollout(champion, actions);
     const events = await this.#history(champion, actions);
-    const lastAbout = (v: number) => events.findLast((e) => e.actor === CONTROLLER_ACTOR && e.version === v);
+    // Leadership changes and quarantines are bookkeeping: they say nothing about where the pipeline stands.
+    const decisive = (e: ModelEvent) => e.actor === CONTROLLER_ACTOR && !BOOKKEEPING.has(e.type);
+    const lastAbout = (v: number) => events.findLast((e) => decisive(e) && e.version === v);
     await this.#recordAbandoned(events, aliases, actions);
 
     if ((rollout.mode !== "none" && rollout.challenger === champion) || challenger === champion) {
@@ -395,7 +398,7 @@ export class RetrainingController {
       }
       return actions;
     }
-    const last = events.findLast((e) => e.actor === CONTROLLER_ACTOR);
+    const last = events.findLast(decisive);
     if (last?.type === "retrain-started") {
       await this.#event("retrain-failed", last.version, champion, "the controller stopped during this training attempt; it was abandoned", {
         attempt: last.details?.attempt ?? null,

@@ -126,6 +126,9 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
       }
       const loss = (await lossSum.data())[0]! / train.n;
       lossSum.dispose();
+      // On wasm and cpu, data() resolves as a microtask: without a turn of the event loop per
+      // epoch, a long run never sees I/O or timers (its parent-death watch, a progress line).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const [valLoss, valMetric] = await evaluate(xVal, yVal, validation);
       if (!Number.isFinite(loss) || !Number.isFinite(valLoss)) throw mlopsError("MLOPS_ERR_MODEL_DIVERGED", { epoch });
       const improved = valLoss < best - 1e-7;
