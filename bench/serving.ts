@@ -6,8 +6,13 @@
 //
 // usage: node bench/serving.ts [--duration <s>] [--connections 1,16,64] [--threads 1]
 //                              [--backends default | tfjs-node,wasm,cpu] [--repeat <n>] [--registry <dir>]
+//                              [--feedback log,direct | none] [--baseline-bin <mlops.js>]
 //   --backends starts one mlops server per listed backend (default: one, on the backend the
 //   runtime picks itself, or MLOPS_BACKEND when set); each adds ~45 s at the default duration.
+//   --feedback measures POST /v1/models/cars-mpg/feedback (1 and 20 labelled rows per request) on
+//   one server per durability mode: "log" (fsync'd feedback log, the default) and "direct" (each
+//   request written to the registry); --baseline-bin adds a server from another checkout (e.g.
+//   the code before durable feedback, which acknowledged rows held only in memory).
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Child, MLOPS, MODEL, fmt, hasCommand, machineLine, markdownTable, run, startChild, tempDir, benchRegistry, flag, ROOT } from "./lib.ts";
@@ -29,6 +34,10 @@ const THREADS = Number(flag("threads", "1"));
 const REPEAT = Number(flag("repeat", "1"));
 /** mlops servers to start: "default" lets the runtime pick (MLOPS_BACKEND if set); or a list like tfjs-node,wasm,cpu. */
 const BACKENDS = flag("backends", "default").split(",");
+/** Feedback durability modes to measure ("none" skips the feedback runs). */
+const FEEDBACK = flag("feedback", "log,direct").split(",").filter((m) => m !== "none");
+/** An `mlops.js` from another checkout, measured on the feedback endpoint as the baseline. */
+const BASELINE_BIN = flag("baseline-bin");
 /** Target from the issue: at 64 connections, >= 50 % of the ceiling's requests/s and p99 <= 10 ms. */
 const TARGET = { share: 0.5, p99Ms: 10, connections: 64 };
 
@@ -144,7 +153,7 @@ if (import.meta.main) {
     for (const b of BACKENDS) {
       const { MLOPS_BACKEND: inherited, ...rest } = process.env;
       const backend = b === "default" ? inherited : b;
-      const child = await startChild([MLOPS, "serve", "--registry", registry, "--port", "0"], backend ? { ...rest, MLOPS_BACKEND: backend } : rest);
+      const child = await startChild([MLOPS, "serve", "--registry", registry, "--port", "0", "--feedback-log-dir", path.join(tmp, `feedback-log-${b}`)], backend ? { ...rest, MLOPS_BACKEND: backend } : rest);
       children.push(child);
       servers.push({ label: `mlops (${/"backend":"([^"]+)"/.exec(child.stderr())?.[1] ?? "?"})`, child });
     }
@@ -204,6 +213,39 @@ if (import.meta.main) {
         for (const s of servers) await measure(s.label, `v1 ${MODEL}:predict`, `${s.child.url}${v1Path}`, v1Script, c, s.child.url);
       }
       for (const s of servers) await measure(s.label, `v2 ${MODEL}/infer`, `${s.child.url}${v2Path}`, v2Script, TARGET.connections, s.child.url);
+    }
+    // Feedback: what acknowledging only durable rows costs, per mode (and the baseline's in-memory acks).
+    const feedbackServers: { label: string; child: Child }[] = [];
+    for (const mode of FEEDBACK) {
+      const logFlag = mode === "direct" ? "none" : path.join(tmp, "feedback-log-bench");
+      const child = await startChild([MLOPS, "serve", "--registry", registry, "--port", "0", "--feedback-log-dir", logFlag]);
+      children.push(child);
+      feedbackServers.push({ label: mode === "direct" ? "direct to registry" : "fsync'd log", child });
+    }
+    if (BASELINE_BIN) {
+      const child = await startChild([path.resolve(BASELINE_BIN), "serve", "--registry", registry, "--port", "0"]);
+      children.push(child);
+      feedbackServers.push({ label: "baseline (memory)", child });
+    }
+    const label = 31.5;
+    const fbBody = (n: number) => JSON.stringify({ feedback: Array.from({ length: n }, (_, i) => ({ id: `bench-${i}`, index: 0, label, features: instance })) });
+    const fbScripts: [number, string][] = [];
+    for (const n of [1, 20]) {
+      const file = path.join(tmp, `feedback-${n}.lua`);
+      await writeFile(file, luaScript(fbBody(n)));
+      fbScripts.push([n, file]);
+      for (const s of feedbackServers) {
+        const res = await fetch(`${s.child.url}/v1/models/${MODEL}/feedback`, { method: "POST", body: fbBody(n) });
+        if (res.status !== 200) throw new Error(`${s.label} feedback probe failed: ${res.status} ${await res.text()}`);
+      }
+    }
+    for (const s of feedbackServers) await wrk(`${s.child.url}/v1/models/${MODEL}/feedback`, fbScripts[0]![1], warmC, warm);
+    for (let rep = 0; rep < REPEAT; rep++) {
+      for (const c of CONNECTIONS) {
+        for (const [n, script] of fbScripts) {
+          for (const s of feedbackServers) await measure(s.label, `feedback ${n} row${n === 1 ? "" : "s"}`, `${s.child.url}/v1/models/${MODEL}/feedback`, script, c);
+        }
+      }
     }
     const rows = REPEAT > 1 ? medians(raw) : raw;
 

@@ -78,6 +78,16 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       feedbackLogDir: values["feedback-log-dir"] === "none" ? null : values["feedback-log-dir"],
     }).filter(([, v]) => v !== undefined),
   );
+  // Listen for a stop from the start: a SIGTERM while loading (a pod deleted during start-up)
+  // shuts down cleanly once listening instead of killing the process mid-write.
+  let stopRequested: string | undefined;
+  let onStop: ((signal: string) => void) | undefined;
+  const request = (signal: string) => {
+    stopRequested ??= signal;
+    onStop?.(signal);
+  };
+  process.once("SIGINT", () => request("SIGINT"));
+  process.once("SIGTERM", () => request("SIGTERM"));
   const backend = await initBackend();
   log.info({ backend: backend.name, skipped: backend.skipped }, "tensorflow.js backend");
   const registry = ModelRegistry.open(values.registry);
@@ -86,12 +96,11 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   log.info({ url, registry: registry.storage.url, models: server.pool.modelNames() }, "serving");
   io.err(`serving ${server.pool.modelNames().join(", ") || "(no models yet)"} on ${url}\n`);
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    onStop = (signal: string) => {
       log.info({ signal }, "shutting down");
       server.close().then(resolve, resolve);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    if (stopRequested) onStop(stopRequested);
   });
   return 0;
 }

@@ -72,11 +72,19 @@ export async function writeFeedback(
   now: Date = new Date(),
   options: { id?: string } = {},
 ): Promise<string | undefined> {
-  assertModelName(model);
   if (rows.length === 0) return undefined;
+  return writeFeedbackLines(registry, model, Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8"), instance, now, options);
+}
+
+/**
+ * {@link writeFeedback} for rows already serialised as JSONL (one row per line, each ending in a
+ * newline), as the server's feedback log holds them: stored as they are, without parsing.
+ */
+export async function writeFeedbackLines(registry: ModelRegistry, model: string, jsonl: Buffer, instance: string, now: Date = new Date(), options: { id?: string } = {}): Promise<string> {
+  assertModelName(model);
   const key = feedbackKey(model, now, instance, options.id ?? randomBytes(4).toString("hex"));
   try {
-    await registry.storage.put(key, rows.map((r) => `${JSON.stringify(r)}\n`).join(""), { ifNoneMatch: "*" });
+    await registry.storage.put(key, jsonl, { ifNoneMatch: "*" });
   } catch (err) {
     if (!(err instanceof PreconditionFailedError) || options.id === undefined) throw err;
   }

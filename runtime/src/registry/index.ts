@@ -1,5 +1,5 @@
 export { AzureBlobStorage, type AzureBlobStorageOptions } from "./azure-blob-storage.ts";
-export { type FeedbackRow, feedbackKey, feedbackRowSchema, parseFeedbackObject, readFeedback, type ReadFeedbackOptions, type UnreadableFeedback, writeFeedback } from "./feedback-store.ts";
+export { type FeedbackRow, feedbackKey, feedbackRowSchema, parseFeedbackObject, readFeedback, type ReadFeedbackOptions, type UnreadableFeedback, writeFeedback, writeFeedbackLines } from "./feedback-store.ts";
 export { FileSystemStorage, type FileSystemStorageOptions } from "./file-system-storage.ts";
 export { GcsStorage, type GcsStorageOptions } from "./gcs-storage.ts";
 export { appendEvent, listEvents, type ModelEvent, type ModelEventType, type NewModelEvent, type UnreadableEvent } from "./model-history.ts";

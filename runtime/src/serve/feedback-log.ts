@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { describeError, mlopsError } from "../errors.ts";
 import type { Log } from "../log.ts";
-import { type FeedbackRow, type ModelRegistry, parseFeedbackObject, writeFeedback } from "../registry/index.ts";
+import { type FeedbackRow, type ModelRegistry, writeFeedbackLines } from "../registry/index.ts";
 import { isModelName } from "../registry/registry-names.ts";
 
 /** Default directory of the feedback log, resolved against the working directory (in a pod: the /tmp emptyDir). */
@@ -110,9 +110,12 @@ export class FeedbackLog {
       await mkdir(this.dir, { recursive: true });
       const owner: Owner = { host: hostname(), pid: process.pid, pidNamespace: pidNamespace(), registry: this.#registry.storage.url, startedAt: new Date().toISOString() };
       const file = path.join(this.dir, "owner.json");
-      await writeFile(file, `${JSON.stringify(owner)}\n`);
-      const handle = await open(file, "r");
+      // Written whole (temp file, fsync, rename), so a reader never sees half an owner.
+      const tmp = `${file}.tmp`;
+      await writeFile(tmp, `${JSON.stringify(owner)}\n`);
+      const handle = await open(tmp, "r");
       await handle.sync().finally(() => handle.close());
+      await rename(tmp, file);
       await syncDir(this.dir);
       await syncDir(this.#root);
     } catch (err) {
@@ -229,13 +232,18 @@ export class FeedbackLog {
     for (const { model, file, created, seq } of await listSegments(dir)) {
       if (!closed(file)) continue;
       try {
-        const { rows, problems } = parseFeedbackObject(file, await readFile(file));
-        // Only a last line torn by a crash mid-write can be unreadable, and it was never acknowledged.
-        if (problems.length) this.#log.warn({ file, lines: problems.map((p) => p.line) }, "skipped unacknowledged partial lines in the feedback log");
-        if (rows.length) await writeFeedback(this.#registry, model, rows, instance, new Date(created), { id: `s${seq}` });
+        // Rows are appended whole and fsync'd before they are acknowledged: only a last line torn
+        // by a crash mid-write can be incomplete (no newline yet), and it was never acknowledged.
+        // The rest is stored as it is, unparsed: a flush never blocks the event loop on JSON.
+        const bytes = await readFile(file);
+        const end = bytes.lastIndexOf(0x0a) + 1;
+        if (end < bytes.length) this.#log.warn({ file, bytes: bytes.length - end }, "dropped an unacknowledged partial line at the end of the feedback log");
+        let rows = 0;
+        for (let i = 0; i < end; i++) if (bytes[i] === 0x0a) rows++;
+        if (rows > 0) await writeFeedbackLines(this.#registry, model, bytes.subarray(0, end), instance, new Date(created), { id: `s${seq}` });
         await rm(file, { force: true });
-        stored += rows.length;
-        if (rows.length) this.#onStored(model, rows.length);
+        stored += rows;
+        if (rows) this.#onStored(model, rows);
       } catch (err) {
         this.#log.error({ model, file, err: describeError(err) }, "cannot move logged feedback to the registry; it stays in the log and is retried at the next flush");
       }
@@ -255,7 +263,12 @@ export class FeedbackLog {
       if (name === this.instance) continue;
       const dir = path.join(this.#root, name);
       const owner = await readOwner(dir);
-      if (owner === undefined || owner.registry !== this.#registry.storage.url) continue;
+      if (owner === undefined) {
+        // Killed before its owner record was complete: it cannot have acknowledged anything yet.
+        if ((await listSegments(dir)).length === 0) await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (owner.registry !== this.#registry.storage.url) continue;
       const sameHost = owner.host === hostname() && owner.pidNamespace === pidNamespace();
       if (!sameHost || (owner.pid !== process.pid && isAlive(owner.pid))) continue;
       const rows = await this.#upload(dir, name, () => true);

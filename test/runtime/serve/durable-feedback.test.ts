@@ -71,12 +71,12 @@ describe("durable feedback", () => {
     }
     // A restart replays every segment the killed servers left.
     const { p } = await startServer(logDir);
-    await p.stop();
+    assert.equal((await p.stop()).code, 0);
     const stored = new Set((await readFeedback(ModelRegistry.open(registryDir), MODEL)).map((r) => r.id));
     const lost = [...acked].filter((id) => !stored.has(id));
     assert.ok(acked.size > 100, `only ${acked.size} rows were acknowledged over ${runs} runs`);
     assert.deepEqual(lost.length, 0, `${lost.length} of ${acked.size} acknowledged rows lost, e.g. ${lost.slice(0, 3).join(", ")}`);
-    assert.deepEqual(await readdir(logDir), [], "the replayed log directories are removed");
+    assert.deepEqual(await readdir(logDir, { recursive: true }), [], "the replayed log directories are removed");
   });
 
   test("a replay stores a dead server's rows once, even when a previous replay died between upload and delete", async () => {
