@@ -106,6 +106,8 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
     executor: jobTemplate ? new KubernetesJobExecutor({ template: loadJobTemplate(jobTemplate), ...(process.env.MLOPS_NAMESPACE ? { namespace: process.env.MLOPS_NAMESPACE } : {}) }) : new LocalProcessExecutor(),
     log,
     ...(values["work-dir"] === undefined ? {} : { workDir: values["work-dir"] }),
+    // The webhook loop below runs its own passes: the lease must outlive the waits between them.
+    holdLeaseBetweenPasses: !values.once,
   });
   if (values.once) {
     try {

@@ -67,6 +67,13 @@ export interface RetrainingControllerOptions {
    * replicas can run and exactly one acts; the others report `standby`. @default true
    */
   leadership?: boolean;
+  /**
+   * Keep renewing the lease between passes, for a caller running its own loop of `runOnce`
+   * (`run` always does). Otherwise the lease is renewed only during a pass and lapses after
+   * `leadership.leaseSeconds` of idleness, so a controller object that is simply dropped never
+   * keeps writing to the registry. @default false
+   */
+  holdLeaseBetweenPasses?: boolean;
 }
 
 /** How a pass ended. */
@@ -168,6 +175,7 @@ export class RetrainingController {
   readonly #log: Log;
   readonly #workDir: string;
   readonly #lease: LeaderLease | undefined;
+  #holdLease: boolean;
   #started = false;
   #pending: Pending | undefined;
   #lastOutcome: CycleOutcome | undefined;
@@ -183,6 +191,7 @@ export class RetrainingController {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.log ?? silentLog).child({ model: options.policy.model });
     this.#workDir = path.resolve(options.workDir ?? DEFAULT_WORK_DIR);
+    this.#holdLease = options.holdLeaseBetweenPasses ?? false;
     this.#lease =
       options.leadership === false
         ? undefined
@@ -211,6 +220,8 @@ export class RetrainingController {
    * for the next start to resume.
    */
   async run(signal: AbortSignal): Promise<void> {
+    const held = this.#holdLease;
+    this.#holdLease = true;
     try {
       while (!signal.aborted) {
         try {
@@ -227,6 +238,7 @@ export class RetrainingController {
         }
       }
     } finally {
+      this.#holdLease = held;
       await this.release();
     }
   }
@@ -237,6 +249,15 @@ export class RetrainingController {
    * takes as long as the rollout's dwell times.
    */
   async runOnce(signal: AbortSignal = NEVER): Promise<PassResult> {
+    this.#lease?.resume();
+    try {
+      return await this.#pass(signal);
+    } finally {
+      if (!this.#holdLease) this.#lease?.pause();
+    }
+  }
+
+  async #pass(signal: AbortSignal): Promise<PassResult> {
     const standby = await this.#lead();
     if (standby !== undefined) return { reconciled: [], check: null, outcome: "standby", standby };
     // Losing the lease mid-pass stops the pass like a shutdown does (a training run is killed).
@@ -282,12 +303,14 @@ export class RetrainingController {
       return result.reason;
     }
     this.#standbyReason = undefined;
+    // Taken again after an idle lapse with nobody else in between: nothing to redo.
+    if (result.how === "already-held") return undefined;
     this.#started = false;
     this.#pending = undefined;
     const previous = result.previous;
     this.#log.info({ holder: lease.holder, term: lease.record?.term, how: result.how, previous: previous?.holder }, "took the leadership lease");
-    if (previous && previous.holder !== lease.holder && result.how !== "already-held" && result.how !== "replaced") {
-      const why = { expired: "its lease expired", released: "it stepped down", "owner-dead": "its process is gone", replaced: "it was replaced in the same process", unreadable: "the lease was unreadable", created: "", "already-held": "" }[result.how];
+    if (previous && previous.holder !== lease.holder && result.how !== "replaced") {
+      const why = { expired: "its lease expired", released: "it stepped down", "owner-dead": "its process is gone", replaced: "it was replaced in the same process", unreadable: "the lease was unreadable", created: "" }[result.how];
       await this.#event("leader-elected", undefined, undefined, `controller ${lease.holder} took over from ${previous.holder}: ${why}`, { holder: lease.holder, previous: previous.holder, term: lease.record?.term ?? null, how: result.how });
     }
     try {

@@ -126,6 +126,7 @@ export class LeaderLease {
   #renewing: Promise<boolean> | undefined;
   /** Bumped at every loss, so a renewal that completes after its lease was given up cannot revive it. */
   #generation = 0;
+  #paused = false;
 
   constructor(registry: ModelRegistry, model: string, options: LeaderLeaseOptions) {
     assertModelName(model);
@@ -183,6 +184,23 @@ export class LeaderLease {
       this.#renewing = undefined;
     });
     return this.#renewing;
+  }
+
+  /**
+   * Stops renewing in the background without stepping down: the lease lapses after `leaseMs`
+   * unless {@link resume}d (or taken again by {@link tryAcquire}, which finds it still ours).
+   */
+  pause(): void {
+    this.#paused = true;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#expiry);
+  }
+
+  /** Renews in the background again (at once, when held). */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#etag !== undefined) void this.renew();
   }
 
   /** Steps down: marks the lease released (so a standby takes it at once) and stops renewing. */
@@ -264,6 +282,7 @@ export class LeaderLease {
   #extend(from: number): void {
     this.#heldUntil = from + this.#leaseMs;
     clearTimeout(this.#expiry);
+    if (this.#paused) return;
     this.#expiry = setTimeout(() => {
       if (this.#etag !== undefined && this.#now() >= this.#heldUntil) this.#lose("the lease was not renewed in time (the store is slow or unreachable)");
     }, Math.max(0, this.#heldUntil - this.#now()) + 1);
@@ -280,7 +299,7 @@ export class LeaderLease {
   }
 
   #schedule(): void {
-    if (!this.#autoRenew) return;
+    if (!this.#autoRenew || this.#paused) return;
     clearTimeout(this.#timer);
     // A third of the lease, but never past the point where it would run out.
     const wait = Math.max(10, Math.min(this.#leaseMs / 3, this.#heldUntil - this.#now() - 10));
