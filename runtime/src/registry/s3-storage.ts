@@ -43,7 +43,7 @@ export class S3Storage implements RegistryStorage {
   readonly prefix: string;
   readonly #pageSize: number;
   readonly #env: NodeJS.ProcessEnv;
-  #sdk: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> | undefined;
+  #sdk: Promise<S3Sdk> | undefined;
 
   /** @param location `s3://bucket[/prefix]`; throws MLOPS_ERR_CONFIG_INVALID when malformed. */
   constructor(location: string | ObjectStoreLocation, options: S3StorageOptions = {}) {
@@ -144,27 +144,40 @@ export class S3Storage implements RegistryStorage {
     }
   }
 
-  #client(operation: string, key: string): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
-    this.#sdk ??= import("@aws-sdk/client-s3").then((sdk) => {
-      const env = this.#env;
-      const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-      // The SDK reads these two from process.env itself; passing them keeps `options.env` authoritative.
-      const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-      const client = new sdk.S3Client({
-        ...(region === undefined ? {} : { region }),
-        ...(endpoint === undefined ? {} : { endpoint }),
-        forcePathStyle: /^(1|true|yes)$/i.test(env.MLOPS_S3_FORCE_PATH_STYLE ?? ""),
-        followRegionRedirects: true,
-        // Without these the SDK waits forever on a silent network; requestTimeout is socket inactivity, not total time.
-        requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
-      });
-      return { client, sdk };
-    });
+  #client(operation: string, key: string): Promise<S3Sdk> {
+    this.#sdk ??= loadS3Client(this.#env);
     return this.#sdk.catch((err: unknown) => {
       this.#sdk = undefined;
       throw storageUnavailable(this.url, operation, key, err);
     });
   }
+}
+
+/** A loaded S3 SDK and a client configured from the environment. */
+export interface S3Sdk {
+  client: S3Client;
+  sdk: typeof import("@aws-sdk/client-s3");
+}
+
+/**
+ * Loads the S3 SDK and makes a client the way {@link S3Storage} documents (region, endpoint,
+ * path style and timeouts from `env`, credentials from the SDK's default chain). Shared with the
+ * dataset readers and writers so a dataset URL reaches S3 exactly as the registry does.
+ */
+export async function loadS3Client(env: NodeJS.ProcessEnv = process.env): Promise<S3Sdk> {
+  const sdk = await import("@aws-sdk/client-s3");
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  // The SDK reads these two from process.env itself; passing them keeps `options.env` authoritative.
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const client = new sdk.S3Client({
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    forcePathStyle: /^(1|true|yes)$/i.test(env.MLOPS_S3_FORCE_PATH_STYLE ?? ""),
+    followRegionRedirects: true,
+    // Without these the SDK waits forever on a silent network; requestTimeout is socket inactivity, not total time.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+  });
+  return { client, sdk };
 }
 
 const errorName = (err: unknown): string | undefined => {
