@@ -7,6 +7,7 @@ import { type DataObject, type DataStore, openDataStore } from "./data-store.ts"
 import { type DatasetFormat, type FileFormat, formatOf } from "./dataset-format.ts";
 import { type DatasetLocation, objectUrl, parseDatasetUrl } from "./dataset-url.ts";
 import type { LocalDataStore } from "./local-data-store.ts";
+import type { StoredType } from "./dataset-writer.ts";
 import type { Cell } from "./table.ts";
 
 /** One file of a dataset. */
@@ -45,6 +46,8 @@ export interface RowBatch {
   raw?: string[];
   /** Rows that could not be read, in order. */
   bad: BadRow[];
+  /** Parquet only: how each column is stored, to write it back the same way. */
+  types?: readonly StoredType[];
 }
 
 /** "line" for text formats, "row" for Parquet: what a {@link RowBatch} position counts. */
@@ -301,6 +304,7 @@ async function* readParquetBatches(store: DataStore, file: DatasetFile, batchRow
   const nested = schema.children.find((c) => c.children.length > 0);
   if (nested) throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: file.url, line: 0, reason: `column ${JSON.stringify(nested.element.name)} is nested (a list, map or struct); only flat columns are supported` });
   checkColumns(columns, file.url);
+  const types = schema.children.map((c) => storedTypeOf(c.element));
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);
@@ -334,10 +338,19 @@ async function* readParquetBatches(store: DataStore, file: DatasetFile, batchRow
         rows[r] = row;
         positions[r] = groupStart + s + r + 1;
       }
-      yield { file, columns, rows, positions, bad: [] };
+      yield { file, columns, rows, positions, bad: [], types };
     }
     groupStart += groupRows;
   }
+}
+
+/** How a Parquet column's cells are written back: integers as INT64, floats as DOUBLE, booleans, everything else (text, dates, decimals, bytes) as text. */
+function storedTypeOf(e: { type?: string; converted_type?: string; logical_type?: { type: string } }): StoredType {
+  const logical = e.logical_type?.type ?? e.converted_type;
+  if ((e.type === "INT32" || e.type === "INT64") && (logical === undefined || logical === "INTEGER" || /^U?INT_/.test(logical))) return "int64";
+  if ((e.type === "FLOAT" || e.type === "DOUBLE") && logical === undefined) return "double";
+  if (e.type === "BOOLEAN") return "boolean";
+  return "string";
 }
 
 /** A Parquet value as a cell: INT64 → number (string past 2^53), dates and timestamps → ISO 8601, bytes → base64. */

@@ -12,7 +12,7 @@ export type DatasetScheme = "file" | "s3" | "gs" | "az" | "https";
  */
 export interface DatasetLocation {
   scheme: DatasetScheme;
-  /** The URL as given (paths resolved to absolute for `file`). */
+  /** The URL or path as given. */
   url: string;
   /** What it names. */
   select: { kind: "object"; name: string } | { kind: "prefix"; dir: string } | { kind: "glob"; dir: string; pattern: RegExp; glob: string };
@@ -42,9 +42,10 @@ export function parseDatasetUrl(url: string, role = "dataset"): DatasetLocation 
       throw invalid([(err as Error).message]);
     }
     if (p === "") throw invalid(["the path is empty"]);
-    const abs = path.resolve(p);
+    // Relative paths stay relative (resolved by the filesystem against the working directory), so messages show them as given.
     const dirLike = /[/\\]$/.test(p);
-    return { scheme: "file", url: abs + (dirLike ? path.sep : ""), select: selection(abs, dirLike, path.sep) };
+    const name = dirLike ? p.replace(/[/\\]+$/, "") || path.sep : p;
+    return { scheme: "file", url: p, select: selection(name, dirLike, path.sep) };
   }
   if (scheme === "s3" || scheme === "gs" || scheme === "az") {
     let store: ObjectStoreLocation;

@@ -48,7 +48,7 @@ export class LocalDataStore implements DataStore {
 
   async *stream(name: string): AsyncIterable<Uint8Array> {
     try {
-      yield* createReadStream(name, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+      yield* createReadStream(name, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") throw mlopsError("MLOPS_ERR_DATA_FILE_NOT_FOUND", { path: name });
       throw dataUnavailable(name, "read", err);
