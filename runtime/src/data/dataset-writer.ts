@@ -266,3 +266,13 @@ function stored(v: Cell | undefined, t: StoredType, column: string, row: number)
   if (t === "double") return v;
   return Number.isInteger(v) ? BigInt(v) : bad();
 }
+
+/** Encodes a whole table as the bytes of one file of `format` (in memory; for tables already held in memory). */
+export async function tableBytes(format: FileFormat, columns: readonly string[], rows: readonly (readonly Cell[])[], types?: readonly (StoredType | undefined)[]): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  const sink: Sink = { write: async (b) => void chunks.push(b), close: async () => {}, abort: async () => {} };
+  const w = tableWriter("memory", format, columns, sink, types);
+  await w.write(rows);
+  await w.commit();
+  return Buffer.concat(chunks);
+}

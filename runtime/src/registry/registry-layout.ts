@@ -2,7 +2,7 @@
  * Where the model registry keeps each object in its storage:
  * `models/<model>/versions/<n>/<file>` (artifacts), `models/<model>/versions/<n>/version.json`
  * (manifest, written last), `models/<model>/claims/<n>` (version-number claims) and
- * `models/<model>/aliases.json`.
+ * `models/<model>/aliases.json`; content-addressed dataset copies under `datasets/`.
  */
 export const registryLayout = {
   /** Prefix of every model. */
@@ -31,6 +31,10 @@ export const registryLayout = {
   feedback: (model: string): string => `models/${model}/feedback/`,
   /** Prefix of the servers' monitoring snapshots of one version (one object per server instance). */
   monitor: (model: string, version: number): string => `models/${model}/monitor/${version}/`,
+  /** Prefix of the content-addressed dataset copies (training snapshots, the controller's staged training tables). */
+  datasets: "datasets/",
+  /** A dataset copy, named by the sha256 of its bytes. */
+  dataset: (sha256: string, extension: string): string => `datasets/sha256-${sha256}${extension}`,
   /** The retraining controller's consecutive-check count for the model's trigger. */
   controllerTrigger: (model: string): string => `models/${model}/controller/trigger.json`,
 } as const;
