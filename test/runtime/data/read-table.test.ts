@@ -204,8 +204,15 @@ describe("writeTable", () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
+  test("creates a missing parent directory", async () => {
+    await writeTable(path.join(dir, "new-dir", "out.csv"), ["a"], [["x"]]);
+    assert.equal(await readFile(path.join(dir, "new-dir", "out.csv"), "utf8"), "a\nx\n");
+  });
+
   test("a failed write leaves no temp file behind", async () => {
-    await assert.rejects(writeTable(path.join(dir, "missing-dir", "out.csv"), ["a"], [["x"]]), { code: "ENOENT" });
+    // A Parquet DOUBLE column decided from the first row group cannot take text in a later one.
+    const rows: Cell[][] = [...Array.from({ length: 65_536 }, (_, i): Cell[] => [i]), ["text"]];
+    await assert.rejects(writeTable(path.join(dir, "out.parquet"), ["a"], rows), { code: "MLOPS_ERR_DATA_PARSE" });
     assert.deepEqual(await readdir(dir), []);
   });
 });
