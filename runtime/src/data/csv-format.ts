@@ -98,7 +98,7 @@ export class CsvParser {
             continue;
           }
           if (c !== LF && c !== CR) {
-            throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: this.#source, line, reason: `text ${JSON.stringify(text.slice(i, i + 10))} after a closing quote; quote the whole field and double inner quotes` });
+            throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: this.#source, line, reason: `text ${JSON.stringify(text.slice(i, i + 10).split(/[\r\n]/)[0])} after a closing quote; quote the whole field and double inner quotes` });
           }
         } else {
           let j = i;
@@ -126,8 +126,9 @@ export class CsvParser {
             continue;
           }
         }
-        // A record end: LF, CRLF or a lone CR.
+        // A record end: LF, CRLF or a lone CR (a CR that ends the chunk waits: its LF may come next).
         end = i;
+        if (text.charCodeAt(i) === CR && i + 1 >= n && !final) break;
         if (text.charCodeAt(i) === CR) i++;
         if (i < n && text.charCodeAt(i) === LF) i++;
         line++;

@@ -78,10 +78,10 @@ function selection(name: string, dirLike: boolean, sep: string): DatasetLocation
   if (dirLike) return { kind: "prefix", dir: name === "" ? "" : `${name}${sep}` };
   const cut = name.lastIndexOf(sep);
   const base = name.slice(cut + 1);
-  if (!GLOB.test(base)) return { kind: "object", name };
   if (GLOB.test(name.slice(0, cut + 1))) {
     throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "dataset URL", issues: [`${name}: a glob may only appear in the last path segment`] });
   }
+  if (!GLOB.test(base)) return { kind: "object", name };
   return { kind: "glob", dir: name.slice(0, cut + 1), pattern: globPattern(base), glob: base };
 }
 
