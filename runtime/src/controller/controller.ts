@@ -346,7 +346,7 @@ export class RetrainingController {
     const dir = path.join(this.#workDir, this.#model, `${stamp}-${randomBytes(3).toString("hex")}`);
     let data: Awaited<ReturnType<typeof prepareTrainingData>>;
     try {
-      data = await prepareTrainingData({ champion, feedback, training, dir });
+      data = await prepareTrainingData({ champion, feedback, training, registry: this.#registry, dir });
     } catch (err) {
       await this.#event("retrain-failed", champion.version, champion.version, `could not assemble the training data: ${describeError(err)}`, {
         stage: "data",
