@@ -365,7 +365,7 @@ export class RetrainingController {
         champion.version,
         champion.version,
         `training attempt ${attempt}/${attempts} on ${r.total} rows (${r.reference} reference${data.reference.source ? ` from ${data.reference.source}` : ""}, ${r.feedback} feedback; ${holdoutRows} held out for the gate)${data.reference.note ? `; ${data.reference.note}` : ""}`,
-        { attempt, attempts, executor: this.#executor.kind, dataPath: data.dataPath, configPath: data.configPath, reference: data.reference, rows: { ...r, holdout: holdoutRows }, timeoutSeconds: ex.timeoutSeconds },
+        { attempt, attempts, executor: this.#executor.kind, dataPath: data.dataPath, configPath: data.configPath, workDir: dir, reference: data.reference, rows: { ...r, holdout: holdoutRows }, timeoutSeconds: ex.timeoutSeconds },
       );
       const started = performance.now();
       try {
