@@ -164,7 +164,7 @@ test("every stack's training Job template requests the GPU, tolerates the GPU po
     if (trainOnGpu) {
       assert.equal(c.resources?.requests?.["nvidia.com/gpu"], gpus, `${key}: GPU request`);
       assert.equal(c.resources?.limits?.["nvidia.com/gpu"], gpus, `${key}: GPU limit`);
-      const pools = key === "gpu" ? [{ taints: [GPU_TAINT], labels: GPU_NODES }] : gpuPools(out);
+      const pools: { taints: { key: string; value?: string; effect: string }[]; labels: Record<string, string> }[] = key === "gpu" ? [{ taints: [GPU_TAINT], labels: GPU_NODES }] : gpuPools(out);
       assert.ok(pools.length > 0, `${key}: trainOnGpu but no GPU pool`);
       for (const pool of pools) {
         for (const taint of pool.taints) assert.ok(tolerates({ where: key, spec: pod } as PodSpecAt, taint), `${key}: the Job does not tolerate ${JSON.stringify(taint)}: ${JSON.stringify(pod.tolerations)}`);
