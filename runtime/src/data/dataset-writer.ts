@@ -119,13 +119,22 @@ function gzipSink(inner: Sink): Sink {
 function tableWriter(url: string, f: FileFormat, columns: readonly string[], raw: Sink, types: readonly (StoredType | undefined)[] | undefined): TableWriter {
   const sink = f.gzip ? gzipSink(raw) : raw;
   if (f.format === "parquet") return parquetWriter(url, columns, sink, types);
-  let text = f.format === "csv" ? `${csvLine(columns)}\n` : "";
+  // Each batch becomes bytes at once: a string grown across batches would live long enough to be
+  // promoted to the old generation, and the heap (so RSS) would grow with the file.
+  let pending: Buffer[] = f.format === "csv" ? [Buffer.from(`${csvLine(columns)}\n`, "utf8")] : [];
+  let pendingBytes = pending[0]?.length ?? 0;
   let rows = 0;
   let done = false;
+  const add = (text: string) => {
+    const b = Buffer.from(text, "utf8");
+    pending.push(b);
+    pendingBytes += b.length;
+  };
   const flush = async (force: boolean) => {
-    if (text.length === 0 || (!force && text.length < 1 << 20)) return;
-    const bytes = Buffer.from(text, "utf8");
-    text = "";
+    if (pendingBytes === 0 || (!force && pendingBytes < 1 << 18)) return;
+    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
     await sink.write(bytes);
   };
   const keys = columns.map((c) => JSON.stringify(c));
@@ -143,8 +152,10 @@ function tableWriter(url: string, f: FileFormat, columns: readonly string[], raw
       return rows;
     },
     write: async (batch) => {
-      if (f.format === "csv") for (const r of batch) text += `${csvLine(r)}\n`;
-      else for (const r of batch) text += jsonLine(r);
+      const lines: string[] = new Array(batch.length);
+      if (f.format === "csv") for (let i = 0; i < batch.length; i++) lines[i] = `${csvLine(batch[i]!)}\n`;
+      else for (let i = 0; i < batch.length; i++) lines[i] = jsonLine(batch[i]!);
+      add(lines.join(""));
       rows += batch.length;
       await flush(false);
     },
@@ -161,7 +172,7 @@ function tableWriter(url: string, f: FileFormat, columns: readonly string[], raw
   };
   if (f.format === "csv") {
     writer.writeCsvLines = async (lines) => {
-      for (const l of lines) text += `${l}\n`;
+      if (lines.length > 0) add(`${lines.join("\n")}\n`);
       rows += lines.length;
       await flush(false);
     };
