@@ -308,7 +308,6 @@ async function* readParquetBatches(store: DataStore, file: DatasetFile, batchRow
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupRows = Number(group.num_rows);
-    const data: unknown[][] = columns.map(() => []);
     const chunks: { rowStart: number; data: ArrayLike<unknown> }[][] = columns.map(() => []);
     try {
       await parquetRead({
@@ -323,21 +322,27 @@ async function* readParquetBatches(store: DataStore, file: DatasetFile, batchRow
       if ((err as { code?: string }).code?.startsWith("MLOPS_ERR_")) throw err;
       throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: file.url, line: groupStart + 1, reason: `cannot decode the row group starting at this row (${(err as Error).message})` });
     }
-    for (let j = 0; j < columns.length; j++) {
-      const col = data[j]!;
-      for (const c of chunks[j]!.sort((a, b) => a.rowStart - b.rowStart)) for (let i = 0; i < c.data.length; i++) col.push(c.data[i]);
-    }
-    chunks.length = 0;
+    // Walk each column's decoded pages with a cursor, dropping a page once passed: memory holds
+    // the row group's decoded columns once (no copy), shrinking as the batches go out.
+    const cursors = chunks.map((cs) => ({ pages: cs.sort((a, b) => a.rowStart - b.rowStart) as ({ data: ArrayLike<unknown> } | undefined)[], page: 0, at: 0 }));
     for (let s = 0; s < groupRows; s += batchRows) {
       const n = Math.min(batchRows, groupRows - s);
       const rows: Cell[][] = new Array(n);
       const positions: number[] = new Array(n);
-      for (let r = 0; r < n; r++) {
-        const row: Cell[] = new Array(columns.length);
-        for (let j = 0; j < columns.length; j++) row[j] = parquetCell(data[j]![s + r], columns[j]!, file, groupStart + s + r + 1);
-        rows[r] = row;
-        positions[r] = groupStart + s + r + 1;
+      for (let r = 0; r < n; r++) rows[r] = new Array(columns.length);
+      for (let j = 0; j < columns.length; j++) {
+        const c = cursors[j]!;
+        for (let r = 0; r < n; r++) {
+          let page = c.pages[c.page];
+          while (page !== undefined && c.at >= page.data.length) {
+            c.pages[c.page++] = undefined;
+            c.at = 0;
+            page = c.pages[c.page];
+          }
+          rows[r]![j] = parquetCell(page?.data[c.at++], columns[j]!, file, groupStart + s + r + 1);
+        }
       }
+      for (let r = 0; r < n; r++) positions[r] = groupStart + s + r + 1;
       yield { file, columns, rows, positions, bad: [], types };
     }
     groupStart += groupRows;
