@@ -5,6 +5,7 @@ export * from "./runtime-workload.ts";
 export * from "./existing-cluster.ts";
 export * from "./model-serving.ts";
 export * from "./retraining.ts";
+export * from "./batch-scoring.ts";
 export * from "./gpu-enablement.ts";
 export * from "./monitoring.ts";
 export * from "./runtime-image.ts";

@@ -5,7 +5,7 @@ export const COMPONENT_LABEL = "app.kubernetes.io/component";
  * Recommended Kubernetes labels (app.kubernetes.io/*) for one runtime workload. The `name` +
  * `instance` pair is also the pod selector, so it must stay stable across updates.
  */
-export function runtimeLabels(instance: string, component: "serving" | "retraining-controller" | "training"): Record<string, string> {
+export function runtimeLabels(instance: string, component: "serving" | "retraining-controller" | "training" | "batch-scoring"): Record<string, string> {
   return {
     "app.kubernetes.io/name": "mlops-runtime",
     "app.kubernetes.io/instance": instance,

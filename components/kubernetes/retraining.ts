@@ -27,7 +27,13 @@ export interface RetrainingArgs {
   namespace: pulumi.Input<string>;
   /** Runtime image reference (controller and training Jobs). */
   image: pulumi.Input<string>;
-  /** The controller policy (runtime `controllerPolicy`: `model` is required), written to a ConfigMap as /etc/mlops/policy.json. */
+  /**
+   * The controller policy (runtime `controllerPolicy`: `model` is required), written to a ConfigMap
+   * as /etc/mlops/policy.json. Its `executor.kind` decides where training runs: "kubernetes" (a
+   * Job per run from the training Job template, on GPU nodes when `training.trainOnGpu`) or "local"
+   * (in the controller's own pod).
+   * @default - `executor.kind: "kubernetes"` when the policy does not say
+   */
   policy: { model: string } & Record<string, unknown>;
   /** CPU and memory of the controller pod; each field defaults on its own. @default { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } */
   resources?: ContainerResourcesInput;
@@ -49,9 +55,10 @@ export interface RetrainingArgs {
   /** Cron schedule (5 fields, e.g. "0 3 * * 0") of a CronJob running `mlops controller --once`. @default - no scheduled retraining */
   schedule?: string;
   /**
-   * Claim shared by the controller and its training Jobs for the training tables it writes (ReadWriteMany when Jobs may run on
-   * other nodes, e.g. GPU nodes). Training runs in Kubernetes Jobs only when such shared storage exists.
-   * @default - a `controller-work` directory on the model store's claim (PVC stores); bucket stores: none, and the controller trains in its own pod
+   * A claim mounted in the controller and its training Jobs at /var/lib/mlops/work, for the
+   * controller's run logs. Not needed for training: each run's data and config are staged in the
+   * model store, which Jobs read with the runtime's workload identity.
+   * @default - a `controller-work` directory on the model store's claim (PVC stores); bucket stores: the pod's /tmp
    */
   workVolume?: { claimName: pulumi.Input<string> };
   /** Monitoring stack: its namespace alone may reach the alert webhook; the AlertmanagerConfig routing drift alerts is created. @default - no webhook route */
@@ -97,6 +104,9 @@ export const retrainingArgs = retrainingOptions
   })
   .superRefine((a, ctx) => {
     if (a.training?.trainOnGpu === true && a.cluster?.gpu === undefined) ctx.addIssue({ code: "custom", path: ["training", "trainOnGpu"], message: "the cluster has no GPU nodes (ClusterHandle.gpu is undefined)" });
+    if (a.training?.trainOnGpu === true && (a.policy?.executor as { kind?: unknown } | undefined)?.kind === "local") {
+      ctx.addIssue({ code: "custom", path: ["policy", "executor", "kind"], message: 'trainOnGpu needs executor.kind "kubernetes": "local" trains in the controller\'s own CPU pod' });
+    }
   }, ALWAYS_REFINE);
 
 type Config = z.output<typeof retrainingArgs>;
@@ -115,7 +125,7 @@ export class Retraining extends pulumi.ComponentResource {
   public readonly jobTemplateConfigMap: pulumi.Output<string>;
   /** Cluster-internal URL of the controller's Alertmanager webhook. */
   public readonly webhookUrl: pulumi.Output<string>;
-  /** Where training runs: "kubernetes" (Jobs from the template) or "local" (a child process of the controller, no shared storage). */
+  /** Where training runs, as the policy's `executor.kind` says: "kubernetes" (Jobs from the template) or "local" (a child process in the controller's pod). */
   public readonly trainingExecutor: "kubernetes" | "local";
 
   constructor(name: string, args: RetrainingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -131,7 +141,7 @@ export class Retraining extends pulumi.ComponentResource {
   }
 }
 
-/** The work directory shared by the controller and its Jobs, and the volume that carries it (none for the PVC model store, which both mount already). */
+/** The controller's work directory and the volume that carries it (none for the PVC model store, which both mount already). */
 function sharedWork(cfg: Config): { dir: string; volumes: NonNullable<Parameters<typeof runtimePodSpec>[0]["volumes"]> } | undefined {
   if (cfg.workVolume) {
     return { dir: WORK_MOUNT, volumes: [{ volume: { name: "work", persistentVolumeClaim: { claimName: cfg.workVolume.claimName } }, mount: { name: "work", mountPath: WORK_MOUNT } }] };
@@ -197,7 +207,9 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
     opts,
   );
 
-  const policy = new k8s.core.v1.ConfigMap(`${name}-policy`, { metadata: { namespace: ns, labels }, data: { "policy.json": JSON.stringify(cfg.policy, null, 2) } }, opts);
+  const executor = effectiveExecutorKind(cfg.policy);
+  const policyJson = { ...cfg.policy, executor: { ...(cfg.policy.executor as Record<string, unknown> | undefined), kind: executor } };
+  const policy = new k8s.core.v1.ConfigMap(`${name}-policy`, { metadata: { namespace: ns, labels }, data: { "policy.json": JSON.stringify(policyJson, null, 2) } }, opts);
   const jobTemplate = new k8s.core.v1.ConfigMap(
     `${name}-job-template`,
     { metadata: { namespace: ns, labels }, data: { "job-template.json": trainingJobTemplate(name, cfg, sa.metadata.name).apply((j) => JSON.stringify(j, null, 2)) } },
@@ -212,14 +224,8 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
     },
   ];
   const work = sharedWork(cfg);
-  if (!work) {
-    pulumi.log.warn(
-      "no storage shared with training Jobs (bucket model store and no workVolume): the controller trains in its own pod; set workVolume to train in Kubernetes Jobs",
-      parent,
-    );
-  }
   const env = [
-    ...(work ? [{ name: "MLOPS_JOB_TEMPLATE", value: `${CONFIG_DIR}/job-template.json` }] : []),
+    { name: "MLOPS_JOB_TEMPLATE", value: `${CONFIG_DIR}/job-template.json` },
     { name: "MLOPS_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     { name: "MLOPS_ALERT_WEBHOOK_PORT", value: String(ALERT_WEBHOOK_PORT) },
   ];
@@ -340,6 +346,12 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
     serviceAccountName: sa.metadata.name,
     jobTemplateConfigMap: jobTemplate.metadata.name,
     webhookUrl,
-    trainingExecutor: work ? ("kubernetes" as const) : ("local" as const),
+    trainingExecutor: executor,
   };
+}
+
+/** The policy's `executor.kind`, "kubernetes" when it does not say (the controller runs in a cluster, so Jobs are the default). */
+function effectiveExecutorKind(policy: Record<string, unknown>): "kubernetes" | "local" {
+  const kind = (policy.executor as { kind?: unknown } | undefined)?.kind;
+  return kind === "local" ? "local" : "kubernetes";
 }

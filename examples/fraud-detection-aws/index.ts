@@ -27,9 +27,8 @@ const platform = new MlopsPlatform("fraud", {
       rollout: { steps: [0.05, 0.25, 1], dwellSeconds: 600 },
     },
     training: { trainOnGpu: true, gpus: 1, resources: { cpuRequest: "2", memoryRequest: "8Gi", cpuLimit: "4", memoryLimit: "14Gi" } },
-    // The controller hands each training Job its data through a ReadWriteMany claim (EFS here;
-    // see README): without one it trains in its own CPU pod.
-    workVolume: { claimName: config.get("trainingWorkClaim") ?? "training-work" },
+    // Each training Job reads its data from the S3 model store; a claim for the controller's logs is optional.
+    ...(config.get("trainingWorkClaim") ? { workVolume: { claimName: config.require("trainingWorkClaim") } } : {}),
   },
 });
 

@@ -36,18 +36,23 @@ export const ERRORS = {
   // --- data ---------------------------------------------------------------------------------
   MLOPS_ERR_DATA_FILE_NOT_FOUND: define<{ path: string }>(
     400,
-    (p) => `dataset file ${p.path} does not exist`,
-    "Check the path passed to --data (or --reference/--current); it is resolved against the working directory.",
+    (p) => `dataset ${p.path} does not exist`,
+    "Check the path or URL passed to --data (or --reference/--current); paths are resolved against the working directory, a prefix needs at least one .csv, .jsonl, .ndjson, .gz or .parquet file directly under it.",
   ),
   MLOPS_ERR_DATA_FORMAT: define<{ path: string }>(
     400,
-    (p) => `cannot tell the format of ${p.path}: use a .csv (with a header row), .jsonl or .ndjson file`,
-    "Rename the file with its real extension, or convert it to CSV with a header row or JSON Lines.",
+    (p) => `cannot tell the format of ${p.path}: use a .csv (with a header row), .jsonl, .ndjson (any of them optionally .gz) or .parquet file`,
+    "Rename the file with its real extension, or convert it to CSV with a header row, JSON Lines or Parquet; every file of a prefix or glob must have the same format.",
   ),
   MLOPS_ERR_DATA_PARSE: define<{ path: string; line: number; reason: string }>(
     400,
     (p) => `${p.path}:${p.line}: ${p.reason}`,
     "Fix the line named in the message; CSV needs a header row and the same number of fields on every line, JSONL one JSON object per line.",
+  ),
+  MLOPS_ERR_DATA_UNAVAILABLE: define<{ url: string; operation: string; reason: string }>(
+    503,
+    (p) => `dataset store ${p.url} failed to ${p.operation}: ${p.reason}`,
+    "Check the URL, the network path to the store and the credentials (the same environment variables and workload identity as the registry's); an https:// Parquet file needs a server that answers Range requests.",
   ),
   MLOPS_ERR_DATA_EMPTY: define<{ path: string }>(
     400,

@@ -72,7 +72,10 @@ test("fraud detection on AWS: GPU training Jobs on a scale-to-zero spot pool, CP
   const jobPod = (jobs[0] as any).spec.template.spec;
   assert.equal(jobPod.containers[0].resources.limits["nvidia.com/gpu"], "1");
   assert.ok(jobPod.tolerations.some((t: any) => t.key === "nvidia.com/gpu" && t.effect === "NoSchedule"));
-  assert.deepEqual(jobPod.volumes.find((v: any) => v.name === "work").persistentVolumeClaim, { claimName: "training-work" }, "the Job gets its data through the shared work claim");
+  assert.deepEqual(jobPod.volumes.map((v: any) => v.name), ["tmp"], "the Job reads its data from the bucket, through no shared claim");
+  assert.deepEqual(jobPod.nodeSelector, { "mlops.dev/gpu": "true" });
+  const policy = JSON.parse((configMaps.find((m: any) => m.data?.["policy.json"] !== undefined) as any).data["policy.json"]);
+  assert.equal(policy.executor.kind, "kubernetes", "the controller trains in Jobs on the GPU pool");
 });
 
 test("churn on GCP: no GPU pool, the canary policy reaches the controller as written", () => {

@@ -7,7 +7,7 @@ import { CRC32C } from "@google-cloud/storage";
  * The subset of the GCS JSON API that GcsStorage uses, with GCS's documented semantics:
  * multipart uploads (`uploadType=multipart`) with `ifGenerationMatch` (0 = must not exist;
  * otherwise the live generation must equal it; else 412), a new generation per write, media
- * download with `x-goog-generation` and `x-goog-hash`, object metadata, objects.list with
+ * download with `x-goog-generation` and `x-goog-hash` (byte ranges answered 206), object metadata, objects.list with
  * `prefix`, `maxResults` and `pageToken` (names in byte order), delete (404 when absent).
  * Not covered: authentication, resumable uploads, versioned buckets, metageneration.
  */
@@ -18,7 +18,7 @@ export interface FakeGcsServer {
   buckets: Set<string>;
   /** Applies the next `n` uploads but answers them 503, as when a response is lost after a write. */
   loseUploadResponses(n: number): void;
-  /** Requests served, by `METHOD kind` (upload, media, metadata, list, delete). */
+  /** Requests served, by `METHOD kind` (upload, media, metadata, list, delete); `POST upload-started` counts uploads as they arrive, before their body. */
   requests: Map<string, number>;
   stop(): Promise<void>;
 }
@@ -64,6 +64,7 @@ export async function startFakeGcs(buckets: string[] = []): Promise<FakeGcsServe
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method === "POST" && (req.url ?? "").startsWith("/upload/")) requests.set("POST upload-started", (requests.get("POST upload-started") ?? 0) + 1);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -140,6 +141,22 @@ export async function startFakeGcs(buckets: string[] = []): Promise<FakeGcsServe
     }
     if (url.searchParams.get("alt") === "media") {
       count("media");
+      const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
+      if (range) {
+        // GCS answers a byte range with 206 and the object's generation, like a full download.
+        const start = Number(range[1]);
+        const end = range[2] === "" ? object.data.length - 1 : Math.min(Number(range[2]), object.data.length - 1);
+        const part = object.data.subarray(start, end + 1);
+        res.writeHead(206, {
+          "content-type": object.contentType,
+          "content-length": String(part.length),
+          "content-range": `bytes ${start}-${end}/${object.data.length}`,
+          "x-goog-generation": String(object.generation),
+          "x-goog-stored-content-encoding": "identity",
+          "x-goog-stored-content-length": String(object.data.length),
+        });
+        return void res.end(part);
+      }
       res.writeHead(200, {
         "content-type": object.contentType,
         "content-length": String(object.data.length),

@@ -23,14 +23,17 @@ stops renewing; --once stands by too when another controller leads.
   --policy <file>     controller policy, JSON or YAML (model, trigger, training, gate, rollout, executor)
   --registry <loc>    directory, s3://, gs:// or az:// URL (default: .mlops/registry)
   --once              one pass (a trigger check, and the whole cycle when it fires), then exit
-  --work-dir <dir>    where training tables and configs are written and kept; retrained
-                      versions' lineage points here (default: .mlops/controller)
+  --work-dir <dir>    where each run's training log is kept (the training table and config are
+                      staged in the model store) (default: .mlops/controller)
   --listen <host:port>  serve the Alertmanager webhook (POST /alerts): a firing alert whose
                       \`model\` label names this controller's model starts a pass at once
                       (default: 0.0.0.0:$MLOPS_ALERT_WEBHOOK_PORT when that is set; not with --once)
-  --job-template <file> train in Kubernetes Jobs built from this batch/v1 Job (JSON; the
-                      Retraining component mounts it from a ConfigMap) instead of child processes,
-                      in $MLOPS_NAMESPACE (default: $MLOPS_JOB_TEMPLATE when that is set)
+  --job-template <file> the batch/v1 Job (JSON; the Retraining component mounts it from a
+                      ConfigMap) each training run is built from when the policy's executor.kind
+                      is "kubernetes"; Jobs run in $MLOPS_NAMESPACE (default: $MLOPS_JOB_TEMPLATE)
+
+The policy's executor.kind decides where training runs: "local" (a child process) or
+"kubernetes" (a Job per run, reading its data and config from the model store).
 
 Logs are JSON lines on stderr (MLOPS_LOG_LEVEL=debug shows every check).
 `;
@@ -95,15 +98,21 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
   }
   const policy = await loadPolicy(required(values.policy, "policy"));
   const registry = ModelRegistry.open(values.registry);
-  // The Retraining component configures the pod through these variables.
+  // The Retraining component configures the pod through these variables; the policy decides the executor.
   const jobTemplate = values["job-template"] ?? (process.env.MLOPS_JOB_TEMPLATE || undefined);
+  if (policy.executor.kind === "kubernetes" && jobTemplate === undefined) {
+    throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: values.policy!, issues: ['executor.kind: "kubernetes" needs a Job template: pass --job-template <file> or set MLOPS_JOB_TEMPLATE (the Retraining component mounts one)'] });
+  }
   const listenOn = values.listen ?? (process.env.MLOPS_ALERT_WEBHOOK_PORT ? `0.0.0.0:${process.env.MLOPS_ALERT_WEBHOOK_PORT}` : undefined);
   const listen = listenOn === undefined ? undefined : hostPort(listenOn);
   const log = createLog("controller");
   const controller = new RetrainingController({
     registry,
     policy,
-    executor: jobTemplate ? new KubernetesJobExecutor({ template: loadJobTemplate(jobTemplate), ...(process.env.MLOPS_NAMESPACE ? { namespace: process.env.MLOPS_NAMESPACE } : {}) }) : new LocalProcessExecutor(),
+    executor:
+      policy.executor.kind === "kubernetes"
+        ? new KubernetesJobExecutor({ template: loadJobTemplate(jobTemplate!), ...(process.env.MLOPS_NAMESPACE ? { namespace: process.env.MLOPS_NAMESPACE } : {}) })
+        : new LocalProcessExecutor(),
     log,
     ...(values["work-dir"] === undefined ? {} : { workDir: values["work-dir"] }),
     // The webhook loop below runs its own passes: the lease must outlive the waits between them.

@@ -5,7 +5,7 @@ import { MlopsError, mlopsError } from "../errors.ts";
 import { type Io, parseFlags, required } from "./args.ts";
 
 /** Help for `mlops drift`. */
-export const DRIFT_HELP = `usage: mlops drift --reference <csv|jsonl> --current <csv|jsonl>
+export const DRIFT_HELP = `usage: mlops drift --reference <url> --current <url>
                   [--test ks|chisquare|z|wasserstein|jensenshannon|psi] [--threshold <x>]
                   [--categorical a,b] [--json] [--report <file.html>]
 
@@ -15,8 +15,10 @@ reference <= 1000 rows: ks for numbers (drift if p <= 0.05), chisquare or z for 
 (drift if >= 0.1). The dataset drifts when at least half of the columns drift. Both files need
 the same columns; missing values are ignored. Exit code 0 whether or not drift is found.
 
-  --reference <file>   reference data, e.g. the training set (.csv, .jsonl, .ndjson)
-  --current <file>     current data to check against it
+  --reference <url>    reference data, e.g. the training set: a path or file://, s3://, gs://,
+                       az:// or https:// URL of a file, prefix or glob (.csv, .jsonl, .ndjson,
+                       each optionally .gz, or .parquet)
+  --current <url>      current data to check against it (same forms)
   --test <name>        run this test on every column instead of the default choice
   --threshold <x>      threshold for every column (p-value or distance, per test)
   --categorical a,b    treat these columns as categories even if every value is a number
@@ -49,7 +51,7 @@ export async function driftCommand(argv: string[], io: Io): Promise<number> {
     .split(",")
     .map((c) => c.trim())
     .filter((c) => c !== "");
-  const [reference, current] = await Promise.all([readTable(referencePath), readTable(currentPath)]);
+  const [reference, current] = await Promise.all([readTable(referencePath, { role: "--reference" }), readTable(currentPath, { role: "--current" })]);
   const unknown = categorical.filter((c) => !reference.columns.includes(c));
   if (unknown.length) {
     throw mlopsError("MLOPS_ERR_CLI_USAGE", {

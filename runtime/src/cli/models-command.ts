@@ -120,7 +120,7 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
             st,
           ];
         }),
-      )}`;
+      )}\nlineage\n${versions.map(lineageLines).join("")}`;
     });
     return verdict(problems);
   }
@@ -178,6 +178,22 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `unknown models subcommand ${JSON.stringify(sub)}; use list, show, alias, history or rollback` });
+}
+
+/** A version's dataset lineage: where the data came from, its digest, rows, schema and snapshot. */
+export function lineageLines(v: VersionMetadata): string {
+  const d = v.dataset;
+  const files = d.files ?? [];
+  const lines = [`  version ${v.version}: ${d.source}${d.format ? ` (${d.format}${files.length > 1 ? `, ${files.length} files` : ""})` : ""}`];
+  lines.push(`    sha256    ${d.digest}`);
+  lines.push(`    rows      ${d.rowsRead === undefined ? "" : `${d.rowsRead} read, `}${d.rows} used`);
+  if (files.length > 1) for (const f of files) lines.push(`    file      ${f.url} ${f.bytes} bytes sha256 ${f.sha256.slice(0, 12)}`);
+  if (d.schema) lines.push(`    schema    ${d.schema.map((c) => `${c.name}:${c.type}`).join(", ")}`);
+  if (d.snapshot) {
+    lines.push(`    snapshot  ${d.snapshot.url} (${d.snapshot.rows} rows, ${d.snapshot.bytes} bytes)`);
+    lines.push(`    retrain   mlops train --from ${v.model}@${v.version}`);
+  } else lines.push("    snapshot  none (train with --snapshot to keep a copy of the rows)");
+  return `${lines.join("\n")}\n`;
 }
 
 /** A model's events as a timeline: time, event, version, champion, actor, reason. */

@@ -598,7 +598,7 @@ export class RetrainingController {
     const dir = path.join(this.#workDir, this.#model, `${stamp}-${randomBytes(3).toString("hex")}`);
     let data: Awaited<ReturnType<typeof prepareTrainingData>>;
     try {
-      data = await prepareTrainingData({ champion, feedback, training, dir });
+      data = await prepareTrainingData({ champion, feedback, training, registry: this.#registry, dir });
     } catch (err) {
       await this.#event("retrain-failed", champion.version, champion.version, `could not assemble the training data: ${describeError(err)}`, {
         stage: "data",
@@ -617,7 +617,7 @@ export class RetrainingController {
         champion.version,
         champion.version,
         `training attempt ${attempt}/${attempts} on ${r.total} rows (${r.reference} reference${data.reference.source ? ` from ${data.reference.source}` : ""}, ${r.feedback} feedback; ${holdoutRows} held out for the gate)${data.reference.note ? `; ${data.reference.note}` : ""}`,
-        { attempt, attempts, executor: this.#executor.kind, dataPath: data.dataPath, configPath: data.configPath, reference: data.reference, rows: { ...r, holdout: holdoutRows }, timeoutSeconds: ex.timeoutSeconds },
+        { attempt, attempts, executor: this.#executor.kind, dataPath: data.dataPath, configPath: data.configPath, workDir: dir, reference: data.reference, rows: { ...r, holdout: holdoutRows }, timeoutSeconds: ex.timeoutSeconds },
       );
       const started = performance.now();
       try {

@@ -13,9 +13,10 @@ export interface KubernetesJobExecutorOptions {
    * The training Job template: a batch/v1 Job object (the Retraining component ships it as JSON in a
    * ConfigMap) whose first container runs the runtime image; its `command` is kept (absent: the
    * image's entrypoint, `mlops`), its `args` are replaced by `train --data ... --config ... --model ... --registry
-   * ... --parent ...`. Resources, tolerations, node selector, volumes, backoffLimit and
-   * ttlSecondsAfterFinished come from it as they are. The job's data and config paths must be
-   * readable in the pod (the controller's work directory on a volume the template mounts).
+   * ... --parent ...`. Resources (the GPU request), tolerations, node selector, ServiceAccount
+   * (the runtime's workload identity), volumes, backoffLimit and ttlSecondsAfterFinished come from
+   * it as they are. The job's data and config are URLs in the model store, which the pod reads with
+   * that identity: no volume is shared with the controller.
    */
   template: V1Job;
   /** Namespace the Jobs run in. @default - the template's metadata.namespace, else the in-cluster namespace, else "default" */

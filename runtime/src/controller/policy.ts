@@ -36,7 +36,7 @@ export const triggerPolicy = z
 /** What a retrained version learns from. */
 export const trainingPolicy = z
   .object({
-    /** Reference table (CSV/JSONL) retraining starts from. @default - the champion's training file (its `dataset.source`) */
+    /** Reference data retraining starts from: a path or s3://, gs://, az://, https:// URL of a file, prefix or glob (CSV, JSONL, Parquet). @default - the champion's training data (its `dataset.source`) */
     referenceData: z.string().min(1).optional(),
     /** Train on the reference rows plus the feedback rows (true) or the feedback rows only (false). @default true */
     includeReference: z.boolean().default(true),
@@ -99,8 +99,13 @@ export const rolloutPolicy = z
 /** Where and how training runs. */
 export const executorPolicy = z
   .object({
-    /** "local": a child process of the controller (a Kubernetes Job executor comes later). @default "local" */
-    kind: z.enum(["local"]).default("local"),
+    /**
+     * Where training runs: "local", a child process of the controller (its pod, when deployed);
+     * "kubernetes", a Job per run from the Retraining component's template (GPU nodes when
+     * trainOnGpu), reading the run's data from the model store. The Retraining component writes
+     * "kubernetes" unless the policy says otherwise. @default "local"
+     */
+    kind: z.enum(["local", "kubernetes"]).default("local"),
     /** A training run still going after this many seconds is killed. @default 900 */
     timeoutSeconds: z.number().positive().default(900),
     /** Retries after a failed or timed-out run. @default 2 */

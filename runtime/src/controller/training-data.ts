@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { snapshotTable } from "../data/dataset-snapshot.ts";
 import { modelConfig } from "../data/model-config.ts";
 import { readTable } from "../data/read-table.ts";
 import type { Cell, Table } from "../data/table.ts";
 import { readCategory } from "../data/values.ts";
-import { writeTable } from "../data/write-table.ts";
+import { registryLayout } from "../registry/registry-layout.ts";
 import { mlopsError } from "../errors.ts";
 import { type FeedbackRow, type ModelRegistry, type VersionMetadata, readFeedback } from "../registry/index.ts";
 import { parseWith } from "../validation.ts";
@@ -45,11 +46,16 @@ export async function splitFeedback(
   return { train: labelled.slice(Math.max(0, end - training.recentRows), end), holdout: labelled.slice(end), labelled: labelled.length };
 }
 
-/** A training table and config written for one retrain. */
+/** A training table and config staged for one retrain. */
 export interface PreparedTrainingData {
-  /** The CSV to train on (reference rows, then feedback rows). It becomes the new version's `dataset.source`. */
+  /**
+   * URL of the table to train on (reference rows, then feedback rows), staged in the model store
+   * as content-addressed Parquet (`<registry>/datasets/sha256-<hex>.parquet`), so a training Job
+   * on any node reads it with the runtime's workload identity. It becomes the new version's
+   * `dataset.source` and snapshot, and the next retrain starts from it.
+   */
   dataPath: string;
-  /** The champion's resolved model config as JSON. */
+  /** URL of the champion's resolved model config as JSON, staged in the model store beside the model's controller state. */
   configPath: string;
   /** The reference table used, or null with the reason it was not. */
   reference: { source: string | null; note: string | null };
@@ -58,16 +64,17 @@ export interface PreparedTrainingData {
 }
 
 /**
- * Writes the training table and config for a retrain into `dir`: the reference rows (the policy's
- * `referenceData`, else the champion's training file; skipped with a note when that file is gone
- * and none was configured) followed by the feedback rows as rows with the target column set to
- * their label. The holdout is not passed in, so it never reaches training. Keep `dir`: the new
- * version's lineage points at its table, and the next retrain starts from it.
+ * Stages the training table and config for a retrain in the model store (no shared filesystem
+ * needed): the reference rows (the policy's `referenceData`, else the champion's training data,
+ * any dataset URL; skipped with a note when it is gone and none was configured) followed by the
+ * feedback rows as rows with the target column set to their label. The holdout is not passed in,
+ * so it never reaches training. `dir` is created for the run's log.
  */
 export async function prepareTrainingData(input: {
   champion: VersionMetadata;
   feedback: readonly FeedbackRow[];
   training: TrainingPolicy;
+  registry: ModelRegistry;
   dir: string;
 }): Promise<PreparedTrainingData> {
   const { champion, training } = input;
@@ -114,14 +121,14 @@ export async function prepareTrainingData(input: {
     added++;
   }
   await mkdir(input.dir, { recursive: true });
-  const dataPath = path.resolve(input.dir, "train.csv");
-  const configPath = path.resolve(input.dir, "model-config.json");
-  await writeTable(dataPath, columns, rows);
-  await writeFile(configPath, `${JSON.stringify({ ...(champion.config as object), name: champion.model }, null, 2)}\n`);
+  const staged = await snapshotTable(input.registry, { source: "retraining table", columns, rows, digest: "" });
+  const configText = `${JSON.stringify({ ...(champion.config as object), name: champion.model }, null, 2)}\n`;
+  const configKey = `${registryLayout.model(champion.model)}controller/configs/sha256-${createHash("sha256").update(configText).digest("hex")}.json`;
+  await input.registry.storage.put(configKey, configText);
   const referenceRows = reference?.rows.length ?? 0;
   return {
-    dataPath,
-    configPath,
+    dataPath: staged.url,
+    configPath: `${input.registry.storage.url}/${configKey}`,
     reference: { source: reference?.source ?? null, note },
     rows: { reference: referenceRows, feedback: added, duplicates, total: referenceRows + added },
   };

@@ -1,15 +1,15 @@
 /**
- * One retraining run, described so that any executor (a local child process today, a Kubernetes
- * Job later) can run `mlops train` with exactly these inputs.
+ * One retraining run, described so that any executor (a local child process, a Kubernetes Job)
+ * can run `mlops train` with exactly these inputs, all of them URLs in the model store.
  */
 export interface TrainingJob {
   /** Registry model name; the new version is registered under it. */
   model: string;
-  /** Training table (CSV with header), an absolute path or URL the executor can read. */
+  /** URL of the training table (staged in the model store: `<registry>/datasets/sha256-<hex>.parquet`), valid `mlops train --data`. */
   dataPath: string;
-  /** Model config as JSON (the champion's resolved config), valid input for `mlops train --config`. */
+  /** URL of the model config as JSON (the champion's resolved config, staged in the model store), valid `mlops train --config`. */
   configPath: string;
-  /** Registry location (directory path or file:// URL) the new version is registered in. */
+  /** Registry location (directory, file://, s3://, gs:// or az:// URL) the new version is registered in. */
   registry: string;
   /** The version this one is retrained from, recorded as its parent. */
   parent: number;

@@ -35,10 +35,16 @@ export interface PreprocessorState {
 
 /** Per-feature counts of values that were not clean, for the training report. */
 export interface FeatureIssues {
+  /** Missing values: imputed with the training mean (numerical) or put in the out-of-vocabulary bucket (categorical). */
   missing: number;
+  /** Values that are not numbers in a numerical feature (imputed when fitting). */
   junk: number;
+  /** Categories not in the fitted vocabulary (out-of-vocabulary bucket). */
   unseen: number;
+  /** Up to 3 of the junk values. */
   examples: string[];
+  /** Up to 3 of the unseen categories. @default - absent in reports written before it existed */
+  unseenExamples?: string[];
 }
 /** What encoding found in the data. */
 export interface EncodeReport {
@@ -52,6 +58,12 @@ export interface EncodeOptions {
   numericStrings: boolean;
   /** Junk in a numerical feature: impute it and report (training), or reject the row (scoring, serving). */
   junk: "impute" | "reject";
+  /**
+   * With `junk: "reject"`: called for each rejected row (with the first bad feature) instead of
+   * throwing MLOPS_ERR_INFER_FEATURE; the row's encoding is then meaningless and the caller drops it.
+   * @default - throw on the first bad row
+   */
+  onReject?: (row: number, feature: string, reason: string) => void;
 }
 
 /** Lenient reading for fitting on a training file. */
@@ -138,6 +150,14 @@ function sortLabels(labels: string[]): string[] {
   return numeric ? labels.sort((a, b) => Number(a) - Number(b)) : labels.sort();
 }
 
+const vocabularies = new WeakMap<CategoricalFeature, Map<string, number>>();
+/** A categorical feature's category → slot map, built once per fitted feature. */
+function vocabulary(f: CategoricalFeature): Map<string, number> {
+  let m = vocabularies.get(f);
+  if (!m) vocabularies.set(f, (m = new Map(f.categories.map((c, i) => [c, i]))));
+  return m;
+}
+
 /** Reads one raw value for feature `f` (index `k`) of row `row`. */
 export type CellGetter = (row: number, k: number) => Cell | undefined;
 
@@ -163,7 +183,11 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
           if (v.kind === "junk") {
             if (options.junk === "reject") {
               const expected = options.numericStrings ? "a number" : "a JSON number (or null/NaN when unknown)";
-              throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason: `expected ${expected}, got ${showValue(cell)}` });
+              const reason = `expected ${expected}, got ${showValue(cell)}`;
+              if (!options.onReject) throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason });
+              options.onReject(r, f.name, reason);
+              o = (r + 1) * state.width;
+              break;
             }
             const is = issues?.[k];
             if (is) {
@@ -176,14 +200,23 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
         o += 1;
       } else {
         if (cell !== null && cell !== undefined && typeof cell === "object") {
-          throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason: `expected a string, number or boolean, got ${showValue(cell)}` });
+          const reason = `expected a string, number or boolean, got ${showValue(cell)}`;
+          if (!options.onReject) throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason });
+          options.onReject(r, f.name, reason);
+          o = (r + 1) * state.width;
+          break;
         }
         const c = readCategory(cell);
-        let slot = c === null ? -1 : f.categories.indexOf(c);
+        let slot = c === null ? -1 : (vocabulary(f).get(c) ?? -1);
         if (slot < 0) {
           if (issues) {
-            if (c === null) issues[k]!.missing++;
-            else issues[k]!.unseen++;
+            const is = issues[k]!;
+            if (c === null) is.missing++;
+            else {
+              is.unseen++;
+              const ex = (is.unseenExamples ??= []);
+              if (ex.length < 3 && !ex.includes(c)) ex.push(c);
+            }
           }
           slot = f.categories.length;
         }

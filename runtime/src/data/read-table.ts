@@ -1,55 +1,91 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { mlopsError } from "../errors.ts";
-import type { Cell, Table } from "./table.ts";
+import { CsvParser } from "./csv-format.ts";
+import { type DatasetFormat, requireFormat } from "./dataset-format.ts";
+import { type Dataset, DatasetDigest, checkColumns, hashFiles, openDataset, positionNoun, readBatches } from "./dataset-reader.ts";
+import type { Cell, ColumnType, Table } from "./table.ts";
 
 /** Dataset file formats the runtime reads. */
-export type TableFormat = "csv" | "jsonl";
+export type TableFormat = DatasetFormat;
 
-/** Infers the format from the file extension: .csv; .jsonl / .ndjson; anything else is an error. */
+/**
+ * The format of a file name: .csv; .jsonl / .ndjson; either with .gz; .parquet. Anything else
+ * is MLOPS_ERR_DATA_FORMAT.
+ */
 export function tableFormat(file: string): TableFormat {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === ".csv") return "csv";
-  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
-  throw mlopsError("MLOPS_ERR_DATA_FORMAT", { path: file });
+  return requireFormat(file).format;
 }
 
 /**
- * Reads a CSV (header row required) or JSON Lines dataset. Empty CSV cells become null; JSONL
- * keeps numbers, strings, booleans and null, and rejects nested values with the line number.
+ * Reads a whole dataset into memory: a path, `file://`, `s3://`, `gs://`, `az://` or `https://`
+ * URL of one file, a prefix or a glob of files (see {@link openDataset}); CSV (header row
+ * required), JSON Lines or Parquet, CSV and JSONL optionally gzipped. The bytes stream through a
+ * sha256 (the table's `digest`) and are never held whole; the rows are. Empty CSV cells become
+ * null; JSONL keeps numbers, strings, booleans and null; Parquet INT64 becomes a number, dates
+ * ISO text. The first unreadable line (ragged CSV, bad JSON) throws MLOPS_ERR_DATA_PARSE naming
+ * its file and line.
  */
-export async function readTable(file: string): Promise<Table> {
-  const format = tableFormat(file);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw mlopsError("MLOPS_ERR_DATA_FILE_NOT_FOUND", { path: file });
-    throw err;
+export async function readTable(url: string, options: { env?: NodeJS.ProcessEnv; role?: string } = {}): Promise<Table> {
+  const dataset = await openDataset(url, options);
+  return readDatasetTable(dataset);
+}
+
+/** {@link readTable} for an opened dataset. */
+export async function readDatasetTable(dataset: Dataset): Promise<Table> {
+  const digest = new DatasetDigest();
+  const rows: Cell[][] = [];
+  let columns: readonly string[] = [];
+  for await (const batch of readBatches(dataset, { onBytes: (f, c) => digest.update(f, c) })) {
+    const bad = batch.bad[0];
+    if (bad) throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: batch.file.url, line: bad.position, reason: bad.reason });
+    columns = batch.columns;
+    for (const r of batch.rows) rows.push(r);
   }
-  const digest = createHash("sha256").update(bytes).digest("hex");
-  const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
-  const table = format === "csv" ? parseCsv(text, file, digest) : parseJsonl(text, file, digest);
-  if (table.rows.length === 0) throw mlopsError("MLOPS_ERR_DATA_EMPTY", { path: file });
-  return table;
+  if (dataset.format === "parquet") await hashFiles(dataset, digest);
+  if (rows.length === 0) throw mlopsError("MLOPS_ERR_DATA_EMPTY", { path: dataset.url });
+  if (dataset.format === "jsonl") for (const r of rows) while (r.length < columns.length) r.push(null);
+  const files = digest.files();
+  const sizes = new Map(dataset.files.map((f) => [f.url, f.size]));
+  return {
+    source: dataset.url,
+    columns,
+    rows,
+    digest: digest.digest(),
+    files: files.map((f) => ({ url: f.url, sha256: f.sha256, bytes: sizes.get(f.url) ?? 0 })),
+    format: dataset.format,
+  };
+}
+
+/** The type every present value of a column has: number, string or boolean; "mixed" when they differ; "null" when none is present. */
+export function columnTypes(table: Pick<Table, "columns" | "rows">): ColumnType[] {
+  return table.columns.map((_, j) => {
+    let type: ColumnType = "null";
+    for (const r of table.rows) {
+      const v = r[j];
+      if (v === null || v === undefined) continue;
+      const t = typeof v as "number" | "string" | "boolean";
+      if (type === "null") type = t;
+      else if (type !== t) return "mixed";
+    }
+    return type;
+  });
 }
 
 /** Parses CSV text with a header row. */
 export function parseCsv(text: string, source: string, digest = digestOf(text)): Table {
-  let records: string[][];
-  try {
-    records = parse(text, { relax_column_count: false, skip_empty_lines: true, trim: false });
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: source, line: e.lines ?? 0, reason: e.message.replace(/^Invalid Record Length: /, "") });
-  }
+  const records: { fields: string[]; line: number }[] = [];
+  const parser = new CsvParser(source);
+  const emit = (fields: string[], line: number) => records.push({ fields, line });
+  parser.push(text.replace(/^\uFEFF/, ""), emit);
+  parser.end(emit);
   const header = records[0];
-  if (!header || header.length === 0) throw mlopsError("MLOPS_ERR_DATA_EMPTY", { path: source });
-  const columns = header.map((h) => h.trim());
-  checkColumns(columns, source, 1);
-  const rows = records.slice(1).map((r) => r.map((c): Cell => (c === "" ? null : c)));
+  if (!header) throw mlopsError("MLOPS_ERR_DATA_EMPTY", { path: source });
+  const columns = header.fields.map((h) => h.trim());
+  checkColumns(columns, source);
+  const rows = records.slice(1).map((r) => {
+    if (r.fields.length !== columns.length) throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: source, line: r.line, reason: `expect ${columns.length}, got ${r.fields.length} fields (the header has ${columns.length})` });
+    return r.fields.map((c): Cell => (c === "" ? null : c));
+  });
   return { source, columns, rows, digest };
 }
 
@@ -94,14 +130,8 @@ export function tableFromRecords(records: readonly Record<string, Cell>[], sourc
   return parseJsonl(records.map((r) => JSON.stringify(r)).join("\n"), source);
 }
 
-function checkColumns(columns: string[], source: string, line: number): void {
-  const seen = new Set<string>();
-  for (const c of columns) {
-    if (c === "") throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: source, line, reason: "header has an empty column name" });
-    if (seen.has(c)) throw mlopsError("MLOPS_ERR_DATA_PARSE", { path: source, line, reason: `header repeats column ${JSON.stringify(c)}` });
-    seen.add(c);
-  }
-}
+/** The word for a position in a file of `format`, for messages: line or row. */
+export { positionNoun };
 
 function digestOf(text: string): string {
   return createHash("sha256").update(text).digest("hex");

@@ -4,6 +4,9 @@ import type { Cell } from "./table.ts";
 export const MISSING_TOKENS: ReadonlySet<string> = new Set(["", "na", "n/a", "nan", "null", "none", "?"]);
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NUMBER_PADDED = /^\s+[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$|^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s+$/;
+const MISSING: NumericReading = Object.freeze({ kind: "missing" });
+const JUNK: NumericReading = Object.freeze({ kind: "junk" });
 
 /** How a cell reads as a number: a finite value, missing, or junk (text that is not a number). */
 export type NumericReading = { kind: "number"; value: number } | { kind: "missing" } | { kind: "junk" };
@@ -14,20 +17,20 @@ export type NumericReading = { kind: "number"; value: number } | { kind: "missin
  * non-numeric text are junk. Numeric strings are accepted only when `strings` is true (CSV input).
  */
 export function readNumber(cell: Cell | undefined, strings: boolean): NumericReading {
-  if (cell === null || cell === undefined) return { kind: "missing" };
+  if (cell === null || cell === undefined) return MISSING;
   if (typeof cell === "number") {
-    if (Number.isNaN(cell)) return { kind: "missing" };
-    return Number.isFinite(cell) ? { kind: "number", value: cell } : { kind: "junk" };
+    if (Number.isNaN(cell)) return MISSING;
+    return Number.isFinite(cell) ? { kind: "number", value: cell } : JUNK;
   }
   if (typeof cell === "string" && strings) {
-    const s = cell.trim();
-    if (MISSING_TOKENS.has(s.toLowerCase())) return { kind: "missing" };
-    if (NUMBER.test(s)) {
-      const v = Number(s);
-      return Number.isFinite(v) ? { kind: "number", value: v } : { kind: "junk" };
+    // The common case first, without allocating: a plain number. Number() ignores surrounding whitespace.
+    if (NUMBER.test(cell) || NUMBER_PADDED.test(cell)) {
+      const v = Number(cell);
+      return Number.isFinite(v) ? { kind: "number", value: v } : JUNK;
     }
+    if (cell.length <= 16 && MISSING_TOKENS.has(cell.trim().toLowerCase())) return MISSING;
   }
-  return { kind: "junk" };
+  return JUNK;
 }
 
 /** Reads a cell as a category label: strings as-is, numbers and booleans as their JSON text; null/"" are missing. */

@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import path from "node:path";
 import { readTable } from "../data/read-table.ts";
 import { readNumber } from "../data/values.ts";
 import { writeTable } from "../data/write-table.ts";
@@ -33,8 +33,10 @@ export class UnitBugExecutor implements TrainingExecutor {
         const v = readNumber(r[j], true);
         return r.map((c, k) => (k === j && v.kind === "number" && v.value > 0 ? Math.round((235.2 / v.value) * 100) / 100 : c));
       });
-      await copyFile(job.dataPath, `${job.dataPath}.original`);
-      await writeTable(job.dataPath, table.columns, rows);
+      // The staged table is content-addressed: the corrupted copy goes beside the run's log instead.
+      const corrupted = path.join(job.workDir, "train-corrupted.csv");
+      await writeTable(corrupted, table.columns, rows);
+      return this.inner.run({ ...job, dataPath: corrupted }, signal);
     }
     return this.inner.run(job, signal);
   }

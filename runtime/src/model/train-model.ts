@@ -4,7 +4,9 @@ import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarg
 import type { Table } from "../data/table.ts";
 import { type ReferenceProfile, buildReferenceProfile } from "../drift/index.ts";
 import { describeError, mlopsError } from "../errors.ts";
+import { datasetLineage } from "../data/dataset-snapshot.ts";
 import { type ModelRegistry, type VersionMetadata, appendEvent } from "../registry/index.ts";
+import type { DatasetSnapshot } from "../registry/version-metadata.ts";
 import { serializeModel } from "./artifacts.ts";
 import { type BackendChoice, initBackend, tf } from "./backend.ts";
 import { type ClassificationMetrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from "./metrics.ts";
@@ -142,7 +144,7 @@ export interface Registered {
  * Stores a trained model as a new registry version with its lineage; the first version of a
  * model becomes its champion, later ones wait for a promotion.
  */
-export async function registerModel(registry: ModelRegistry, outcome: TrainOutcome, table: Table, parent: number | null = null): Promise<Registered> {
+export async function registerModel(registry: ModelRegistry, outcome: TrainOutcome, table: Table, parent: number | null = null, snapshot?: DatasetSnapshot): Promise<Registered> {
   const metrics: Record<string, number> = {};
   const undefinedMetrics: string[] = [];
   for (const [k, v] of Object.entries(outcome.metrics)) {
@@ -153,7 +155,7 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
   const metadata = await registry.createVersion(outcome.config.name, {
     files: outcome.files,
     parent,
-    dataset: { digest: table.digest, rows: split.train + split.validation + split.test, source: table.source },
+    dataset: datasetLineage(table, split.train + split.validation + split.test, snapshot),
     backend: outcome.backend.name,
     config: outcome.config,
     metrics,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ContainerClient } from "@azure/storage-blob";
+import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import {
   assertValidListPrefix,
   keysFromObjectNames,
@@ -144,33 +144,39 @@ export class AzureBlobStorage implements RegistryStorage {
   }
 
   #client(operation: string, key: string): Promise<ContainerClient> {
-    this.#container ??= (async () => {
-      const { BlobServiceClient, StorageSharedKeyCredential } = await import("@azure/storage-blob");
-      const env = this.#env;
-      const endpoint = env.MLOPS_AZURE_BLOB_ENDPOINT?.replace(/\/+$/, "") || `https://${this.account}.blob.core.windows.net`;
-      const connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
-      // The SDK sets no per-try timeout; each call's abortSignal deadline (#deadline) bounds it instead.
-      const pipeline = { retryOptions: { maxTries: 3 } };
-      if (connectionString) {
-        const fields = parseConnectionString(connectionString);
-        const accountName = fields.get("accountname");
-        const accountKey = fields.get("accountkey");
-        if (accountName !== undefined && accountName !== this.account) {
-          throw new Error(`AZURE_STORAGE_CONNECTION_STRING is for account ${accountName}, the registry URL names ${this.account}`);
-        }
-        if (env.MLOPS_AZURE_BLOB_ENDPOINT && accountName !== undefined && accountKey !== undefined) {
-          return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(accountName, accountKey), pipeline).getContainerClient(this.container);
-        }
-        return BlobServiceClient.fromConnectionString(connectionString, pipeline).getContainerClient(this.container);
-      }
-      const { DefaultAzureCredential } = await import("@azure/identity");
-      return new BlobServiceClient(endpoint, new DefaultAzureCredential(), pipeline).getContainerClient(this.container);
-    })();
+    this.#container ??= loadAzureBlobService(this.account, this.#env).then((service) => service.getContainerClient(this.container));
     return this.#container.catch((err: unknown) => {
       this.#container = undefined;
       throw storageUnavailable(this.url, operation, key, err);
     });
   }
+}
+
+/**
+ * Loads the Azure SDKs and makes a BlobServiceClient for `account` the way {@link AzureBlobStorage}
+ * documents (MLOPS_AZURE_BLOB_ENDPOINT, AZURE_STORAGE_CONNECTION_STRING, else
+ * DefaultAzureCredential). Shared with the dataset readers and writers.
+ */
+export async function loadAzureBlobService(account: string, env: NodeJS.ProcessEnv = process.env): Promise<BlobServiceClient> {
+  const { BlobServiceClient, StorageSharedKeyCredential } = await import("@azure/storage-blob");
+  const endpoint = env.MLOPS_AZURE_BLOB_ENDPOINT?.replace(/\/+$/, "") || `https://${account}.blob.core.windows.net`;
+  const connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
+  // The SDK sets no per-try timeout; each registry call's abortSignal deadline bounds it instead.
+  const pipeline = { retryOptions: { maxTries: 3 } };
+  if (connectionString) {
+    const fields = parseConnectionString(connectionString);
+    const accountName = fields.get("accountname");
+    const accountKey = fields.get("accountkey");
+    if (accountName !== undefined && accountName !== account) {
+      throw new Error(`AZURE_STORAGE_CONNECTION_STRING is for account ${accountName}, the URL names ${account}`);
+    }
+    if (env.MLOPS_AZURE_BLOB_ENDPOINT && accountName !== undefined && accountKey !== undefined) {
+      return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(accountName, accountKey), pipeline);
+    }
+    return BlobServiceClient.fromConnectionString(connectionString, pipeline);
+  }
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  return new BlobServiceClient(endpoint, new DefaultAzureCredential(), pipeline);
 }
 
 /** `Key=Value;...` fields of an Azure Storage connection string, keys lower-cased. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Bucket, File } from "@google-cloud/storage";
+import type { Bucket, File, Storage } from "@google-cloud/storage";
 import {
   assertValidListPrefix,
   keysFromObjectNames,
@@ -146,17 +146,24 @@ export class GcsStorage implements RegistryStorage {
   }
 
   #client(operation: string, key: string): Promise<Bucket> {
-    this.#bucket ??= import("@google-cloud/storage").then(({ Storage }) => {
-      const emulator = this.#env.STORAGE_EMULATOR_HOST;
-      // Per-request timeout, and retries bounded so the SDK gives up inside the call's deadline.
-      const limits = { timeout: this.#timeoutSeconds * 1000, retryOptions: { totalTimeout: this.#timeoutSeconds } };
-      return new Storage({ ...(emulator ? { apiEndpoint: emulator } : {}), ...limits }).bucket(this.bucket);
-    });
+    this.#bucket ??= loadGcsClient(this.#env, this.#timeoutSeconds).then((storage) => storage.bucket(this.bucket));
     return this.#bucket.catch((err: unknown) => {
       this.#bucket = undefined;
       throw storageUnavailable(this.url, operation, key, err);
     });
   }
+}
+
+/**
+ * Loads the GCS SDK and makes a client the way {@link GcsStorage} documents (Application Default
+ * Credentials; `STORAGE_EMULATOR_HOST` for an emulator). Shared with the dataset readers and writers.
+ */
+export async function loadGcsClient(env: NodeJS.ProcessEnv = process.env, timeoutSeconds = 60): Promise<Storage> {
+  const { Storage } = await import("@google-cloud/storage");
+  const emulator = env.STORAGE_EMULATOR_HOST;
+  // Per-request timeout, and retries bounded so the SDK gives up inside the registry call's deadline.
+  const limits = { timeout: timeoutSeconds * 1000, retryOptions: { totalTimeout: timeoutSeconds } };
+  return new Storage({ ...(emulator ? { apiEndpoint: emulator } : {}), ...limits });
 }
 
 /** One media download; the generation comes from the same response's `x-goog-generation` header. */

@@ -156,7 +156,7 @@ export class ModelRegistry {
     // Serialise before claiming so a config that is not JSON cannot burn a number.
     const draft = {
       parent,
-      dataset: { digest: v.dataset.digest, rows: v.dataset.rows, source: v.dataset.source },
+      dataset: structuredClone(v.dataset),
       backend: v.backend,
       config: v.config ?? null,
       metrics: v.metrics,

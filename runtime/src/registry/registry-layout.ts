@@ -3,7 +3,8 @@
  * `models/<model>/versions/<n>/<file>` (artifacts), `models/<model>/versions/<n>/version.json`
  * (manifest, written last), `models/<model>/claims/<n>` (version-number claims) and
  * `models/<model>/aliases.json`; beside them the history, rollout, feedback, monitoring snapshots,
- * the controller's trigger count and lease, and quarantined objects.
+ * the controller's trigger count and lease, and quarantined objects; content-addressed dataset
+ * copies under `datasets/`.
  */
 export const registryLayout = {
   /** Prefix of every model. */
@@ -32,6 +33,10 @@ export const registryLayout = {
   feedback: (model: string): string => `models/${model}/feedback/`,
   /** Prefix of the servers' monitoring snapshots of one version (one object per server instance). */
   monitor: (model: string, version: number): string => `models/${model}/monitor/${version}/`,
+  /** Prefix of the content-addressed dataset copies (training snapshots, the controller's staged training tables). */
+  datasets: "datasets/",
+  /** A dataset copy, named by the sha256 of its bytes. */
+  dataset: (sha256: string, extension: string): string => `datasets/sha256-${sha256}${extension}`,
   /** The retraining controller's consecutive-check count for the model's trigger. */
   controllerTrigger: (model: string): string => `models/${model}/controller/trigger.json`,
   /** The lease naming the one controller that acts for the model (see `LeaderLease`). */

@@ -47,7 +47,7 @@ export class S3Storage implements RegistryStorage {
   readonly #pageSize: number;
   readonly #env: NodeJS.ProcessEnv;
   readonly #timeoutSeconds: number;
-  #sdk: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> | undefined;
+  #sdk: Promise<S3Sdk> | undefined;
 
   /** @param location `s3://bucket[/prefix]`; throws MLOPS_ERR_CONFIG_INVALID when malformed. */
   constructor(location: string | ObjectStoreLocation, options: S3StorageOptions = {}) {
@@ -162,29 +162,42 @@ export class S3Storage implements RegistryStorage {
     return withDeadline({ url: this.url, operation, key, seconds: this.#timeoutSeconds, bodyBytes }, call);
   }
 
-  #client(operation: string, key: string): Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }> {
-    this.#sdk ??= import("@aws-sdk/client-s3").then((sdk) => {
-      const env = this.#env;
-      const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-      // The SDK reads these two from process.env itself; passing them keeps `options.env` authoritative.
-      const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-      const client = new sdk.S3Client({
-        ...(region === undefined ? {} : { region }),
-        ...(endpoint === undefined ? {} : { endpoint }),
-        forcePathStyle: /^(1|true|yes)$/i.test(env.MLOPS_S3_FORCE_PATH_STYLE ?? ""),
-        followRegionRedirects: true,
-        // Without these the SDK waits forever on a silent network: requestTimeout is socket
-        // inactivity, and since @smithy/node-http-handler 4 it only logs a warning unless
-        // throwOnRequestTimeout is set. Each call also runs under a deadline (#deadline).
-        requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
-      });
-      return { client, sdk };
-    });
+  #client(operation: string, key: string): Promise<S3Sdk> {
+    this.#sdk ??= loadS3Client(this.#env);
     return this.#sdk.catch((err: unknown) => {
       this.#sdk = undefined;
       throw storageUnavailable(this.url, operation, key, err);
     });
   }
+}
+
+/** A loaded S3 SDK and a client configured from the environment. */
+export interface S3Sdk {
+  client: S3Client;
+  sdk: typeof import("@aws-sdk/client-s3");
+}
+
+/**
+ * Loads the S3 SDK and makes a client the way {@link S3Storage} documents (region, endpoint,
+ * path style and timeouts from `env`, credentials from the SDK's default chain). Shared with the
+ * dataset readers and writers so a dataset URL reaches S3 exactly as the registry does.
+ */
+export async function loadS3Client(env: NodeJS.ProcessEnv = process.env): Promise<S3Sdk> {
+  const sdk = await import("@aws-sdk/client-s3");
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  // The SDK reads these two from process.env itself; passing them keeps `options.env` authoritative.
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const client = new sdk.S3Client({
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    forcePathStyle: /^(1|true|yes)$/i.test(env.MLOPS_S3_FORCE_PATH_STYLE ?? ""),
+    followRegionRedirects: true,
+    // Without these the SDK waits forever on a silent network: requestTimeout is socket
+    // inactivity, and since @smithy/node-http-handler 4 it only logs a warning unless
+    // throwOnRequestTimeout is set. The registry also runs each call under a deadline.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+  });
+  return { client, sdk };
 }
 
 const errorName = (err: unknown): string | undefined => {

@@ -9,14 +9,45 @@ export interface VersionFile {
   bytes: number;
 }
 
+/** A column of the training data as the trainer read it. */
+export interface DatasetColumn {
+  name: string;
+  /** Type of its present values: number, string, boolean, mixed, or null (none present). */
+  type: "number" | "string" | "boolean" | "mixed" | "null";
+}
+
+/** The exact training rows, copied into the registry content-addressed (opt-in). */
+export interface DatasetSnapshot {
+  /** URL of the Parquet copy, readable by `mlops train --data`. */
+  url: string;
+  /** Registry key of the copy: `datasets/sha256-<hex>.parquet`. */
+  key: string;
+  /** sha256 of the copy's bytes, lowercase hex (also in its key). */
+  sha256: string;
+  /** Size of the copy in bytes. */
+  bytes: number;
+  /** Rows in the copy (every row read, before rows without a target were dropped). */
+  rows: number;
+}
+
 /** The dataset a version was trained on. */
 export interface DatasetLineage {
-  /** sha256 of the dataset file, lowercase hex. */
+  /** sha256 of the dataset file (of its files' digests, joined by newlines, for several), lowercase hex. */
   digest: string;
   /** Rows used. */
   rows: number;
-  /** Where it came from (path or URL). */
+  /** Where it came from (path or URL, as given to `mlops train --data`). */
   source: string;
+  /** Every file read, with its size and sha256. @default - absent in versions registered before lineage recorded it */
+  files?: { url: string; sha256: string; bytes: number }[];
+  /** Format of the files. @default - absent before lineage recorded it */
+  format?: "csv" | "jsonl" | "parquet";
+  /** Rows read, before rows without a target were dropped. @default - absent before lineage recorded it */
+  rowsRead?: number;
+  /** Columns and the type of their values. @default - absent before lineage recorded it */
+  schema?: DatasetColumn[];
+  /** The registry copy of the exact training rows (`mlops train --snapshot`). @default - no snapshot */
+  snapshot?: DatasetSnapshot;
 }
 
 /** A registered model version: lineage, metrics and the checksum of every artifact (its `version.json`). */
@@ -62,7 +93,16 @@ export interface NewVersion {
 }
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256");
-const dataset = z.object({ digest: sha256Hex, rows: z.number().int().min(0), source: z.string() });
+const dataset = z.object({
+  digest: sha256Hex,
+  rows: z.number().int().min(0),
+  source: z.string(),
+  files: z.array(z.object({ url: z.string(), sha256: sha256Hex, bytes: z.number().int().min(0) })).optional(),
+  format: z.enum(["csv", "jsonl", "parquet"]).optional(),
+  rowsRead: z.number().int().min(0).optional(),
+  schema: z.array(z.object({ name: z.string(), type: z.enum(["number", "string", "boolean", "mixed", "null"]) })).optional(),
+  snapshot: z.object({ url: z.string(), key: z.string(), sha256: sha256Hex, bytes: z.number().int().min(0), rows: z.number().int().min(0) }).optional(),
+});
 const metrics = z.record(z.string(), z.number());
 
 /** Schema of the metadata a caller hands to `createVersion` (files excluded). */

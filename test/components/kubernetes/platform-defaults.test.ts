@@ -67,3 +67,9 @@ test("RetrainingArgs' documented defaults are the applied ones", async () => {
 test("ExistingClusterArgs' documented defaults are the applied ones", async () => {
   await check("existing-cluster.ts", "ExistingClusterArgs", existingClusterArgs, { namespace: "ns", gpu: { nodeSelector: { a: "b" } } }, 9);
 });
+
+test("BatchScoringArgs' documented defaults are the applied ones", async () => {
+  const { batchScoringArgs } = await import("../../../components/kubernetes/batch-scoring.ts");
+  const cluster = await testClusterHandle();
+  await check("batch-scoring.ts", "BatchScoringArgs", batchScoringArgs, { cluster, namespace: "ns", image: "img", model: "m", input: "s3://b/in/", output: "s3://b/out/", shards: 2 }, 7);
+});

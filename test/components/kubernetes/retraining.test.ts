@@ -56,7 +56,7 @@ test("two controller replicas (one leads through the registry lease), rolled one
   assert.deepEqual(c.args, ["controller", "--policy", "/etc/mlops/policy.json", "--registry", "s3://models-bucket"]);
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
   assert.ok(c.resources.requests && c.resources.limits);
-  assert.deepEqual(JSON.parse(mocks.named("rt-policy").inputs.data["policy.json"]), { model: "cars-mpg", cooldownSeconds: 60 });
+  assert.deepEqual(JSON.parse(mocks.named("rt-policy").inputs.data["policy.json"]), { model: "cars-mpg", cooldownSeconds: 60, executor: { kind: "kubernetes" } });
 });
 
 test("the training Job template has deadlines, backoff and TTL, and no GPU unless trainOnGpu", async () => {
@@ -101,18 +101,31 @@ test("with a PVC model store, controller and training Jobs share it: registry, w
   assert.ok(job.containers[0].volumeMounts.some((m: any) => m.mountPath === "/var/lib/mlops/registry"));
 });
 
-test("a bucket store with a work volume trains in Jobs that mount it; without one the controller trains in its own pod", async () => {
-  const r = await deploy({ workVolume: { claimName: "work" } });
+test("a bucket store trains in Kubernetes Jobs without any shared volume; a work volume is optional", async () => {
+  const r = await deploy({ training: { trainOnGpu: true } }, { gpu: true });
   assert.equal(r.trainingExecutor, "kubernetes");
   const c = mocks.named("rt-controller").inputs.spec.template.spec.containers[0];
-  assert.ok(c.args.includes("--work-dir"));
-  assert.ok(c.volumeMounts.some((m: any) => m.name === "work" && m.mountPath === "/var/lib/mlops/work"));
-  assert.ok(jobTemplate().spec.template.spec.volumes.some((v: any) => v.persistentVolumeClaim?.claimName === "work"));
+  assert.ok(c.env.some((e: any) => e.name === "MLOPS_JOB_TEMPLATE" && e.value === "/etc/mlops/job-template.json"));
+  assert.ok(!c.args.includes("--work-dir"));
+  const pod = jobTemplate().spec.template.spec;
+  assert.deepEqual(pod.volumes.map((v: any) => v.name), ["tmp"], "the Job mounts nothing but its /tmp");
+  assert.deepEqual(pod.containers[0].args, ["train", "--registry", "s3://models-bucket"]);
+  assert.equal(pod.serviceAccountName, "mlops-retraining");
+  assert.equal(pod.containers[0].resources.requests["nvidia.com/gpu"], "1");
   mocks.reset();
-  const local = await deploy();
+  await deploy({ workVolume: { claimName: "work" } });
+  const w = mocks.named("rt-controller").inputs.spec.template.spec.containers[0];
+  assert.ok(w.args.includes("--work-dir"));
+  assert.ok(w.volumeMounts.some((m: any) => m.name === "work" && m.mountPath === "/var/lib/mlops/work"));
+  assert.ok(jobTemplate().spec.template.spec.volumes.some((v: any) => v.persistentVolumeClaim?.claimName === "work"));
+});
+
+test("executor.kind in the policy decides where training runs, and trainOnGpu with local is refused", async () => {
+  const local = await deploy({ policy: { model: "cars-mpg", executor: { kind: "local", timeoutSeconds: 60 } } });
   assert.equal(local.trainingExecutor, "local");
-  const lc = mocks.named("rt-controller").inputs.spec.template.spec.containers[0];
-  assert.ok(!lc.env.some((e: any) => e.name === "MLOPS_JOB_TEMPLATE"));
+  assert.deepEqual(JSON.parse(mocks.named("rt-policy").inputs.data["policy.json"]).executor, { kind: "local", timeoutSeconds: 60 });
+  mocks.reset();
+  await assert.rejects(deploy({ policy: { model: "cars-mpg", executor: { kind: "local" } }, training: { trainOnGpu: true } }, { gpu: true }), /policy\.executor\.kind: trainOnGpu needs executor\.kind "kubernetes"/);
 });
 
 test("a schedule adds a CronJob running the controller once; none without", async () => {

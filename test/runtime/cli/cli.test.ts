@@ -150,7 +150,7 @@ describe("train, models, predict", () => {
 describe("bad training input", () => {
   test("names the missing file, the unknown column, the bad config field and the bad task", async () => {
     const cases: [string[], RegExp][] = [
-      [["train", "--data", "nope.csv", "--target", "y"], /dataset file nope\.csv does not exist \[MLOPS_ERR_DATA_FILE_NOT_FOUND\]/],
+      [["train", "--data", "nope.csv", "--target", "y"], /dataset nope\.csv does not exist \[MLOPS_ERR_DATA_FILE_NOT_FOUND\]/],
       [["train", "--data", "churn.csv", "--target", "Churned"], /target column "Churned" is not in the dataset \(columns: customer_id, tenure_months, monthly_fee, plan, churned\)/],
       [["train", "--data", "churn.csv", "--target", "churned", "--task", "ranking"], /--task must be one of binary, multiclass, regression/],
       [["train", "--data", "churn.txt", "--target", "churned"], /cannot tell the format of churn\.txt/],

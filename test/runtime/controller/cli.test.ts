@@ -25,10 +25,13 @@ test("a bad policy, a missing flag or an unknown model exits 2 with a message na
   const box = await sandbox({ trained: false });
   boxes.push(box);
   const bad = path.join(box.dir, "bad.yaml");
-  await writeFile(bad, "model: tiny-regression\nrollout:\n  steps: [0.5, 0.1]\nexecutor:\n  kind: kubernetes\n");
+  await writeFile(bad, "model: tiny-regression\nrollout:\n  steps: [0.5, 0.1]\nexecutor:\n  kind: docker\n");
   const r = await mlops(["controller", "--policy", bad, "--registry", box.registryDir, "--once"]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /invalid .*bad\.yaml:\n {2}- rollout\.steps: steps must increase\n {2}- executor\.kind: Invalid input: expected "local" \[MLOPS_ERR_CONFIG_INVALID\]/);
+  assert.match(r.stderr, /invalid .*bad\.yaml:\n {2}- rollout\.steps: steps must increase\n {2}- executor\.kind: Invalid option: expected one of "local"\|"kubernetes" \[MLOPS_ERR_CONFIG_INVALID\]/);
+  const k8s = await mlops(["controller", "--policy", await writePolicy(box, { model: MODEL, executor: { kind: "kubernetes" } }), "--registry", box.registryDir, "--once"], { env: { MLOPS_JOB_TEMPLATE: "" } });
+  assert.equal(k8s.code, 2);
+  assert.match(k8s.stderr, /executor\.kind: "kubernetes" needs a Job template: pass --job-template <file> or set MLOPS_JOB_TEMPLATE/);
   const missing = await mlops(["controller", "--once"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--policy is required/);

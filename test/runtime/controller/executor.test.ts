@@ -102,7 +102,7 @@ test("a training run that hangs is killed, retried with doubling backoff, then r
   assert.deepEqual(await box.registry.listVersions(MODEL), before);
   assert.deepEqual(await box.registry.getAliases(MODEL), { champion: 1 });
   assert.equal((await readRollout(box.registry, MODEL)).rollout.mode, "none");
-  const logDir = path.dirname(String(events[1]!.details?.dataPath));
+  const logDir = String(events[1]!.details?.workDir);
   // Each attempt prints its pid once Node has started; on a loaded machine a start-up can take
   // longer than the timeout, so not every killed attempt gets to print one.
   const pids = await pidsIn(path.join(logDir, "train.log"));

@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import { RetrainingController } from "../../../runtime/src/controller/controller.ts";
 import { LocalProcessExecutor } from "../../../runtime/src/controller/local-process-executor.ts";
 import { FEEDBACK_ID_COLUMN } from "../../../runtime/src/controller/training-data.ts";
-import { parseCsv } from "../../../runtime/src/data/read-table.ts";
+import { readTable } from "../../../runtime/src/data/read-table.ts";
 import { LoadedModel } from "../../../runtime/src/model/loaded-model.ts";
 import { type ModelEvent, listEvents, readRollout } from "../../../runtime/src/registry/index.ts";
 import { FakeClock, SimulatedFleet, writeDriftedFeedback } from "../../fixtures/controller/simulated-fleet.ts";
@@ -73,7 +73,8 @@ test("drift held for persistChecks checks retrains in a child process, passes th
   const v2 = await box.registry.getVersion(MODEL, 2);
   assert.equal(v2.parent, 1);
   assert.equal(v2.dataset.rows, 500);
-  const table = parseCsv(await readFile(v2.dataset.source, "utf8"), v2.dataset.source);
+  const table = await readTable(v2.dataset.source);
+  assert.equal(v2.dataset.snapshot?.url, v2.dataset.source, "the staged table in the registry is the version's snapshot");
   assert.ok(table.columns.includes(FEEDBACK_ID_COLUMN));
   assert.equal(table.rows.filter((r) => r[table.columns.indexOf(FEEDBACK_ID_COLUMN)] !== null).length, 200);
   const loaded = await LoadedModel.load(box.registry, MODEL, 2);

@@ -61,7 +61,7 @@ test("a bad policy is rejected with every problem and its path at once", () => {
       model: "no spaces allowed",
       trigger: { persistChecks: 0, qualityDrop: { metric: "f1", threshold: 1 } },
       rollout: { steps: [0.5, 0.2], health: { maxErrorRate: 2 }, dwellSeconds: 100, maxStepSeconds: 50 },
-      executor: { kind: "kubernetes" },
+      executor: { kind: "docker" },
       gate: { metric: "rmse", minHoldoutRows: 0 },
       retries: 3,
     }, "policy.yaml");

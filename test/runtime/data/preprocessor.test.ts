@@ -153,7 +153,7 @@ describe("encodeRows / encodeTable", () => {
     );
     assert.deepEqual(report, {
       rows: 5,
-      features: { x: { missing: 2, junk: 0, unseen: 0, examples: [] }, color: { missing: 1, junk: 0, unseen: 1, examples: [] } },
+      features: { x: { missing: 2, junk: 0, unseen: 0, examples: [] }, color: { missing: 1, junk: 0, unseen: 1, examples: [], unseenExamples: ["mauve"] } },
     });
   });
 
@@ -193,7 +193,7 @@ describe("encodeRows / encodeTable", () => {
     const report = newReport();
     const x = encodeRows(state, 2, (r, k) => (k === 0 ? 3 : ["teal", 7][r]!), SERVE, report);
     assert.deepEqual(Array.from(x), [0, 0, 0, 1, 0, 0, 0, 1]);
-    assert.deepEqual(report.features.color, { missing: 0, junk: 0, unseen: 2, examples: [] });
+    assert.deepEqual(report.features.color, { missing: 0, junk: 0, unseen: 2, examples: [], unseenExamples: ["teal", "7"] });
   });
 
   test("names a feature column missing from a scored table", () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { readTable, tableFormat, tableFromRecords } from "../../../runtime/src/data/read-table.ts";
 import type { Cell } from "../../../runtime/src/data/table.ts";
+import { ROW_GROUP_ROWS } from "../../../runtime/src/data/dataset-writer.ts";
 import { renderTable, writeTable } from "../../../runtime/src/data/write-table.ts";
 import type { MlopsError } from "../../../runtime/src/errors.ts";
 
@@ -204,8 +205,15 @@ describe("writeTable", () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
+  test("creates a missing parent directory", async () => {
+    await writeTable(path.join(dir, "new-dir", "out.csv"), ["a"], [["x"]]);
+    assert.equal(await readFile(path.join(dir, "new-dir", "out.csv"), "utf8"), "a\nx\n");
+  });
+
   test("a failed write leaves no temp file behind", async () => {
-    await assert.rejects(writeTable(path.join(dir, "missing-dir", "out.csv"), ["a"], [["x"]]), { code: "ENOENT" });
+    // A Parquet DOUBLE column decided from the first row group cannot take text in a later one.
+    const rows: Cell[][] = [...Array.from({ length: ROW_GROUP_ROWS }, (_, i): Cell[] => [i]), ["text"]];
+    await assert.rejects(writeTable(path.join(dir, "out.parquet"), ["a"], rows), { code: "MLOPS_ERR_DATA_PARSE" });
     assert.deepEqual(await readdir(dir), []);
   });
 });

@@ -115,7 +115,7 @@ test("--report writes a self-contained HTML page", async () => {
 test("bad input exits 2 with a message naming what is wrong", async () => {
   const cases: [string[], RegExp][] = [
     [["--current", "same.jsonl"], /--reference is required/],
-    [["--reference", "missing.csv", "--current", "same.jsonl"], /dataset file missing\.csv does not exist \[MLOPS_ERR_DATA_FILE_NOT_FOUND\]/],
+    [["--reference", "missing.csv", "--current", "same.jsonl"], /dataset missing\.csv does not exist \[MLOPS_ERR_DATA_FILE_NOT_FOUND\]/],
     [["--reference", "ref.csv", "--current", "notes.txt"], /cannot tell the format of notes\.txt/],
     [["--reference", "ref.csv", "--current", "header-only.csv"], /header-only\.csv has no data rows/],
     [["--reference", "ref.csv", "--current", "other-columns.csv"], /only in reference: "zip", "score"; only in current: "city" \[MLOPS_ERR_DRIFT_COLUMNS\]/],

@@ -292,7 +292,15 @@ describe("a trained model in the registry", () => {
     assert.equal(first.metadata.version, 1);
     assert.equal(first.metadata.model, "synthetic-label");
     assert.deepEqual(first.metadata.metrics, o.metrics);
-    assert.deepEqual(first.metadata.dataset, { digest: table.digest, rows: 600, source: table.source });
+    assert.deepEqual(first.metadata.dataset, {
+      digest: table.digest,
+      rows: 600,
+      source: table.source,
+      files: [{ url: table.source, sha256: table.digest, bytes: table.files![0]!.bytes }],
+      format: "csv",
+      rowsRead: 600,
+      schema: table.columns.map((name) => ({ name, type: "string" })),
+    });
     assert.equal((first.metadata.extra as { training: { bestEpoch: number } }).training.bestEpoch, o.fit.bestEpoch);
     const second = await registerModel(registry, o, table, 1);
     assert.equal(second.promoted, false);

@@ -119,6 +119,70 @@ test("the training Job template the Retraining component ships becomes a valid J
   }
 });
 
+/** The taints and labels of a stack's GPU node pools, from resources.json, whatever the cloud's spelling (EKS NO_SCHEDULE objects, AKS "k=v:Effect" strings, GKE objects). */
+function gpuPools(out: string): { taints: { key: string; value?: string; effect: string }[]; labels: Record<string, string> }[] {
+  const effect = (e: string) => ({ NO_SCHEDULE: "NoSchedule", PREFER_NO_SCHEDULE: "PreferNoSchedule", NO_EXECUTE: "NoExecute" })[e] ?? e;
+  return readSynthOutput(out)
+    .resources.filter((r) => ["aws:eks/nodeGroup:NodeGroup", "azure-native:containerservice:AgentPool", "gcp:container/nodePool:NodePool"].includes(r.type))
+    .map((r) => {
+      const i = r.inputs as Record<string, any>;
+      const rawTaints: unknown[] = i.taints ?? i.nodeTaints ?? i.nodeConfig?.taints ?? [];
+      const taints = rawTaints.map((t) => {
+        if (typeof t === "string") {
+          const m = /^([^=:]+)(?:=([^:]*))?:(.+)$/.exec(t)!;
+          return { key: m[1]!, ...(m[2] === undefined ? {} : { value: m[2] }), effect: effect(m[3]!) };
+        }
+        const o = t as { key: string; value?: string; effect: string };
+        return { key: o.key, ...(o.value === undefined ? {} : { value: o.value }), effect: effect(o.effect) };
+      });
+      return { taints, labels: (i.labels ?? i.nodeLabels ?? i.nodeConfig?.labels ?? {}) as Record<string, string> };
+    })
+    .filter((p) => p.taints.some((t) => t.key === "nvidia.com/gpu") || p.labels["mlops.dev/gpu"] === "true");
+}
+
+test("every stack's training Job template requests the GPU, tolerates the GPU pools' taints and selects GPU nodes exactly when trainOnGpu", () => {
+  let checked = 0;
+  for (const [key, { run, out }] of runs) {
+    if (key === "bad") continue;
+    assert.equal(run.code, 0, `${key}: ${run.stderr}`);
+    const stackFile = key === "gpu" ? path.join(variantProject, "Pulumi.gpu.yaml") : path.join(root, "stacks", `Pulumi.${key}.yaml`);
+    const config = (parse(readFileSync(stackFile, "utf8")) as { config: Record<string, any> }).config;
+    const retraining = config["pulumi-mlops:retraining"];
+    if (retraining === undefined || retraining.enabled === false) continue;
+    const trainOnGpu = retraining.training?.trainOnGpu === true;
+    const { manifests } = readSynthOutput(out);
+    const cm = manifests.find((m) => m.kind === "ConfigMap" && ((m.data ?? {}) as Record<string, string>)["job-template.json"] !== undefined);
+    assert.ok(cm, `${key}: no training Job template`);
+    const job = JSON.parse((cm.data as Record<string, string>)["job-template.json"]!) as V1Job;
+    const pod = job.spec!.template.spec!;
+    const c = pod.containers[0]!;
+    const gpus = String(retraining.training?.gpus ?? 1);
+    const policy = manifests.find((m) => m.kind === "ConfigMap" && ((m.data ?? {}) as Record<string, string>)["policy.json"] !== undefined)!;
+    assert.equal(JSON.parse((policy.data as Record<string, string>)["policy.json"]!).executor.kind, "kubernetes", `${key}: the controller trains in Jobs`);
+    const controller = manifests.find((m) => m.kind === "Deployment" && (m as any).spec.template.spec.containers[0].args[0] === "controller") as any;
+    assert.ok(controller.spec.template.spec.containers[0].env.some((e: { name: string }) => e.name === "MLOPS_JOB_TEMPLATE"), `${key}: the controller is given the Job template`);
+    if (trainOnGpu) {
+      assert.equal(c.resources?.requests?.["nvidia.com/gpu"], gpus, `${key}: GPU request`);
+      assert.equal(c.resources?.limits?.["nvidia.com/gpu"], gpus, `${key}: GPU limit`);
+      const pools: { taints: { key: string; value?: string; effect: string }[]; labels: Record<string, string> }[] = key === "gpu" ? [{ taints: [GPU_TAINT], labels: GPU_NODES }] : gpuPools(out);
+      assert.ok(pools.length > 0, `${key}: trainOnGpu but no GPU pool`);
+      for (const pool of pools) {
+        for (const taint of pool.taints) assert.ok(tolerates({ where: key, spec: pod } as PodSpecAt, taint), `${key}: the Job does not tolerate ${JSON.stringify(taint)}: ${JSON.stringify(pod.tolerations)}`);
+        for (const [k, v] of Object.entries(pod.nodeSelector ?? {})) assert.equal(pool.labels[k], v, `${key}: the Job's nodeSelector ${k}=${v} does not match the GPU pool's labels`);
+      }
+      assert.ok(Object.keys(pod.nodeSelector ?? {}).length > 0, `${key}: the Job selects no GPU nodes`);
+    } else {
+      assert.equal(c.resources?.requests?.["nvidia.com/gpu"], undefined, `${key}: GPU request without trainOnGpu`);
+      assert.equal(c.resources?.limits?.["nvidia.com/gpu"], undefined, `${key}: GPU limit without trainOnGpu`);
+      assert.equal(pod.tolerations, undefined, `${key}: tolerations without trainOnGpu`);
+      assert.equal(pod.nodeSelector, undefined, `${key}: node selector without trainOnGpu`);
+    }
+    assert.equal(pod.serviceAccountName, "mlops-retraining", `${key}: the runtime's workload identity`);
+    checked++;
+  }
+  assert.ok(checked >= 5, `checked ${checked} stacks`);
+});
+
 const requestsGpu = (c: Container) => Object.keys({ ...c.resources?.requests, ...c.resources?.limits }).some((k) => k === "nvidia.com/gpu");
 const tolerates = (p: PodSpecAt, taint: { key: string; value?: string; effect: string }) =>
   (p.spec.tolerations ?? []).some((t) => (t.operator === "Exists" && (t.key === undefined || t.key === taint.key)) || (t.key === taint.key && (t.value ?? "") === (taint.value ?? ""))) &&
