@@ -6,10 +6,11 @@ import { type Log, silentLog } from "../log.ts";
 import type { ModelRegistry } from "../registry/index.ts";
 import { parseWith } from "../validation.ts";
 import { DEFAULT_BATCHING } from "./dynamic-batcher.ts";
-import { parseJson, stringifyJson } from "./json.ts";
+import { stringifyJson } from "./json.ts";
 import { DEFAULT_MONITOR, ModelMonitor } from "./model-monitor.ts";
 import { ModelPool } from "./model-pool.ts";
 import { registerOpenInferenceRoutes } from "./open-inference-routes.ts";
+import { parseRequestBody } from "./request-body.ts";
 import type { ServerContext } from "./server-context.ts";
 import { type ServerMetrics, createServerMetrics } from "./server-metrics.ts";
 import { registerTfServingRoutes } from "./tf-serving-routes.ts";
@@ -136,15 +137,13 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     reply.header("x-request-id", request.id);
   });
   // TF Serving reads any body as JSON whatever its content type (curl -d sends form encoding),
-  // and accepts NaN and Infinity literals.
+  // and accepts NaN and Infinity literals; Triton's binary tensor extension appends raw bytes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === "") return done(null, undefined);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
     try {
-      done(null, parseJson(text));
+      done(null, parseRequestBody(body as Buffer, req.headers["inference-header-content-length"]));
     } catch (err) {
-      done(mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `request body is not valid JSON: ${describeError(err)}` }), undefined);
+      done(err as Error, undefined);
     }
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
 import { classScores } from "../model/outputs.ts";
-import { rowsFromColumns, rowsFromInstances } from "./inference-input.ts";
+import { rowsFromColumns, rowsFromExamples, rowsFromInstances } from "./inference-input.ts";
 import type { FeedbackItem } from "./model-monitor.ts";
 import type { ServedVersion, VersionRef } from "./model-pool.ts";
 import { type RequestLabels, score, toRows } from "./scoring.ts";
@@ -63,14 +63,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       const rows = toRows(y, n, served.model.outputWidth);
       return send(ctx, reply, hasInstances ? { predictions: rows, id } : { outputs: rows, id });
     }
-    // classify / regress take tf.Example-style rows: "examples", each merged over the shared "context".
-    if (!Array.isArray(b.examples)) throw bad('request must have "examples": a list of objects keyed by feature name');
-    const context = b.context ?? {};
-    if (context === null || typeof context !== "object" || Array.isArray(context)) throw bad('"context" must be an object keyed by feature name');
-    const examples = (b.examples as unknown[]).map((e, i) => {
-      if (e === null || typeof e !== "object" || Array.isArray(e)) throw bad(`examples[${i}] must be an object keyed by feature name`);
-      return { ...(context as object), ...(e as object) };
-    });
+    // classify / regress take tf.Example-style rows: "examples", each merged with the shared "context".
     const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
       const task = sv.model.preprocessor.targetTransform.task;
       if (parsed.verb === "classify" && task === "regression") {
@@ -79,7 +72,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (parsed.verb === "regress" && task !== "regression") {
         throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":regress", reason: `it is a ${task} classifier` });
       }
-      return rowsFromInstances(sv.model.preprocessor.features.map((f) => f.name), examples, "examples");
+      return rowsFromExamples(sv.model.preprocessor.features.map((f) => f.name), b.examples, b.context);
     });
     answeredBy(reply, served, id);
     const t = served.model.preprocessor.targetTransform;

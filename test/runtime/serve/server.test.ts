@@ -271,7 +271,7 @@ describe("bad input", () => {
       [{ instances: [{ x1: 1, color: "red" }] }, /instances\[0\] is missing feature "x2"/],
       [{ instances: [{ ...row(), x2: "12kg" }] }, /instance 0, feature "x2": expected a JSON number/],
       [{ instances: [{ ...row(), x2: true }] }, /feature "x2": expected a JSON number/],
-      [{ instances: [{ ...row(), color: { r: 1 } }] }, /feature "color": expected a string, number or boolean/],
+      [{ instances: [{ ...row(), color: { r: 1 } }] }, /feature "color": expected a number, a string, \{"b64": "<base64>"\} or null, got \{"r":1\}/],
       [{ instances: "all of them" }, /instances must be a list/],
       [{ instances: [row()], signature_name: "train" }, /signature name: "train" not found/],
       [[row()], /body must be a JSON object/],
