@@ -6,6 +6,7 @@ import { type Log, silentLog } from "../log.ts";
 import type { ModelRegistry } from "../registry/index.ts";
 import { parseWith } from "../validation.ts";
 import { DEFAULT_BATCHING } from "./dynamic-batcher.ts";
+import { type GrpcAddresses, createGrpcServing } from "./grpc/grpc-server.ts";
 import { stringifyJson } from "./json.ts";
 import { DEFAULT_MONITOR, ModelMonitor } from "./model-monitor.ts";
 import { ModelPool } from "./model-pool.ts";
@@ -50,6 +51,10 @@ export const serverOptions = z
     host: z.string().min(1).default("127.0.0.1"),
     /** TCP port; 0 picks a free one. @default 8501 (TF Serving's REST port) */
     port: z.number().int().min(0).max(65535).default(8501),
+    /** gRPC port of TF Serving's PredictionService and ModelService; 0 picks a free one, null turns it off. @default 8500 (TF Serving's gRPC port) */
+    grpcPort: z.number().int().min(0).max(65535).nullable().default(8500),
+    /** gRPC port of the Open Inference Protocol's GRPCInferenceService (may equal grpcPort); null turns it off. @default 8001 (Triton's gRPC port) */
+    inferenceGrpcPort: z.number().int().min(0).max(65535).nullable().default(8001),
     /** Largest request body accepted, in bytes. @default 33554432 (32 MiB) */
     bodyLimit: z.number().int().min(1024).default(32 * 1024 * 1024),
     /** Most rows merged into one model call. @default 1000 */
@@ -81,6 +86,8 @@ export interface ModelServer {
   monitor: ModelMonitor;
   metrics: ServerMetrics;
   options: Readonly<z.output<typeof serverOptions>>;
+  /** The gRPC listeners' `host:port` addresses, set by {@link listen} (undefined when off). */
+  grpc: GrpcAddresses;
   /** Loads the models and starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, frees the models. */
@@ -95,7 +102,7 @@ const packageVersion = (): string => {
   }
 };
 
-/** Builds the inference server over a registry: TF Serving REST, Open Inference Protocol v2, /metrics. */
+/** Builds the inference server over a registry: TF Serving REST and gRPC, Open Inference Protocol v2 REST and gRPC, /metrics. */
 export function createModelServer(registry: ModelRegistry, input: ServerOptionsInput = {}, log: Log = silentLog): ModelServer {
   const options = Object.freeze(parseWith(serverOptions, input, "server options"));
   const metrics = createServerMetrics();
@@ -150,7 +157,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
   app.addHook("onResponse", async (request, reply) => {
     const labels = request.mlops;
     if (!labels) return;
-    const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode) };
+    const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode), protocol: "http" };
     metrics.requests.inc(l);
     metrics.requestDuration.observe(l, reply.elapsedTime / 1000);
     if (SCORING.has(labels.endpoint) && labels.version !== "") monitor.recordRequest(labels.model, Number(labels.version), reply.statusCode, reply.elapsedTime);
@@ -168,6 +175,9 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     return ctx.sendJson(reply, 500, { error: mlopsError("MLOPS_ERR_SERVER_INTERNAL", { reason: `request ${request.id} failed; see the server log` }).message });
   });
   app.setNotFoundHandler((request, reply) => ctx.sendJson(reply, 404, { error: mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url }).message }));
+
+  const grpc = createGrpcServing(ctx, { host: options.host, tfServingPort: options.grpcPort, inferencePort: options.inferenceGrpcPort, maxMessageBytes: options.bodyLimit });
+  const grpcAddresses: GrpcAddresses = { tfServing: undefined, inference: undefined };
 
   registerTfServingRoutes(app, ctx);
   registerOpenInferenceRoutes(app, ctx);
@@ -187,9 +197,16 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     monitor,
     metrics,
     options,
+    grpc: grpcAddresses,
     async listen() {
       await pool.start();
       const url = await app.listen({ host: options.host, port: options.port });
+      try {
+        Object.assign(grpcAddresses, await grpc.listen());
+      } catch (err) {
+        await app.close();
+        throw err;
+      }
       const loop = () => {
         ticker = setTimeout(() => void tick().finally(loop), options.monitorIntervalMs);
         ticker.unref();
@@ -199,7 +216,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     },
     async close() {
       clearTimeout(ticker);
-      await app.close();
+      await Promise.all([app.close(), grpc.close()]);
       await tick();
       pool.close();
     },
