@@ -182,9 +182,11 @@ test("every Service is selected by an ingress NetworkPolicy in its namespace", (
 });
 
 test("the serving Service, its pods and its NetworkPolicy carry REST 8501 and gRPC 8500 (TF Serving) and 8001 (Open Inference Protocol)", () => {
+  let checked = 0;
   for (const { key, manifests } of outputs()) {
     const deployment = manifests.find((m) => m.kind === "Deployment" && (m.spec as any).template.spec.containers[0].args?.[0] === "serve");
     if (!deployment) continue;
+    checked++;
     const container = (deployment.spec as any).template.spec.containers[0];
     assert.deepEqual(container.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ["http:8501", "grpc:8500", "grpc-inference:8001"], key);
     const labels = (deployment.spec as any).template.metadata.labels;
