@@ -163,6 +163,12 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
       const f = state.features[k]!;
       const cell = get(r, k);
       if (f.kind === "numerical") {
+        // A finite JSON number, the common case, without readNumber's result object.
+        if (typeof cell === "number" && cell - cell === 0) {
+          out[o] = (cell - f.mean) / f.std;
+          o += 1;
+          continue;
+        }
         const v = readNumber(cell, options.numericStrings);
         if (v.kind === "number") {
           out[o] = (v.value - f.mean) / f.std;

@@ -40,28 +40,36 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A
 export function rowsFromInstances(features: readonly string[], instances: unknown, field = "instances"): RequestRows {
   if (!Array.isArray(instances)) throw bad(`${field} must be a list, got ${showValue(instances)}`);
   if (instances.length === 0) throw bad(`${field} is empty: send at least one row`);
-  const index = new Map(features.map((f, k) => [f, k]));
-  const rows: (readonly unknown[])[] = instances.map((inst, r) => {
+  // One pass checks every row and reads its cells into a flat row-major array, so encoding and
+  // the drift window read plain array slots (the request hot path, bench/serving.ts).
+  const n = instances.length;
+  const width = features.length;
+  const cells: Cell[] = new Array(n * width);
+  for (let r = 0, o = 0; r < n; r++) {
+    const inst: unknown = instances[r];
     if (Array.isArray(inst)) {
-      if (inst.length !== features.length) throw bad(`${field}[${r}] has ${inst.length} values; the model takes ${features.length} (${features.join(", ")})`);
-      return inst;
-    }
-    if (isRecord(inst) && !(features.length === 1 && "b64" in inst && !index.has("b64"))) {
-      const row = new Array<unknown>(features.length);
-      for (const key of Object.keys(inst)) {
-        const k = index.get(key);
-        if (k === undefined) throw bad(`${field}[${r}] has unknown feature ${showValue(key)}; the model takes ${features.join(", ")}`);
-        row[k] = inst[key];
+      if (inst.length !== width) throw bad(`${field}[${r}] has ${inst.length} values; the model takes ${width} (${features.join(", ")})`);
+      for (let k = 0; k < width; k++) cells[o++] = tfValue(inst[k], r, features[k]!);
+    } else if (isRecord(inst) && !(width === 1 && "b64" in inst && features[0] !== "b64")) {
+      let keys = 0;
+      for (const _ in inst) keys++;
+      for (let k = 0; k < width; k++) {
+        const name = features[k]!;
+        const v = inst[name];
+        if (v === undefined && !Object.hasOwn(inst, name)) {
+          const unknown = Object.keys(inst).filter((key) => !features.includes(key));
+          throw bad(`${field}[${r}] is missing feature ${showValue(name)}; send null if the value is unknown${unknown.length ? ` (it has unknown ${unknown.map((u) => showValue(u)).join(", ")})` : ""}`);
+        }
+        cells[o++] = tfValue(v, r, name);
       }
-      for (let k = 0; k < features.length; k++) {
-        if (!(features[k]! in inst)) throw bad(`${field}[${r}] is missing feature ${showValue(features[k])}; send null if the value is unknown`);
+      if (keys !== width) {
+        const unknown = Object.keys(inst).find((key) => !features.includes(key));
+        throw bad(`${field}[${r}] has unknown feature ${showValue(unknown)}; the model takes ${features.join(", ")}`);
       }
-      return row;
-    }
-    if (features.length === 1) return [inst];
-    throw bad(`${field}[${r}] must be an object keyed by feature name or a list of ${features.length} values, got ${showValue(inst)}`);
-  });
-  return { n: rows.length, get: (r, k) => tfValue(rows[r]![k], r, features[k]!) };
+    } else if (width === 1) cells[o++] = tfValue(inst, r, features[0]!);
+    else throw bad(`${field}[${r}] must be an object keyed by feature name or a list of ${width} values, got ${showValue(inst)}`);
+  }
+  return { n, get: (r, k) => cells[r * width + k] };
 }
 
 /**

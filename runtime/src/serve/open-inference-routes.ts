@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
 import { rowsFromInferInputs } from "./inference-input.ts";
-import { stringifyJson } from "./json.ts";
+import { numbersJson, stringifyJson } from "./json.ts";
 import { type InferOutput, OIP_EXTENSIONS, type RequestedOutput, inferOutputs, modelMetadata, resolveOutputs, versionRef } from "./open-inference.ts";
 import { encodeBytesTensor, encodeFp32 } from "./raw-tensor.ts";
 import { binarySection } from "./request-body.ts";
@@ -91,7 +91,10 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
     reply.header("x-mlops-prediction-id", id);
     const outputs = inferOutputs(served, y, n, wanted);
     const head = { model_name: model, model_version: String(served.model.version), id };
-    if (!outputs.some((o) => o.binary)) return ctx.sendJson(reply, 200, { ...head, outputs: outputs.map(jsonOutput) });
+    if (!outputs.some((o) => o.binary)) {
+      const text = `{"model_name":${JSON.stringify(model)},"model_version":"${served.model.version}","id":${JSON.stringify(id)},"outputs":[${outputs.map(jsonOutputText).join(",")}]}`;
+      return reply.code(200).type("application/json; charset=utf-8").send(text);
+    }
     return sendBinary(reply, head, outputs);
   };
   app.post("/v2/models/:model/infer", infer);
@@ -99,6 +102,9 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
 }
 
 const jsonOutput = (o: InferOutput) => ({ name: o.name, datatype: o.datatype, shape: o.shape, data: Array.from<number | string>(o.values) });
+/** {@link jsonOutput} as JSON text, numbers written straight from the outputs (the request hot path). */
+const jsonOutputText = (o: InferOutput) =>
+  `{"name":${JSON.stringify(o.name)},"datatype":"${o.datatype}","shape":${JSON.stringify(o.shape)},"data":${o.datatype === "FP32" ? numbersJson(o.values) : JSON.stringify(o.values)}}`;
 
 /**
  * A response with binary outputs: the JSON object (outputs carrying `binary_data_size` instead of

@@ -76,10 +76,3 @@ function shadow(ctx: ScoringContext, model: string, version: number, id: string,
     }
   })().catch((err) => ctx.log.warn({ model, version, err: describeError(err) }, "shadow scoring failed"));
 }
-
-/** Splits a flat n × width array into n row arrays (plain numbers, so JSON can carry NaN). */
-export function toRows(y: Float32Array, n: number, width: number): number[][] {
-  const out: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = Array.from(y.subarray(i * width, (i + 1) * width));
-  return out;
-}

@@ -154,13 +154,15 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     }
   });
 
-  app.addHook("onResponse", async (request, reply) => {
+  // A callback hook, not an async one: no promise per request on the hot path.
+  app.addHook("onResponse", (request, reply, done) => {
     const labels = request.mlops;
-    if (!labels) return;
+    if (!labels) return done();
     const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode), protocol: "http" };
     metrics.requests.inc(l);
     metrics.requestDuration.observe(l, reply.elapsedTime / 1000);
     if (SCORING.has(labels.endpoint) && labels.version !== "") monitor.recordRequest(labels.model, Number(labels.version), reply.statusCode, reply.elapsedTime);
+    done();
   });
 
   app.setErrorHandler((error: FastifyError | MlopsError, request, reply) => {

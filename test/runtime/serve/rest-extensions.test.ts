@@ -251,6 +251,9 @@ describe("TF Serving REST details", () => {
     const r = await post(`/v1/models/${m}:predict`, { instances: [{ ...ROWS[0], color: { b64: "not base64!" } }] });
     assert.equal(r.status, 400);
     assert.match(String(r.body.error), /instance 0, feature "color": \{"b64": \.\.\.\} holds "not base64!", which is not base64/);
+    const typo = await post(`/v1/models/${m}:predict`, { instances: [{ x1: 1, x2: 1, colour: "blue" }] });
+    assert.equal(typo.status, 400);
+    assert.match(String(typo.body.error), /instances\[0\] is missing feature "color"; send null if the value is unknown \(it has unknown "colour"\)/);
     const c = await post(`/v1/models/${m}:classify`, { context: { color: "red" }, examples: [{ x1: 1, x2: 1, color: "blue" }] });
     assert.equal(c.status, 400);
     assert.match(String(c.body.error), /examples\[0\] repeats feature "color", which the context already gives/);

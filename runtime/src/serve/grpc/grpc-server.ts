@@ -47,7 +47,7 @@ export function createGrpcServing(ctx: GrpcContext, options: GrpcOptions): GrpcS
   // Keyed by port; port 0 (any free port) is a listener of its own each time.
   const groups = new Map<number | symbol, { port: number; server: Server; services: string[] }>();
   const keys = new Map<string, number | symbol>();
-  const add = (port: number | null, services: [string, UntypedServiceImplementation][]) => {
+  const add = (port: number | null, services: () => [string, UntypedServiceImplementation][]) => {
     if (port === null) return;
     const key = port === 0 ? Symbol("any free port") : port;
     let g = groups.get(key);
@@ -55,17 +55,17 @@ export function createGrpcServing(ctx: GrpcContext, options: GrpcOptions): GrpcS
       g = { port, server: new Server({ "grpc.max_receive_message_length": options.maxMessageBytes }), services: [] };
       groups.set(key, g);
     }
-    for (const [name] of services) keys.set(name, key);
-    for (const [name, impl] of services) {
+    for (const [name, impl] of services()) {
+      keys.set(name, key);
       g.server.addService(serviceDefinition(name), impl);
       g.services.push(name);
     }
   };
-  add(options.tfServingPort, [
+  add(options.tfServingPort, () => [
     [GRPC_SERVICES.prediction, predictionService(ctx)],
     [GRPC_SERVICES.model, modelService(ctx)],
   ]);
-  add(options.inferencePort, [[GRPC_SERVICES.inference, openInferenceService(ctx)]]);
+  add(options.inferencePort, () => [[GRPC_SERVICES.inference, openInferenceService(ctx)]]);
 
   const healths = [...groups.values()].map((g) => {
     const health = new HealthImplementation({ "": "NOT_SERVING", ...Object.fromEntries(g.services.map((s) => [s, "NOT_SERVING"])) });
