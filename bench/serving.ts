@@ -8,13 +8,15 @@
 //
 // usage: node bench/serving.ts [--duration <s>] [--connections 1,16,64] [--threads 1]
 //                              [--backends default | tfjs-node,wasm,cpu] [--repeat <n>] [--registry <dir>]
+//   --log-level is passed to mlops serve (default warn: the info level writes one access-log line
+//   per request to stderr, synchronously, which this benchmark would otherwise measure too).
 //   --backends starts one mlops server per listed backend (default: one, on the backend the
 //   runtime picks itself, or MLOPS_BACKEND when set); each adds ~45 s at the default duration.
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { messageType } from "../runtime/src/serve/grpc/protos.ts";
-import { type Child, MLOPS, MODEL, fmt, hasCommand, machineLine, markdownTable, run, startChild, tempDir, benchRegistry, flag, ROOT } from "./lib.ts";
+import { type Child, MLOPS, MODEL, addonBuilt, fmt, hasCommand, machineLine, markdownTable, run, startChild, tempDir, benchRegistry, flag, ROOT } from "./lib.ts";
 
 /** What one wrk run measured. */
 export interface WrkResult {
@@ -31,6 +33,8 @@ const CONNECTIONS = flag("connections", "1,16,64").split(",").map(Number);
 const THREADS = Number(flag("threads", "1"));
 /** Runs per configuration; with more than one the table shows medians. */
 const REPEAT = Number(flag("repeat", "1"));
+/** Log level of the mlops servers (`info` adds the per-request access log). */
+const LOG_LEVEL = flag("log-level", "warn");
 /** mlops servers to start: "default" lets the runtime pick (MLOPS_BACKEND if set); or a list like tfjs-node,wasm,cpu. */
 const BACKENDS = flag("backends", "default").split(",");
 /** Targets (issue 16): at 64 connections, 1-row requests >= 60 % and 64-row requests >= 50 % of the ceiling's requests/s, same run. */
@@ -166,7 +170,7 @@ if (import.meta.main) {
     console.error("bench/serving.ts needs wrk (HTTP load generator), which is not on PATH.\n  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y wrk\n  macOS:         brew install wrk");
     process.exit(2);
   }
-  console.log(`# serving benchmark\n${machineLine()}\nwrk -t${THREADS} -d${DURATION}s --latency (REST), bench/grpc-load.ts (gRPC); connections ${CONNECTIONS.join(", ")}; ${REPEAT} run(s) each\n`);
+  console.log(`# serving benchmark\n${machineLine()}\nwrk -t${THREADS} -d${DURATION}s --latency (REST), bench/grpc-load.ts (gRPC); connections ${CONNECTIONS.join(", ")}; ${REPEAT} run(s) each; mlops serve --log-level ${LOG_LEVEL}\n`);
   const tmp = await tempDir("serving");
   const children: Child[] = [];
   const stopAll = () => Promise.all(children.map((c) => c.stop()));
@@ -181,11 +185,13 @@ if (import.meta.main) {
     for (const b of BACKENDS) {
       const { MLOPS_BACKEND: inherited, ...rest } = process.env;
       const backend = b === "default" ? inherited : b;
-      const child = await startChild([MLOPS, "serve", "--registry", registry, "--port", "0", "--grpc-port", "0", "--inference-grpc-port", "0"], backend ? { ...rest, MLOPS_BACKEND: backend } : rest);
+      const child = await startChild([MLOPS, "serve", "--registry", registry, "--port", "0", "--grpc-port", "0", "--inference-grpc-port", "0", "--log-level", LOG_LEVEL], backend ? { ...rest, MLOPS_BACKEND: backend } : rest);
       children.push(child);
       const g = /TF Serving gRPC (\S+), inference gRPC (\S+)\)/.exec(child.stderr());
       if (!g) throw new Error(`no gRPC addresses in: ${child.stderr()}`);
-      servers.push({ label: `mlops (${/"backend":"([^"]+)"/.exec(child.stderr())?.[1] ?? "?"})`, child, tfGrpc: g[1]!, oipGrpc: g[2]! });
+      // The backend line is logged at info; below that the label says what was asked for.
+      const chosen = /"backend":"([^"]+)"/.exec(child.stderr())?.[1] ?? backend ?? (addonBuilt("tfjs-node") ? "tfjs-node?" : "wasm");
+      servers.push({ label: `mlops (${chosen})`, child, tfGrpc: g[1]!, oipGrpc: g[2]! });
     }
 
     // Later-year cars (1977+), as the demo replays them; Origin is categorical.
