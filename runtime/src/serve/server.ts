@@ -22,6 +22,9 @@ const SCORING: ReadonlySet<string> = new Set(["predict", "classify", "regress", 
 /** Paths polled by kubelet probes and Prometheus: logged at debug, not info, so they do not drown the access log. */
 export const QUIET_PATHS: ReadonlySet<string> = new Set(["/metrics", "/v2/health/live", "/v2/health/ready", "/v2"]);
 
+/** Levels at which the access log writes a line for a request that did not fail. */
+const VERBOSE_LEVELS: ReadonlySet<string> = new Set(["info", "debug", "trace"]);
+
 /**
  * The access log: one line per request when it completes (method, path, status, duration, model and
  * version), bound to the request id (`x-request-id` when the client sent one); probes and /metrics at debug.
@@ -30,6 +33,8 @@ class AccessLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Nothing to build when the line would be dropped (the request hot path at --log-level warn).
+    if (!error && !VERBOSE_LEVELS.has(reply.log.level)) return;
     const path = request.url.split("?")[0] ?? request.url;
     const line = {
       method: request.method,
@@ -140,8 +145,9 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
 
   app.decorateRequest("mlops", null);
   // The id the log lines carry, returned so a client can quote it.
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
   // TF Serving reads any body as JSON whatever its content type (curl -d sends form encoding),
   // and accepts NaN and Infinity literals; Triton's binary tensor extension appends raw bytes.
