@@ -8,6 +8,10 @@ import { createRuntimeServiceAccount, runtimePodLabels, runtimePodSpec } from ".
 
 /** Port the runtime's server listens on (TF Serving REST, Open Inference Protocol v2, /metrics). */
 export const SERVING_PORT = 8501;
+/** gRPC port of TF Serving's PredictionService/ModelService (TF Serving's default). */
+export const GRPC_PORT = 8500;
+/** gRPC port of the Open Inference Protocol's GRPCInferenceService (Triton's default). */
+export const INFERENCE_GRPC_PORT = 8001;
 
 /** Arguments for {@link ModelServing}. */
 export interface ModelServingArgs {
@@ -130,11 +134,15 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
             ...runtimePodSpec({
               cluster: cfg.cluster,
               image: cfg.image,
-              args: ["serve", "--host", "0.0.0.0", "--port", String(SERVING_PORT)],
+              args: ["serve", "--host", "0.0.0.0", "--port", String(SERVING_PORT), "--grpc-port", String(GRPC_PORT), "--inference-grpc-port", String(INFERENCE_GRPC_PORT)],
               resources: cfg.resources,
               gpus: cfg.gpus,
               serviceAccountName: sa.metadata.name,
-              ports: [{ name: "http", containerPort: SERVING_PORT, protocol: "TCP" }],
+              ports: [
+                { name: "http", containerPort: SERVING_PORT, protocol: "TCP" },
+                { name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" },
+                { name: "grpc-inference", containerPort: INFERENCE_GRPC_PORT, protocol: "TCP" },
+              ],
               probes: {
                 // Loading a model (and the tfjs backend) can take a while; the startup probe holds the others off.
                 startupProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, failureThreshold: 60 },
@@ -156,7 +164,16 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
     {
       // A fixed name: clients configure the endpoint URL.
       metadata: { name, namespace: ns, labels },
-      spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: SERVING_PORT, targetPort: "http", protocol: "TCP" }] },
+      spec: {
+        type: "ClusterIP",
+        selector,
+        ports: [
+          { name: "http", port: SERVING_PORT, targetPort: "http", protocol: "TCP" },
+          // Plain-text HTTP/2 (h2c): gateways and meshes route gRPC on these by appProtocol.
+          { name: "grpc", port: GRPC_PORT, targetPort: "grpc", protocol: "TCP", appProtocol: "kubernetes.io/h2c" },
+          { name: "grpc-inference", port: INFERENCE_GRPC_PORT, targetPort: "grpc-inference", protocol: "TCP", appProtocol: "kubernetes.io/h2c" },
+        ],
+      },
     },
     opts,
   );
@@ -199,7 +216,7 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
         ingress: [
           {
             from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: sourceNamespaces }] } }],
-            ports: [{ protocol: "TCP", port: SERVING_PORT }],
+            ports: [SERVING_PORT, GRPC_PORT, INFERENCE_GRPC_PORT].map((port) => ({ protocol: "TCP", port })),
           },
         ],
       },

@@ -96,7 +96,7 @@ test("drifted traffic → Prometheus alert → Alertmanager → controller webho
   const teamUrl = `http://127.0.0.1:${(team.address() as AddressInfo).port}/team`;
 
   // 1. The server with the tiny regression model.
-  const serve = start("mlops serve", process.execPath, [MLOPS_BIN, "serve", "--registry", box.registryDir, "--host", "127.0.0.1", "--port", String(servePort), "--poll-interval-ms", "200", "--monitor-interval-ms", "500", "--drift-window", "150"], { MLOPS_BACKEND: "wasm" });
+  const serve = start("mlops serve", process.execPath, [MLOPS_BIN, "serve", "--registry", box.registryDir, "--host", "127.0.0.1", "--port", String(servePort), "--grpc-port", "off", "--inference-grpc-port", "off", "--poll-interval-ms", "200", "--monitor-interval-ms", "500", "--drift-window", "150"], { MLOPS_BACKEND: "wasm" });
   const base = `http://127.0.0.1:${servePort}`;
   await until("mlops serve", () => ready(`${base}/v2/health/ready`), deadline);
 

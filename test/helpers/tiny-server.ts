@@ -5,7 +5,7 @@ import { ModelRegistry } from "../../runtime/src/registry/index.ts";
 import { type ModelServer, type ServerOptionsInput, createModelServer } from "../../runtime/src/serve/server.ts";
 import { trainTinyModels } from "./tiny-models.ts";
 
-/** A server on a free localhost port over a fresh registry holding the three tiny models. */
+/** A server on free localhost ports (HTTP and both gRPC APIs) over a fresh registry holding the three tiny models. */
 export interface TinyServer {
   dir: string;
   registryDir: string;
@@ -23,7 +23,7 @@ export async function startTinyServer(prefix: string, options: ServerOptionsInpu
   const registryDir = path.join(dir, "registry");
   const names = await trainTinyModels(registryDir);
   const registry = ModelRegistry.open(registryDir);
-  const server = createModelServer(registry, { port: 0, feedbackLogDir: path.join(dir, "feedback-log"), ...options });
+  const server = createModelServer(registry, { port: 0, grpcPort: 0, inferenceGrpcPort: 0, feedbackLogDir: path.join(dir, "feedback-log"), ...options });
   const base = await server.listen();
   return {
     dir,

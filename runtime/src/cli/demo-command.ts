@@ -81,7 +81,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   say(`   cars-origin v1  classifier (${(origin.preprocessor.targetTransform as { classes: string[] }).classes.join("/")}), test accuracy ${om.accuracy.toFixed(2)} → champion`);
 
   // 2. Serve, and show both protocols.
-  const server = createModelServer(registry, { port: 0, pollIntervalMs: 200, monitorIntervalMs: 500, driftWindowRows: 150, minDriftRows: 60 }, silentLog);
+  const server = createModelServer(registry, { port: 0, grpcPort: null, inferenceGrpcPort: null, pollIntervalMs: 200, monitorIntervalMs: 500, driftWindowRows: 150, minDriftRows: 60 }, silentLog);
   const base = await server.listen();
   const controllerStop = new AbortController();
   let controllerRun: Promise<void> | undefined;

@@ -10,7 +10,7 @@ retrain on its own; and synthesize the platform's stacks without a cloud.
 
 commands:
   train     train a model on a CSV/JSONL file and register a new version
-  serve     serve every model's champion over HTTP (default 127.0.0.1:8501)
+  serve     serve every model's champion over HTTP and gRPC (default 127.0.0.1:8501; gRPC 8500, 8001)
   models    list models, show versions and lineage, move aliases
   registry  gc: remove what writers that died mid-write left in the registry
   predict   score a CSV/JSONL file with a registered model

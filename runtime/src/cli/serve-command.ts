@@ -7,12 +7,14 @@ import { type Io, intFlag, parseFlags } from "./args.ts";
 
 /** Help for `mlops serve`. */
 export const SERVE_HELP = `usage: mlops serve [--registry <loc>] [--host <addr>] [--port <n>]
-                  [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
+                  [--grpc-port <n|off>] [--inference-grpc-port <n|off>] [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
                   [--poll-interval-ms <n>] [--monitor-interval-ms <n>] [--drift-window <rows>]
                   [--log-level <level>] [--feedback-log-dir <dir>|none]
 
 Serves the champion of every model in the registry (and any aliased version) over
-TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics.
+TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics, and
+over gRPC: TF Serving's PredictionService/ModelService and the Open Inference Protocol's
+GRPCInferenceService, each with grpc.health.v1.
 Picks up a moved alias or a canary/shadow rollout without a restart, watches the served
 traffic for drift against each version's training reference, joins labels sent to
 /v1/models/<m>/feedback to earlier predictions, and writes monitoring snapshots and labelled
@@ -20,7 +22,9 @@ rows to the registry for the retraining controller. Logs JSON to stderr.
 
   --registry <loc>            directory, s3://, gs:// or az:// URL (default: .mlops/registry)
   --host <addr>               interface (default: 127.0.0.1; 0.0.0.0 in a container)
-  --port <n>                  port (default: 8501)
+  --port <n>                  HTTP port (default: 8501)
+  --grpc-port <n|off>         TF Serving gRPC port (default: 8500)
+  --inference-grpc-port <n|off>  Open Inference Protocol gRPC port (default: 8001; may equal --grpc-port)
   --max-batch-size <n>        most rows per model call (default: 1000)
   --batch-timeout-micros <n>  wait for a batch to fill when idle (default: 0)
   --body-limit <bytes>        largest request body (default: 33554432)
@@ -43,6 +47,8 @@ const flags = {
   registry: { type: "string" },
   host: { type: "string" },
   port: { type: "string" },
+  "grpc-port": { type: "string" },
+  "inference-grpc-port": { type: "string" },
   "max-batch-size": { type: "string" },
   "batch-timeout-micros": { type: "string" },
   "body-limit": { type: "string" },
@@ -69,6 +75,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     Object.entries({
       host: values.host,
       port: intFlag(values.port, "port", 0, 65535),
+      grpcPort: values["grpc-port"] === "off" ? null : intFlag(values["grpc-port"], "grpc-port", 0, 65535),
+      inferenceGrpcPort: values["inference-grpc-port"] === "off" ? null : intFlag(values["inference-grpc-port"], "inference-grpc-port", 0, 65535),
       maxBatchSize: intFlag(values["max-batch-size"], "max-batch-size", 1, 1_000_000),
       batchTimeoutMicros: intFlag(values["batch-timeout-micros"], "batch-timeout-micros", 0, 1_000_000),
       bodyLimit: intFlag(values["body-limit"], "body-limit", 1024, 2 ** 31),
@@ -93,8 +101,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const registry = ModelRegistry.open(values.registry);
   const server = createModelServer(registry, options, log);
   const url = await server.listen();
-  log.info({ url, registry: registry.storage.url, models: server.pool.modelNames() }, "serving");
-  io.err(`serving ${server.pool.modelNames().join(", ") || "(no models yet)"} on ${url}\n`);
+  log.info({ url, grpc: server.grpc, registry: registry.storage.url, models: server.pool.modelNames() }, "serving");
+  const grpc = [server.grpc.tfServing && `TF Serving gRPC ${server.grpc.tfServing}`, server.grpc.inference && `inference gRPC ${server.grpc.inference}`].filter(Boolean).join(", ");
+  io.err(`serving ${server.pool.modelNames().join(", ") || "(no models yet)"} on ${url}${grpc ? ` (${grpc})` : ""}\n`);
   await new Promise<void>((resolve) => {
     onStop = (signal: string) => {
       log.info({ signal }, "shutting down");

@@ -64,14 +64,21 @@ export interface EncodeOptions {
    * @default - throw on the first bad row
    */
   onReject?: (row: number, feature: string, reason: string) => void;
+  /**
+   * A number or boolean for a categorical feature: read as its JSON text like any value (files,
+   * where training read it the same way), or accepted only when that text is one of the
+   * feature's categories and refused otherwise (requests: a client sending 1 for "USA" would
+   * otherwise get the out-of-vocabulary prediction without a word).
+   */
+  nonStringCategories: "read" | "known-only";
 }
 
 /** Lenient reading for fitting on a training file. */
-export const FIT: EncodeOptions = { numericStrings: true, junk: "impute" };
+export const FIT: EncodeOptions = { numericStrings: true, junk: "impute", nonStringCategories: "read" };
 /** Strict reading for batch scoring files. */
-export const SCORE_FILE: EncodeOptions = { numericStrings: true, junk: "reject" };
-/** Strict reading for JSON requests: numbers for numerical features. */
-export const SERVE: EncodeOptions = { numericStrings: false, junk: "reject" };
+export const SCORE_FILE: EncodeOptions = { numericStrings: true, junk: "reject", nonStringCategories: "read" };
+/** Strict reading for requests: numbers for numerical features, strings (or exact known categories) for categorical ones. */
+export const SERVE: EncodeOptions = { numericStrings: false, junk: "reject", nonStringCategories: "known-only" };
 
 const widthOf = (f: FeatureTransform): number => (f.kind === "numerical" ? 1 : f.categories.length + 1);
 
@@ -176,6 +183,12 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
       const f = state.features[k]!;
       const cell = get(r, k);
       if (f.kind === "numerical") {
+        // A finite JSON number, the common case, without readNumber's result object.
+        if (typeof cell === "number" && cell - cell === 0) {
+          out[o] = (cell - f.mean) / f.std;
+          o += 1;
+          continue;
+        }
         const v = readNumber(cell, options.numericStrings);
         if (v.kind === "number") {
           out[o] = (v.value - f.mean) / f.std;
@@ -209,6 +222,10 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
         const c = readCategory(cell);
         let slot = c === null ? -1 : (vocabulary(f).get(c) ?? -1);
         if (slot < 0) {
+          if (options.nonStringCategories === "known-only" && (typeof cell === "number" || typeof cell === "boolean") && c !== null) {
+            const shown = f.categories.slice(0, 10).map((x) => showValue(x)).join(", ") + (f.categories.length > 10 ? `, ... (${f.categories.length} in all)` : "");
+            throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason: `is categorical (${shown}); got the ${typeof cell} ${showValue(cell)}, which is not one of its categories: send the category as a string` });
+          }
           if (issues) {
             const is = issues[k]!;
             if (c === null) is.missing++;

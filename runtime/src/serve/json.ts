@@ -10,7 +10,13 @@ const SENTINEL_TEXT = "\\u0000mlops-nonfinite:";
 
 /** Parses JSON text, also accepting bare NaN, Infinity and -Infinity outside strings. */
 export function parseJson(text: string): unknown {
-  if (!text.includes("NaN") && !text.includes("Infinity")) return JSON.parse(text);
+  // Valid JSON cannot hold the literals, so plain JSON.parse is right whenever it succeeds; only
+  // a body it rejects is scanned for them (and re-thrown as is when it has none).
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    if (!text.includes("NaN") && !text.includes("Infinity")) throw err;
+  }
   let out = "";
   let last = 0;
   let inString = false;
@@ -56,4 +62,22 @@ export function stringifyJson(value: unknown): string {
   });
   if (!nonFinite) return text;
   return text.replace(/"\\u0000mlops-nonfinite:(NaN|Infinity|-Infinity)"/g, "$1");
+}
+
+/** `count` numbers as a JSON list, non-finite ones as TF Serving writes them (the request hot path: no replacer, no copies). */
+export function numbersJson(values: ArrayLike<number>, start = 0, count = values.length - start): string {
+  let out = "[";
+  for (let i = 0; i < count; i++) out += (i === 0 ? "" : ",") + values[start + i];
+  return out + "]";
+}
+
+/** n × width values (row-major) as a JSON list of rows, in one pass (one string, no row arrays). */
+export function rowsJson(values: ArrayLike<number>, n: number, width: number): string {
+  let out = "[";
+  for (let r = 0, o = 0; r < n; r++) {
+    out += r === 0 ? "[" : ",[";
+    for (let k = 0; k < width; k++, o++) out += (k === 0 ? "" : ",") + values[o];
+    out += "]";
+  }
+  return out + "]";
 }

@@ -40,8 +40,9 @@ class RowWindow {
     this.capacity = capacity;
     this.columns = Array.from({ length: features }, () => new Array<Cell>(capacity).fill(null));
   }
-  add(get: (k: number) => Cell | undefined): void {
-    for (let k = 0; k < this.columns.length; k++) this.columns[k]![this.next] = get(k) ?? null;
+  /** Adds the row at `cells[offset...]`. */
+  add(cells: readonly Cell[], offset: number): void {
+    for (let k = 0; k < this.columns.length; k++) this.columns[k]![this.next] = cells[offset + k]!;
     this.next = (this.next + 1) % this.capacity;
     this.size = Math.min(this.size + 1, this.capacity);
   }
@@ -102,7 +103,10 @@ interface LoggedPrediction {
   model: string;
   version: number;
   features: string[];
-  rows: Cell[][];
+  /** Rows of the request. */
+  n: number;
+  /** Their raw cells, n × features row-major: one object per request, not per row (the log turns over fast under load and what it holds is promoted; bench/serving.ts). */
+  cells: Cell[];
   outputs: Float32Array;
   width: number;
   shadow: { version: number; outputs: Float32Array } | undefined;
@@ -137,6 +141,13 @@ export class ModelMonitor {
   /** What a valid label and features look like, per `model@version` ever tracked. */
   private readonly schemas = new Map<string, FeedbackSchema>();
   private loggedRows = 0;
+  /**
+   * Logged predictions oldest first, for eviction. A queue rather than iterating the Map from its
+   * start: a Map whose oldest entries keep being deleted makes every new iterator walk the
+   * deleted slots, which cost more than the rest of a request under load (bench/serving.ts).
+   */
+  private readonly logOrder: { id: string; entry: LoggedPrediction }[] = [];
+  private logHead = 0;
   private readonly registry: ModelRegistry;
   private readonly options: MonitorOptions;
   private readonly metrics: ServerMetrics;
@@ -192,19 +203,32 @@ export class ModelMonitor {
   recordPrediction(id: string, model: string, version: number, n: number, get: (row: number, k: number) => Cell | undefined, outputs: Float32Array, width: number): void {
     const state = this.versions.get(`${model}@${version}`);
     if (!state) return;
-    const rows: Cell[][] = [];
     const features = state.preprocessor.features.map((f) => f.name);
-    for (let r = 0; r < n; r++) {
-      state.window.add((k) => get(r, k));
-      rows.push(features.map((_, k) => get(r, k) ?? null));
+    const f = features.length;
+    // Each cell is read once (reading may decode it) into the log, which the window copies.
+    const cells: Cell[] = new Array(n * f);
+    for (let r = 0, o = 0; r < n; r++) {
+      for (let k = 0; k < f; k++) cells[o + k] = get(r, k) ?? null;
+      state.window.add(cells, o);
+      o += f;
     }
     state.rows += n;
-    this.predictions.set(id, { model, version, features, rows, outputs, width, shadow: undefined });
+    const entry: LoggedPrediction = { model, version, features, n, cells, outputs, width, shadow: undefined };
+    const replaced = this.predictions.get(id);
+    if (replaced) this.loggedRows -= replaced.n;
+    this.predictions.set(id, entry);
+    this.logOrder.push({ id, entry });
     this.loggedRows += n;
-    for (const [oldest, p] of this.predictions) {
-      if (this.loggedRows <= this.options.predictionLogRows) break;
-      this.predictions.delete(oldest);
-      this.loggedRows -= p.rows.length;
+    while (this.loggedRows > this.options.predictionLogRows && this.logHead < this.logOrder.length) {
+      const oldest = this.logOrder[this.logHead++]!;
+      // An id reused by a later request was already uncounted when it was replaced.
+      if (this.predictions.get(oldest.id) !== oldest.entry) continue;
+      this.predictions.delete(oldest.id);
+      this.loggedRows -= oldest.entry.n;
+    }
+    if (this.logHead > 1024 && this.logHead * 2 > this.logOrder.length) {
+      this.logOrder.splice(0, this.logHead);
+      this.logHead = 0;
     }
   }
 
@@ -216,7 +240,7 @@ export class ModelMonitor {
     logged.shadow = { version, outputs };
     const s = (state.shadow ??= { rows: 0, agree: 0, absDiff: 0 });
     const task = state.preprocessor.targetTransform.task;
-    for (let r = 0; r < logged.rows.length; r++) {
+    for (let r = 0; r < logged.n; r++) {
       const a = logged.outputs.subarray(r * logged.width, (r + 1) * logged.width);
       const b = outputs.subarray(r * logged.width, (r + 1) * logged.width);
       s.rows++;
@@ -247,7 +271,7 @@ export class ModelMonitor {
     const plan = items.map((item, i) => {
       const logged = this.predictions.get(item.id);
       if (logged && logged.model !== model) throw mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason: `feedback[${i}]: prediction ${showValue(item.id)} was made by model ${showValue(logged.model)}, not ${showValue(model)}` });
-      const row = logged?.rows[item.index];
+      const row = logged && item.index < logged.n ? logged.cells.slice(item.index * logged.features.length, (item.index + 1) * logged.features.length) : undefined;
       const version = logged && row ? logged.version : item.features ? fallbackVersion : undefined;
       const schema = version === undefined ? undefined : this.schemas.get(`${model}@${version}`);
       if (schema) {

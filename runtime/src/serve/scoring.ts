@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type EncodeReport, SERVE, encodeRows } from "../data/preprocessor.ts";
 import type { Log } from "../log.ts";
-import { describeError } from "../errors.ts";
+import { describeError, mlopsError } from "../errors.ts";
 import type { RequestRows } from "./inference-input.ts";
 import type { ModelMonitor } from "./model-monitor.ts";
 import type { ModelPool, ServedVersion, VersionRef } from "./model-pool.ts";
@@ -29,6 +29,8 @@ export interface ScoringContext {
   metrics: ServerMetrics;
   monitor: ModelMonitor;
   log: Log;
+  /** Most rows one request may carry (max batch size × max enqueued batches); more is a 413. */
+  maxRowsPerRequest: number;
 }
 
 /**
@@ -44,6 +46,8 @@ export async function score(ctx: ScoringContext, model: string, ref: VersionRef,
   labels.version = String(served.model.version);
   try {
     const rows = extract(served);
+    // REST checks the count before reading rows; this is the backstop for every protocol (gRPC).
+    if (rows.n > ctx.maxRowsPerRequest) throw mlopsError("MLOPS_ERR_INFER_TOO_MANY_ROWS", { field: "request", rows: rows.n, limit: ctx.maxRowsPerRequest });
     const report: EncodeReport = { rows: 0, features: {} };
     const x = encodeRows(served.model.preprocessor, rows.n, rows.get, SERVE, report);
     for (const [feature, issues] of Object.entries(report.features)) {
@@ -75,11 +79,4 @@ function shadow(ctx: ScoringContext, model: string, version: number, id: string,
       ctx.pool.release(sv);
     }
   })().catch((err) => ctx.log.warn({ model, version, err: describeError(err) }, "shadow scoring failed"));
-}
-
-/** Splits a flat n × width array into n row arrays (plain numbers, so JSON can carry NaN). */
-export function toRows(y: Float32Array, n: number, width: number): number[][] {
-  const out: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = Array.from(y.subarray(i * width, (i + 1) * width));
-  return out;
 }

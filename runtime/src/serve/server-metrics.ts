@@ -3,10 +3,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 /** The server's Prometheus metrics; one registry per server so several can run in one process. */
 export interface ServerMetrics {
   registry: Registry;
-  /** Requests by model, version, endpoint (predict, classify, regress, infer, ...) and HTTP status. */
-  requests: Counter<"model" | "version" | "endpoint" | "status">;
+  /** Requests by model, version, endpoint (predict, classify, regress, infer, ...), HTTP status (for gRPC: the status its outcome maps to) and protocol (http, grpc). */
+  requests: Counter<"model" | "version" | "endpoint" | "status" | "protocol">;
   /** Request latency by the same labels. */
-  requestDuration: Histogram<"model" | "version" | "endpoint" | "status">;
+  requestDuration: Histogram<"model" | "version" | "endpoint" | "status" | "protocol">;
   /** Rows per model call after dynamic batching. */
   batchRows: Histogram<"model" | "version">;
   /** Requests merged per model call. */
@@ -66,7 +66,7 @@ export function createServerMetrics(): ServerMetrics {
   collectDefaultMetrics({ register: registry });
   const latency = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
   const rows = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-  const requestLabels = ["model", "version", "endpoint", "status"] as const;
+  const requestLabels = ["model", "version", "endpoint", "status", "protocol"] as const;
   const versionLabels = ["model", "version"] as const;
   return {
     registry,

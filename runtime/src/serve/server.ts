@@ -7,12 +7,14 @@ import { type Log, silentLog } from "../log.ts";
 import type { ModelRegistry } from "../registry/index.ts";
 import { parseWith } from "../validation.ts";
 import { DEFAULT_BATCHING } from "./dynamic-batcher.ts";
-import { parseJson, stringifyJson } from "./json.ts";
+import { type GrpcAddresses, createGrpcServing } from "./grpc/grpc-server.ts";
+import { stringifyJson } from "./json.ts";
 import { DEFAULT_MONITOR, ModelMonitor } from "./model-monitor.ts";
 import { DEFAULT_FEEDBACK_MAX_ABS_Z } from "../data/feedback-check.ts";
 import { DEFAULT_FEEDBACK_LOG_DIR, FeedbackLog } from "./feedback-log.ts";
 import { ModelPool } from "./model-pool.ts";
 import { registerOpenInferenceRoutes } from "./open-inference-routes.ts";
+import { parseRequestBody } from "./request-body.ts";
 import type { ServerContext } from "./server-context.ts";
 import { type ServerMetrics, createServerMetrics } from "./server-metrics.ts";
 import { registerTfServingRoutes } from "./tf-serving-routes.ts";
@@ -23,6 +25,9 @@ const SCORING: ReadonlySet<string> = new Set(["predict", "classify", "regress", 
 /** Paths polled by kubelet probes and Prometheus: logged at debug, not info, so they do not drown the access log. */
 export const QUIET_PATHS: ReadonlySet<string> = new Set(["/metrics", "/v2/health/live", "/v2/health/ready", "/v2"]);
 
+/** Levels at which the access log writes a line for a request that did not fail. */
+const VERBOSE_LEVELS: ReadonlySet<string> = new Set(["info", "debug", "trace"]);
+
 /**
  * The access log: one line per request when it completes (method, path, status, duration, model and
  * version), bound to the request id (`x-request-id` when the client sent one); probes and /metrics at debug.
@@ -31,6 +36,8 @@ class AccessLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Nothing to build when the line would be dropped (the request hot path at --log-level warn).
+    if (!error && !VERBOSE_LEVELS.has(reply.log.level)) return;
     const path = request.url.split("?")[0] ?? request.url;
     const line = {
       method: request.method,
@@ -52,6 +59,10 @@ export const serverOptions = z
     host: z.string().min(1).default("127.0.0.1"),
     /** TCP port; 0 picks a free one. @default 8501 (TF Serving's REST port) */
     port: z.number().int().min(0).max(65535).default(8501),
+    /** gRPC port of TF Serving's PredictionService and ModelService; 0 picks a free one, null turns it off. @default 8500 (TF Serving's gRPC port) */
+    grpcPort: z.number().int().min(0).max(65535).nullable().default(8500),
+    /** gRPC port of the Open Inference Protocol's GRPCInferenceService (may equal grpcPort); null turns it off. @default 8001 (Triton's gRPC port) */
+    inferenceGrpcPort: z.number().int().min(0).max(65535).nullable().default(8001),
     /** Largest request body accepted, in bytes. @default 33554432 (32 MiB) */
     bodyLimit: z.number().int().min(1024).default(32 * 1024 * 1024),
     /** Most rows merged into one model call. @default 1000 */
@@ -101,6 +112,8 @@ export interface ModelServer {
   monitor: ModelMonitor;
   metrics: ServerMetrics;
   options: Readonly<z.output<typeof serverOptions>>;
+  /** The gRPC listeners' `host:port` addresses, set by {@link listen} (undefined when off). */
+  grpc: GrpcAddresses;
   /** Loads the models and starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, frees the models. */
@@ -115,7 +128,7 @@ const packageVersion = (): string => {
   }
 };
 
-/** Builds the inference server over a registry: TF Serving REST, Open Inference Protocol v2, /metrics. */
+/** Builds the inference server over a registry: TF Serving REST and gRPC, Open Inference Protocol v2 REST and gRPC, /metrics. */
 export function createModelServer(registry: ModelRegistry, input: ServerOptionsInput = {}, log: Log = silentLog): ModelServer {
   const options = Object.freeze(parseWith(serverOptions, input, "server options"));
   const metrics = createServerMetrics();
@@ -170,30 +183,30 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
 
   app.decorateRequest("mlops", null);
   // The id the log lines carry, returned so a client can quote it.
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
   // TF Serving reads any body as JSON whatever its content type (curl -d sends form encoding),
-  // and accepts NaN and Infinity literals.
+  // and accepts NaN and Infinity literals; Triton's binary tensor extension appends raw bytes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === "") return done(null, undefined);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
     try {
-      done(null, parseJson(text));
+      done(null, parseRequestBody(body as Buffer, req.headers["inference-header-content-length"]));
     } catch (err) {
-      const reason = err instanceof RangeError ? "request body is nested too deeply to read" : `request body is not valid JSON: ${describeError(err)}`;
-      done(mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason }), undefined);
+      done(err as Error, undefined);
     }
   });
 
-  app.addHook("onResponse", async (request, reply) => {
+  // A callback hook, not an async one: no promise per request on the hot path.
+  app.addHook("onResponse", (request, reply, done) => {
     const labels = request.mlops;
-    if (!labels) return;
-    const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode) };
+    if (!labels) return done();
+    const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode), protocol: "http" };
     metrics.requests.inc(l);
     metrics.requestDuration.observe(l, reply.elapsedTime / 1000);
     if (SCORING.has(labels.endpoint) && labels.version !== "") monitor.recordRequest(labels.model, Number(labels.version), reply.statusCode, reply.elapsedTime);
+    done();
   });
 
   app.setErrorHandler((error: FastifyError | MlopsError, request, reply) => {
@@ -208,6 +221,9 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     return ctx.sendJson(reply, 500, { error: mlopsError("MLOPS_ERR_SERVER_INTERNAL", { reason: `request ${request.id} failed; see the server log` }).message });
   });
   app.setNotFoundHandler((request, reply) => ctx.sendJson(reply, 404, { error: mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url }).message }));
+
+  const grpc = createGrpcServing(ctx, { host: options.host, tfServingPort: options.grpcPort, inferencePort: options.inferenceGrpcPort, maxMessageBytes: options.bodyLimit });
+  const grpcAddresses: GrpcAddresses = { tfServing: undefined, inference: undefined };
 
   registerTfServingRoutes(app, ctx);
   registerOpenInferenceRoutes(app, ctx);
@@ -227,11 +243,18 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     monitor,
     metrics,
     options,
+    grpc: grpcAddresses,
     async listen() {
       const replayed = await feedbackLog?.open();
       if (replayed) log.info({ rows: replayed, dir: options.feedbackLogDir }, "feedback acknowledged before a crash was replayed into the registry");
       await pool.start();
       const url = await app.listen({ host: options.host, port: options.port });
+      try {
+        Object.assign(grpcAddresses, await grpc.listen());
+      } catch (err) {
+        await app.close();
+        throw err;
+      }
       const loop = () => {
         ticker = setTimeout(() => void tick().finally(loop), options.monitorIntervalMs);
         ticker.unref();
@@ -241,7 +264,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     },
     async close() {
       clearTimeout(ticker);
-      await app.close();
+      await Promise.all([app.close(), grpc.close()]);
       await tick();
       await feedbackLog?.close().catch((err: unknown) => log.error({ err: describeError(err) }, "cannot close the feedback log; it is replayed at the next start"));
       pool.close();

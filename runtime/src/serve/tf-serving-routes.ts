@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
 import { classScores } from "../model/outputs.ts";
-import { assertRowLimit, rowsFromColumns, rowsFromInstances } from "./inference-input.ts";
+import { assertRowLimit, rowsFromColumns, rowsFromExamples, rowsFromInstances } from "./inference-input.ts";
 import type { FeedbackItem } from "./model-monitor.ts";
 import type { ServedVersion, VersionRef } from "./model-pool.ts";
-import { type RequestLabels, score, toRows } from "./scoring.ts";
+import { rowsJson } from "./json.ts";
+import { type RequestLabels, score } from "./scoring.ts";
+import { type SignatureTensor, checkSignature, servingSignature, statusVersions } from "./tf-serving.ts";
 import type { ServerContext } from "./server-context.ts";
 
 const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress)|\/(metadata|feedback))?$/;
-const SIGNATURES = new Set(["", "serving_default", "predict"]);
 
 interface Parsed {
   model: string;
@@ -30,6 +31,7 @@ function parsePath(url: string): Parsed | undefined {
 
 const bad = (reason: string) => mlopsError("MLOPS_ERR_INFER_BAD_REQUEST", { reason });
 const send = (ctx: ServerContext, reply: FastifyReply, body: unknown) => ctx.sendJson(reply, 200, body);
+const JSON_TYPE = "application/json; charset=utf-8";
 
 /** TF Serving's REST API: model status, metadata, :predict, :classify and :regress. */
 export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -48,9 +50,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw bad("request body must be a JSON object");
     const b = body as Record<string, unknown>;
     if (parsed.verb === "feedback") return send(ctx, reply, await feedback(ctx, parsed, b));
-    if (b.signature_name !== undefined && !SIGNATURES.has(String(b.signature_name))) {
-      throw bad(`Serving signature name: ${showValue(b.signature_name)} not found in signature def; use "serving_default"`);
-    }
+    checkSignature(b.signature_name);
     if (parsed.verb === "predict") {
       const hasInstances = "instances" in b;
       const hasInputs = "inputs" in b;
@@ -60,18 +60,11 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
         return hasInstances ? rowsFromInstances(features, b.instances, "instances", ctx.maxRowsPerRequest) : rowsFromColumns(features, b.inputs, ctx.maxRowsPerRequest);
       });
       answeredBy(reply, served, id);
-      const rows = toRows(y, n, served.model.outputWidth);
-      return send(ctx, reply, hasInstances ? { predictions: rows, id } : { outputs: rows, id });
+      // Written straight from the model's outputs: the request hot path (bench/serving.ts).
+      const rows = rowsJson(y, n, served.model.outputWidth);
+      return reply.code(200).type(JSON_TYPE).send(`{"${hasInstances ? "predictions" : "outputs"}":${rows},"id":${JSON.stringify(id)}}`);
     }
-    // classify / regress take tf.Example-style rows: "examples", each merged over the shared "context".
-    if (!Array.isArray(b.examples)) throw bad('request must have "examples": a list of objects keyed by feature name');
-    assertRowLimit("examples", b.examples.length, ctx.maxRowsPerRequest);
-    const context = b.context ?? {};
-    if (context === null || typeof context !== "object" || Array.isArray(context)) throw bad('"context" must be an object keyed by feature name');
-    const examples = (b.examples as unknown[]).map((e, i) => {
-      if (e === null || typeof e !== "object" || Array.isArray(e)) throw bad(`examples[${i}] must be an object keyed by feature name`);
-      return { ...(context as object), ...(e as object) };
-    });
+    // classify / regress take tf.Example-style rows: "examples", each merged with the shared "context".
     const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
       const task = sv.model.preprocessor.targetTransform.task;
       if (parsed.verb === "classify" && task === "regression") {
@@ -80,7 +73,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (parsed.verb === "regress" && task !== "regression") {
         throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":regress", reason: `it is a ${task} classifier` });
       }
-      return rowsFromInstances(sv.model.preprocessor.features.map((f) => f.name), examples, "examples");
+      return rowsFromExamples(sv.model.preprocessor.features.map((f) => f.name), b.examples, b.context, ctx.maxRowsPerRequest);
     });
     answeredBy(reply, served, id);
     const t = served.model.preprocessor.targetTransform;
@@ -131,28 +124,18 @@ async function withVersion<T>(ctx: ServerContext, parsed: Parsed, labels: Reques
 }
 
 function status(ctx: ServerContext, parsed: Parsed, labels: RequestLabels) {
-  const versions = ctx.pool.loadedVersions(parsed.model);
-  let shown = versions;
-  if (parsed.ref.kind !== "default") {
-    const aliases = ctx.pool.aliases(parsed.model);
-    const wanted = parsed.ref.kind === "version" ? parsed.ref.version : aliases[parsed.ref.label];
-    if (wanted === undefined) throw mlopsError("MLOPS_ERR_REGISTRY_ALIAS_NOT_FOUND", { model: parsed.model, alias: (parsed.ref as { label: string }).label });
-    shown = versions.filter((v) => v.model.version === wanted);
-    if (shown.length === 0) throw mlopsError("MLOPS_ERR_REGISTRY_VERSION_NOT_FOUND", { model: parsed.model, version: String(wanted) });
-    labels.version = String(wanted);
-  }
+  const versions = statusVersions(ctx.pool, parsed.model, parsed.ref);
+  if (parsed.ref.kind !== "default") labels.version = String(versions[0]);
   // TF Serving's ModelVersionStatus: state AVAILABLE for a loaded, servable version.
   return {
-    model_version_status: shown.map((v) => ({ version: String(v.model.version), state: "AVAILABLE", status: { error_code: "OK", error_message: "" } })),
+    model_version_status: versions.map((v) => ({ version: String(v), state: "AVAILABLE", status: { error_code: "OK", error_message: "" } })),
   };
 }
 
 function metadata(ctx: ServerContext, model: string, sv: ServedVersion) {
   const pre = sv.model.preprocessor;
-  const dim = (sizes: number[]) => ({ dim: sizes.map((s) => ({ size: String(s), name: "" })), unknown_rank: false });
-  const inputs = Object.fromEntries(
-    pre.features.map((f) => [f.name, { dtype: f.kind === "numerical" ? "DT_FLOAT" : "DT_STRING", tensor_shape: dim([-1]), name: f.name }]),
-  );
+  const sig = servingSignature(sv);
+  const info = (t: SignatureTensor) => ({ dtype: t.dtype, tensor_shape: { dim: t.shape.map((s) => ({ size: String(s), name: "" })), unknown_rank: false }, name: t.name });
   const t = pre.targetTransform;
   const meta = sv.model.metadata;
   return {
@@ -161,9 +144,9 @@ function metadata(ctx: ServerContext, model: string, sv: ServedVersion) {
       signature_def: {
         signature_def: {
           serving_default: {
-            inputs,
-            outputs: { predictions: { dtype: "DT_FLOAT", tensor_shape: dim([-1, sv.model.outputWidth]), name: "predictions" } },
-            method_name: "tensorflow/serving/predict",
+            inputs: Object.fromEntries(sig.inputs.map((t) => [t.name, info(t)])),
+            outputs: Object.fromEntries(sig.outputs.map((t) => [t.name, info(t)])),
+            method_name: sig.method_name,
           },
         },
       },

@@ -47,10 +47,26 @@ test("every container runs non-root with a read-only root, no escalation, all ca
 test("runs the runtime in serve mode with probes on the health endpoints and the bucket as registry", async () => {
   await deploy();
   const c = podSpec().containers[0];
-  assert.deepEqual(c.args, ["serve", "--host", "0.0.0.0", "--port", "8501", "--registry", "s3://models-bucket"]);
+  assert.deepEqual(c.args, ["serve", "--host", "0.0.0.0", "--port", "8501", "--grpc-port", "8500", "--inference-grpc-port", "8001", "--registry", "s3://models-bucket"]);
   assert.equal(c.startupProbe.httpGet.path, "/v2/health/ready");
   assert.equal(c.readinessProbe.httpGet.path, "/v2/health/ready");
   assert.equal(c.livenessProbe.httpGet.path, "/v2/health/live");
+});
+
+test("the Service's gRPC ports target named container ports the server listens on, as h2c", async () => {
+  await deploy();
+  const c = podSpec().containers[0];
+  assert.deepEqual(c.ports, [
+    { name: "http", containerPort: 8501, protocol: "TCP" },
+    { name: "grpc", containerPort: 8500, protocol: "TCP" },
+    { name: "grpc-inference", containerPort: 8001, protocol: "TCP" },
+  ]);
+  const ports = mocks.named("srv-service").inputs.spec.ports;
+  for (const p of ports) assert.ok(c.ports.some((cp: { name: string; containerPort: number }) => cp.name === p.targetPort && cp.containerPort === p.port), `${p.name} targets ${p.targetPort}`);
+  assert.deepEqual(ports.filter((p: { appProtocol?: string }) => p.appProtocol === "kubernetes.io/h2c").map((p: { name: string }) => p.name), ["grpc", "grpc-inference"]);
+  // The server reads the same ports from its flags.
+  assert.equal(c.args[c.args.indexOf("--grpc-port") + 1], "8500");
+  assert.equal(c.args[c.args.indexOf("--inference-grpc-port") + 1], "8001");
 });
 
 test("setting one resource field keeps the other defaults", async () => {
@@ -80,16 +96,16 @@ test("a GPU server requests the GPU and tolerates every taint of the GPU nodes",
   assert.equal(spec.tolerations.length, TEST_GPU.taints.length);
 });
 
-test("the Service is covered by a NetworkPolicy admitting only allowed namespaces and monitoring on 8501", async () => {
+test("the Service is covered by a NetworkPolicy admitting only allowed namespaces and monitoring on REST 8501 and gRPC 8500/8001", async () => {
   await deploy({ allowedNamespaces: ["apps"] });
   const svc = mocks.named("srv-service").inputs;
-  assert.deepEqual(svc.spec.ports.map((p: { port: number }) => p.port), [8501]);
+  assert.deepEqual(svc.spec.ports.map((p: { port: number }) => p.port), [8501, 8500, 8001]);
   const np = mocks.named("srv-netpol").inputs;
   assert.deepEqual(np.spec.podSelector.matchLabels, svc.spec.selector);
   assert.deepEqual(np.spec.policyTypes, ["Ingress"]);
   assert.equal(np.spec.ingress.length, 1);
   const rule = np.spec.ingress[0];
-  assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8501 }]);
+  assert.deepEqual(rule.ports, [8501, 8500, 8001].map((port) => ({ protocol: "TCP", port })));
   const expr = rule.from[0].namespaceSelector.matchExpressions[0];
   assert.equal(expr.key, "kubernetes.io/metadata.name");
   assert.deepEqual([...expr.values].sort(), ["apps", "mlops", "monitoring"]);

@@ -178,6 +178,6 @@ describe("runtime Dockerfiles", () => {
   it("the build context admits only what the image needs", () => {
     const ignore = readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
     assert.equal(ignore[0], "**");
-    assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!runtime/bin/**", "!runtime/scripts/**", "!runtime/src/**"]);
+    assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!runtime/bin/**", "!runtime/protos/**", "!runtime/scripts/**", "!runtime/src/**"]);
   });
 });

@@ -173,15 +173,15 @@ describe("bad training input", () => {
 });
 
 describe("serve and demo", () => {
-  test("serve answers over HTTP and shuts down cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  test("serve answers over HTTP and gRPC and shuts down cleanly on SIGTERM", async () => {
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--grpc-port", "0", "--inference-grpc-port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     try {
       let stderr = "";
       const url = await new Promise<string>((resolve, reject) => {
         child.stderr.on("data", (d) => {
           stderr += d;
-          const m = /serving .* on (http:\/\/\S+)/.exec(stderr);
+          const m = /serving .* on (http:\/\/\S+) \(TF Serving gRPC 127\.0\.0\.1:\d+, inference gRPC 127\.0\.0\.1:\d+\)/.exec(stderr);
           if (m) resolve(m[1]!);
         });
         void exited.then(() => reject(new Error(`serve exited: ${stderr}`)));

@@ -181,7 +181,8 @@ describe("encodeRows / encodeTable", () => {
     assert.deepEqual(Array.from(x), [1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
     assert.deepEqual(report.features.x, { missing: 3, junk: 0, unseen: 0, examples: [] });
     assert.deepEqual(report.features.color, { missing: 1, junk: 0, unseen: 0, examples: [] });
-    const serve = (row: Record<string, unknown>) => encodeRows(state, 2, (r, k) => (r === 0 ? 1 : row[state.features[k]!.name]) as Cell, SERVE);
+    const valid: Record<string, unknown> = { x: 1, color: "red" };
+    const serve = (row: Record<string, unknown>) => encodeRows(state, 2, (r, k) => (r === 0 ? valid : row)[state.features[k]!.name] as Cell, SERVE);
     throwsWith(() => serve({ x: "5", color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'instance 1, feature "x": expected a JSON number (or null/NaN when unknown), got "5"');
     throwsWith(() => serve({ x: true, color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'instance 1, feature "x"', "got true");
     throwsWith(() => serve({ x: Number.POSITIVE_INFINITY, color: "red" }), "MLOPS_ERR_INFER_FEATURE", 'feature "x"', "got Infinity");
@@ -191,9 +192,18 @@ describe("encodeRows / encodeTable", () => {
 
   test("an unseen category goes to the out-of-vocabulary slot and is counted", () => {
     const report = newReport();
-    const x = encodeRows(state, 2, (r, k) => (k === 0 ? 3 : ["teal", 7][r]!), SERVE, report);
+    const x = encodeRows(state, 2, (r, k) => (k === 0 ? 3 : ["teal", "navy"][r]!), SERVE, report);
     assert.deepEqual(Array.from(x), [0, 0, 0, 1, 0, 0, 0, 1]);
-    assert.deepEqual(report.features.color, { missing: 0, junk: 0, unseen: 2, examples: [], unseenExamples: ["teal", "7"] });
+    assert.deepEqual(report.features.color, { missing: 0, junk: 0, unseen: 2, examples: [], unseenExamples: ["teal", "navy"] });
+    // A scored file reads a number as its text, as training did: unseen, not an error.
+    const file = newReport();
+    assert.deepEqual(Array.from(encodeRows(state, 1, (_r, k) => (k === 0 ? 3 : 7), SCORE_FILE, file)).slice(1), [0, 0, 1]);
+    assert.equal(file.features.color!.unseen, 1);
+  });
+
+  test("serving refuses a number or boolean for a categorical feature unless its text is a category, naming the feature", () => {
+    throwsWith(() => encodeRows(state, 1, (_r, k) => (k === 0 ? 3 : 7), SERVE), "MLOPS_ERR_INFER_FEATURE", 'instance 0, feature "color": is categorical ("red", "blue"); got the number 7');
+    throwsWith(() => encodeRows(state, 1, (_r, k) => (k === 0 ? 3 : false), SERVE), "MLOPS_ERR_INFER_FEATURE", "got the boolean false");
   });
 
   test("names a feature column missing from a scored table", () => {

@@ -31,7 +31,7 @@ const items = (prefix: string, n: number) =>
 
 async function startServer(logDir: string) {
   // The monitor never ticks by itself here: only the feedback log stands between an answer and a loss.
-  const p = startMlops(["serve", "--registry", registryDir, "--port", "0", "--feedback-log-dir", logDir, "--monitor-interval-ms", "3600000"], { env: { MLOPS_BACKEND: "wasm" } });
+  const p = startMlops(["serve", "--registry", registryDir, "--port", "0", "--grpc-port", "0", "--inference-grpc-port", "0", "--feedback-log-dir", logDir, "--monitor-interval-ms", "3600000"], { env: { MLOPS_BACKEND: "wasm" } });
   const m = await p.waitFor(/serving .* on (http:\/\/127\.0\.0\.1:\d+)/);
   return { p, base: m[1]! };
 }
@@ -138,7 +138,7 @@ describe("durable feedback", () => {
   test("a server whose feedback log cannot be written refuses to start, naming the directory", async () => {
     const file = path.join(dir, "not-a-directory");
     await writeFile(file, "");
-    const server = createModelServer(ModelRegistry.open(registryDir), { port: 0, feedbackLogDir: path.join(file, "log") });
+    const server = createModelServer(ModelRegistry.open(registryDir), { port: 0, grpcPort: 0, inferenceGrpcPort: 0, feedbackLogDir: path.join(file, "log") });
     await assert.rejects(server.listen(), (err: Error & { code: string }) => {
       assert.equal(err.code, "MLOPS_ERR_SERVER_FEEDBACK_LOG");
       assert.match(err.message, /not-a-directory\/log/);
@@ -148,7 +148,7 @@ describe("durable feedback", () => {
   });
 
   test("without a log directory each feedback request is written to the registry before it is answered", async () => {
-    const server = createModelServer(ModelRegistry.open(registryDir), { port: 0, feedbackLogDir: null, monitorIntervalMs: 3_600_000 });
+    const server = createModelServer(ModelRegistry.open(registryDir), { port: 0, grpcPort: 0, inferenceGrpcPort: 0, feedbackLogDir: null, monitorIntervalMs: 3_600_000 });
     const base = await server.listen();
     try {
       const batch = items("direct", 5);

@@ -86,7 +86,7 @@ async function setup(arrange: (direct: ModelRegistry, root: string, storage: Fau
   const direct = ModelRegistry.open(root);
   const storage = new FaultyStorage(root);
   await arrange(direct, root, storage);
-  const server = createModelServer(new ModelRegistry(storage, { onCorrupt: () => {} }), { port: 0, pollIntervalMs: 50, monitorIntervalMs: 3_600_000, feedbackLogDir: path.join(dir, "log") });
+  const server = createModelServer(new ModelRegistry(storage, { onCorrupt: () => {} }), { port: 0, grpcPort: 0, inferenceGrpcPort: 0, pollIntervalMs: 50, monitorIntervalMs: 3_600_000, feedbackLogDir: path.join(dir, "log") });
   open.push(server);
   const base = await server.listen();
   return { root, direct, storage, server, base };

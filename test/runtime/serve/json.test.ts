@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseJson, stringifyJson } from "../../../runtime/src/serve/json.ts";
+import { numbersJson, parseJson, rowsJson, stringifyJson } from "../../../runtime/src/serve/json.ts";
 
 test("reads NaN, Infinity and -Infinity literals the way TF Serving does", () => {
   const v = parseJson('{"instances": [[NaN, Infinity, -Infinity, 1.5e3, -2]]}') as { instances: number[][] };
@@ -36,4 +36,14 @@ test("writes non-finite numbers as literals and round-trips them", () => {
 test("is plain JSON.stringify when every number is finite", () => {
   const v = { a: [1, 2.5, -3], b: "x", c: null };
   assert.equal(stringifyJson(v), JSON.stringify(v));
+});
+
+test("numbersJson and rowsJson write what stringifyJson writes for the same numbers, float32 outputs included", () => {
+  const y = new Float32Array([28.434497833251953, 0.1, -0, 1e-7, 3e38, Number.NaN, Number.POSITIVE_INFINITY, -2]);
+  assert.equal(numbersJson(y), stringifyJson(Array.from(y)));
+  const rows = [Array.from(y.subarray(0, 4)), Array.from(y.subarray(4, 8))];
+  assert.equal(rowsJson(y, 2, 4), stringifyJson(rows));
+  assert.equal(rowsJson(y, 0, 4), "[]");
+  assert.equal(numbersJson(y, 2, 0), "[]");
+  assert.deepEqual(parseJson(rowsJson(new Float32Array([0.5, 1.25]), 2, 1)), [[0.5], [1.25]]);
 });

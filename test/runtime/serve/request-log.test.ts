@@ -45,7 +45,7 @@ async function start(level: string) {
       done();
     },
   });
-  const server = createModelServer(ModelRegistry.open(path.join(dir, "registry")), { port: 0 }, pino({ level }, sink));
+  const server = createModelServer(ModelRegistry.open(path.join(dir, "registry")), { port: 0, grpcPort: null, inferenceGrpcPort: null }, pino({ level }, sink));
   const base = await server.listen();
   const s = { server, lines, base };
   started.push(s);

@@ -271,7 +271,7 @@ describe("bad input", () => {
       [{ instances: [{ x1: 1, color: "red" }] }, /instances\[0\] is missing feature "x2"/],
       [{ instances: [{ ...row(), x2: "12kg" }] }, /instance 0, feature "x2": expected a JSON number/],
       [{ instances: [{ ...row(), x2: true }] }, /feature "x2": expected a JSON number/],
-      [{ instances: [{ ...row(), color: { r: 1 } }] }, /feature "color": expected a string, number or boolean/],
+      [{ instances: [{ ...row(), color: { r: 1 } }] }, /feature "color": expected a number, a string, \{"b64": "<base64>"\} or null, got \{"r":1\}/],
       [{ instances: "all of them" }, /instances must be a list/],
       [{ instances: [row()], signature_name: "train" }, /signature name: "train" not found/],
       [[row()], /body must be a JSON object/],
@@ -336,15 +336,15 @@ describe("metrics and batching", () => {
     await call("POST", `/v1/models/${names.binary}:predict`, { instances: tinyRows(2, 17) });
     await call("POST", `/v1/models/${names.binary}:predict`, { instances: [] });
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.match(text, /mlops_requests_total\{model="tiny-binary",version="1",endpoint="predict",status="200"\} \d+/);
-    assert.match(text, /mlops_requests_total\{model="tiny-binary",version="1",endpoint="predict",status="400"\} \d+/);
-    assert.match(text, /mlops_request_duration_seconds_bucket\{le="0.005",model="tiny-binary",version="1",endpoint="predict",status="200"\} \d+/);
+    assert.match(text, /mlops_requests_total\{model="tiny-binary",version="1",endpoint="predict",status="200",protocol="http"\} \d+/);
+    assert.match(text, /mlops_requests_total\{model="tiny-binary",version="1",endpoint="predict",status="400",protocol="http"\} \d+/);
+    assert.match(text, /mlops_request_duration_seconds_bucket\{le="0.005",model="tiny-binary",version="1",endpoint="predict",status="200",protocol="http"\} \d+/);
     assert.match(text, /mlops_batch_size_rows_count\{model="tiny-binary",version="1"\} \d+/);
     assert.match(text, /mlops_loaded_versions\{model="tiny-binary",version="1",alias="champion"\} 1/);
   });
 
   test("concurrent requests are merged into fewer model calls and each gets its own answer", async () => {
-    const batching = createModelServer(registry, { port: 0, batchTimeoutMicros: 200_000 });
+    const batching = createModelServer(registry, { port: 0, grpcPort: null, inferenceGrpcPort: null, batchTimeoutMicros: 200_000 });
     const url = await batching.listen();
     try {
       const rows = tinyRows(32, 18);

@@ -245,6 +245,23 @@ test("every Service is selected by an ingress NetworkPolicy in its namespace", (
   }
 });
 
+test("the serving Service, its pods and its NetworkPolicy carry REST 8501 and gRPC 8500 (TF Serving) and 8001 (Open Inference Protocol)", () => {
+  let checked = 0;
+  for (const { key, manifests } of outputs()) {
+    const deployment = manifests.find((m) => m.kind === "Deployment" && (m.spec as any).template.spec.containers[0].args?.[0] === "serve");
+    if (!deployment) continue;
+    checked++;
+    const container = (deployment.spec as any).template.spec.containers[0];
+    assert.deepEqual(container.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`), ["http:8501", "grpc:8500", "grpc-inference:8001"], key);
+    const labels = (deployment.spec as any).template.metadata.labels;
+    const svc = manifests.find((m) => m.kind === "Service" && selects((m.spec as any).selector, labels))!;
+    assert.deepEqual((svc.spec as any).ports.map((p: { port: number; targetPort: string }) => `${p.port}->${p.targetPort}`), ["8501->http", "8500->grpc", "8001->grpc-inference"], key);
+    const np = manifests.find((m) => m.kind === "NetworkPolicy" && selects((m.spec as any).podSelector, labels))!;
+    assert.deepEqual((np.spec as any).ingress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port)), [8501, 8500, 8001], key);
+  }
+  assert.ok(checked > 0, "no stack deploys the server");
+});
+
 test("the controller's RBAC is namespaced and cannot touch Secrets or use wildcards", () => {
   for (const { key, manifests } of outputs()) {
     assert.deepEqual(manifests.filter((m) => m.kind === "ClusterRole" || m.kind === "ClusterRoleBinding").map((m) => m.file), [], `${key}: cluster-wide RBAC`);
