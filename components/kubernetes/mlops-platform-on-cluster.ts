@@ -7,8 +7,8 @@ import { RESTRICTED_POD_SECURITY } from "./labels.ts";
 import { ModelServing, modelServingOptions } from "./model-serving.ts";
 import { Monitoring } from "./monitoring.ts";
 import { Retraining, retrainingOptions } from "./retraining.ts";
-import { RuntimeImage } from "./runtime-image.ts";
-import { ALWAYS_REFINE, clusterHandle, parseArgs } from "./runtime-workload-args.ts";
+import { imageReference, RuntimeImage } from "./runtime-image.ts";
+import { ALWAYS_REFINE, clusterHandle, inSection, parseArgs } from "./runtime-workload-args.ts";
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
 
@@ -40,7 +40,7 @@ export const platformGpuSection = z
 export const platformImageSection = z
   .object({
     /** Prebuilt image reference. @default - built from runtime/Dockerfile and pushed to ClusterHandle.registryUrl */
-    ref: z.string().min(1).optional(),
+    ref: imageReference.optional(),
     /** Build the CUDA variant. @default - true when the cluster has GPU nodes and serving or training uses them */
     gpu: z.boolean().optional(),
     /** Push the built image. @default true */
@@ -126,22 +126,24 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
     ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: cfg.namespace, labels: { ...RESTRICTED_POD_SECURITY } } }, { parent, provider: cluster.provider }).metadata.name
     : pulumi.output(cfg.namespace);
 
+  // Each child validates its section again; its errors then name the section (`monitoring.retention`).
+  const section = <T>(key: string, create: () => T): T => inSection("MlopsPlatformOnCluster", key, create);
   const monitoring = cfg.monitoring.enabled
-    ? new Monitoring(
+    ? section("monitoring", () => new Monitoring(
         `${name}-monitoring`,
         { cluster, namespace: cfg.monitoring.namespace, retention: cfg.monitoring.retention, storageSize: cfg.monitoring.storageSize },
         { parent },
-      )
+      ))
     : undefined;
 
   const usesGpu = cluster.gpu !== undefined && (cfg.serving.gpus > 0 || cfg.retraining?.training.trainOnGpu === true);
   const gpu =
     cluster.gpu !== undefined
-      ? new GpuEnablement(
+      ? section("gpu", () => new GpuEnablement(
           `${name}-gpu`,
           { cluster, mode: cfg.gpu.mode, timeSlicing: cfg.gpu.timeSlicing, serviceMonitorLabels: monitoring?.serviceMonitorLabels ?? {}, dcgmExporter: monitoring !== undefined },
           { parent, dependsOn: monitoring ? [monitoring] : [] },
-        )
+        ))
       : undefined;
 
   const image =
@@ -153,15 +155,15 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
   const dependsOn: pulumi.Resource[] = [...(monitoring ? [monitoring] : []), ...(gpu && usesGpu ? [gpu] : [])];
   const monitoringRef = monitoring ? { namespace: monitoring.namespace, serviceMonitorLabels: monitoring.serviceMonitorLabels } : undefined;
 
-  const serving = new ModelServing(
+  const serving = section("serving", () => new ModelServing(
     `${name}-serving`,
     { ...cfg.serving, cluster, namespace, image: image.ref, monitoring: monitoringRef },
     { parent, dependsOn },
-  );
+  ));
 
   if (cfg.retraining?.enabled) {
     const { enabled: _enabled, ...retraining } = cfg.retraining;
-    new Retraining(`${name}-retraining`, { ...retraining, cluster, namespace, image: image.ref, monitoring: monitoringRef }, { parent, dependsOn });
+    section("retraining", () => new Retraining(`${name}-retraining`, { ...retraining, cluster, namespace, image: image.ref, monitoring: monitoringRef }, { parent, dependsOn }));
   }
 
   return {
