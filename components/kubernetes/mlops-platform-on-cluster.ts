@@ -90,7 +90,6 @@ const mlopsPlatformOnClusterArgs = mlopsPlatformOnClusterConfig.extend({ cluster
   if (a.image?.ref === undefined && a.cluster?.registryUrl === undefined) {
     ctx.addIssue({ code: "custom", path: ["image", "ref"], message: "required when the cluster has no container registry (ClusterHandle.registryUrl) to push a built image to" });
   }
-  if (a.serving?.prometheusAdapter === true && a.monitoring?.enabled === false) ctx.addIssue({ code: "custom", path: ["serving", "prometheusAdapter"], message: "needs monitoring.enabled" });
 }, ALWAYS_REFINE);
 
 /**
