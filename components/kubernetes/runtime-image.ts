@@ -11,7 +11,7 @@ import { inputString, parseArgs } from "./runtime-workload-args.ts";
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Files whose content decides the image (the tag is a digest of them). */
-export const IMAGE_INPUTS = ["package.json", "package-lock.json", "runtime/package-lock.json", ".dockerignore", "runtime/Dockerfile", "runtime/Dockerfile.gpu", "runtime/bin", "runtime/src", "runtime/scripts"];
+export const IMAGE_INPUTS = ["package.json", "package-lock.json", ".dockerignore", "runtime/Dockerfile", "runtime/Dockerfile.gpu", "runtime/bin", "runtime/src", "runtime/scripts"];
 
 /** Arguments for {@link RuntimeImage}: either `image` or `build`. */
 export interface RuntimeImageArgs {
