@@ -16,6 +16,6 @@ const entry = !installed && existsSync(source) ? source : compiled;
 void import(pathToFileURL(entry).href).then((rules: { mlopsPolicies: Policies }) => {
   new PolicyPack("pulumi-mlops-security", {
     policies: rules.mlopsPolicies,
-    description: "pulumi-mlops security rules: private, encrypted object stores; private production control planes; tainted scale-to-zero GPU pools; non-root containers with limits.",
+    description: "pulumi-mlops security rules: private, encrypted object stores; private production control planes, no API endpoint open to 0.0.0.0/0; tainted scale-to-zero GPU pools; non-root containers with limits.",
   });
 });

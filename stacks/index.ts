@@ -3,25 +3,38 @@ import { MlopsPlatform, type MlopsPlatformArgs } from "../components/index.ts";
 
 // The stack program: one MlopsPlatform per stack, configured by stacks/Pulumi.<stack>.yaml. A new
 // environment is a new YAML file; invalid config fails before any resource, naming each key.
+const project = pulumi.getProject();
 const config = new pulumi.Config();
+
+/** The secret kubeconfig of `cloud: existing`: read as a secret, never as platform config. */
+const KUBECONFIG_KEY = "kubeconfig";
+
+// Every `<project>:` key goes to the strict schema, so a misspelt key (`servng`) is an error, not a
+// setting silently ignored. The CLI hands object values over as JSON and every other value as a string.
 const raw: Record<string, unknown> = {};
-for (const key of ["cloud", "profile", "region", "namespace"]) {
-  const value = config.get(key);
-  if (value !== undefined) raw[key] = value;
+for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  if (!key.startsWith(`${project}:`)) continue;
+  const name = key.slice(project.length + 1);
+  if (name === KUBECONFIG_KEY) continue;
+  raw[name] = /^\s*[[{]/.test(value) ? parseJson(value) : value;
 }
-for (const key of ["aws", "gcp", "azure", "existing", "monitoring", "gpu", "image", "serving", "retraining", "tags"]) {
-  const value = config.getObject<unknown>(key);
-  if (value !== undefined) raw[key] = value;
+
+function parseJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }
 
 // MlopsPlatform validates everything at once; its errors are reported here as the config keys.
 let platform: MlopsPlatform;
 try {
   // A secret kubeconfig for `cloud: existing`; otherwise the ambient KUBECONFIG and its context.
-  platform = new MlopsPlatform("mlops", { ...(raw as unknown as MlopsPlatformArgs), kubeconfig: config.getSecret("kubeconfig") });
+  platform = new MlopsPlatform("mlops", { ...(raw as unknown as MlopsPlatformArgs), kubeconfig: config.getSecret(KUBECONFIG_KEY) });
 } catch (err) {
   if (!pulumi.InputPropertiesError.isInstance(err)) throw err;
-  const issues = err.errors.map((e) => `${pulumi.getProject()}:${e.propertyPath === "(args)" ? "(config)" : e.propertyPath}: ${e.reason}`);
+  const issues = err.errors.map((e) => `${project}:${e.propertyPath === "(args)" ? "(config)" : e.propertyPath}: ${e.reason}`);
   throw new pulumi.RunError(`invalid configuration for stack ${pulumi.getStack()}:\n  - ${issues.join("\n  - ")}`);
 }
 

@@ -8,8 +8,8 @@ import { RESTRICTED_POD_SECURITY } from "./labels.ts";
 import { ModelServing, modelServingOptions } from "./model-serving.ts";
 import { Monitoring } from "./monitoring.ts";
 import { Retraining, retrainingOptions } from "./retraining.ts";
-import { RuntimeImage } from "./runtime-image.ts";
-import { ALWAYS_REFINE, clusterHandle, parseArgs } from "./runtime-workload-args.ts";
+import { imageReference, RuntimeImage } from "./runtime-image.ts";
+import { ALWAYS_REFINE, clusterHandle, inSection, parseArgs } from "./runtime-workload-args.ts";
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
 
@@ -43,7 +43,7 @@ export const platformGpuSection = z
 export const platformImageSection = z
   .object({
     /** Prebuilt image reference. @default - built from runtime/Dockerfile and pushed to ClusterHandle.registryUrl */
-    ref: z.string().min(1).optional(),
+    ref: imageReference.optional(),
     /** Build the CUDA variant. @default - true when the cluster has GPU nodes and serving or training uses them */
     gpu: z.boolean().optional(),
     /** Push the built image. @default true */
@@ -93,7 +93,6 @@ const mlopsPlatformOnClusterArgs = mlopsPlatformOnClusterConfig.extend({ cluster
   if (a.image?.ref === undefined && a.cluster?.registryUrl === undefined) {
     ctx.addIssue({ code: "custom", path: ["image", "ref"], message: "required when the cluster has no container registry (ClusterHandle.registryUrl) to push a built image to" });
   }
-  if (a.serving?.prometheusAdapter === true && a.monitoring?.enabled === false) ctx.addIssue({ code: "custom", path: ["serving", "prometheusAdapter"], message: "needs monitoring.enabled" });
 }, ALWAYS_REFINE);
 
 /**
@@ -129,8 +128,10 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
     ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: cfg.namespace, labels: { ...RESTRICTED_POD_SECURITY } } }, { parent, provider: cluster.provider }).metadata.name
     : pulumi.output(cfg.namespace);
 
+  // Each child validates its section again; its errors then name the section (`monitoring.retention`).
+  const section = <T>(key: string, create: () => T): T => inSection("MlopsPlatformOnCluster", key, create);
   const monitoring = cfg.monitoring.enabled
-    ? new Monitoring(
+    ? section("monitoring", () => new Monitoring(
         `${name}-monitoring`,
         {
           cluster,
@@ -141,17 +142,17 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
           alerting: cfg.monitoring.alerting && resolveConfigSecrets(cfg.monitoring.alerting, (key) => new pulumi.Config().requireSecret(key)),
         },
         { parent },
-      )
+      ))
     : undefined;
 
   const usesGpu = cluster.gpu !== undefined && (cfg.serving.gpus > 0 || cfg.retraining?.training.trainOnGpu === true);
   const gpu =
     cluster.gpu !== undefined
-      ? new GpuEnablement(
+      ? section("gpu", () => new GpuEnablement(
           `${name}-gpu`,
           { cluster, mode: cfg.gpu.mode, timeSlicing: cfg.gpu.timeSlicing, serviceMonitorLabels: monitoring?.serviceMonitorLabels ?? {}, dcgmExporter: monitoring !== undefined },
           { parent, dependsOn: monitoring ? [monitoring] : [] },
-        )
+        ))
       : undefined;
 
   const image =
@@ -163,15 +164,15 @@ function createMlopsPlatformOnCluster(name: string, parent: pulumi.Resource, cfg
   const dependsOn: pulumi.Resource[] = [...(monitoring ? [monitoring] : []), ...(gpu && usesGpu ? [gpu] : [])];
   const monitoringRef = monitoring ? { namespace: monitoring.namespace, serviceMonitorLabels: monitoring.serviceMonitorLabels } : undefined;
 
-  const serving = new ModelServing(
+  const serving = section("serving", () => new ModelServing(
     `${name}-serving`,
     { ...cfg.serving, cluster, namespace, image: image.ref, monitoring: monitoringRef },
     { parent, dependsOn },
-  );
+  ));
 
   if (cfg.retraining?.enabled) {
     const { enabled: _enabled, ...retraining } = cfg.retraining;
-    new Retraining(`${name}-retraining`, { ...retraining, cluster, namespace, image: image.ref, monitoring: monitoringRef }, { parent, dependsOn });
+    section("retraining", () => new Retraining(`${name}-retraining`, { ...retraining, cluster, namespace, image: image.ref, monitoring: monitoringRef }, { parent, dependsOn }));
   }
 
   return {

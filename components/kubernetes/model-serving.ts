@@ -21,16 +21,12 @@ export interface ModelServingArgs {
   namespace: pulumi.Input<string>;
   /** Runtime image reference. */
   image: pulumi.Input<string>;
-  /** Replicas when idle; > 1 also creates a PodDisruptionBudget (minAvailable 1). A PVC model store then needs ReadWriteMany across nodes. @default 2 */
+  /** Replicas when idle (the autoscaler's floor; > 1 on a PVC model store needs ReadWriteMany across nodes). @default 2 */
   minReplicas?: number;
   /** Most replicas the autoscaler may run. @default 5 */
   maxReplicas?: number;
-  /** Average CPU utilisation (% of requests) the autoscaler aims for. @default 70 */
+  /** Average CPU utilisation (% of requests) the autoscaler aims for; the cluster needs metrics-server. @default 70 */
   targetCpuUtilization?: number;
-  /** A Prometheus adapter serves the `mlops_requests_per_second` Pods metric: the autoscaler scales on it too. @default false */
-  prometheusAdapter?: boolean;
-  /** Requests per second per pod the autoscaler aims for when `prometheusAdapter` is true. @default 50 */
-  targetRequestsPerSecond?: number;
   /** CPU and memory per pod; each field defaults on its own. @default { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } */
   resources?: ContainerResourcesInput;
   /** GPUs per pod (needs ClusterHandle.gpu). @default 0 */
@@ -62,8 +58,6 @@ export const modelServingOptions = z
     minReplicas: z.number().int().min(1).default(2),
     maxReplicas: z.number().int().min(1).default(5),
     targetCpuUtilization: z.number().int().min(1).max(100).default(70),
-    prometheusAdapter: z.boolean().default(false),
-    targetRequestsPerSecond: z.number().positive().default(50),
     resources: containerResources.prefault({}),
     gpus: z.number().int().min(0).default(0),
     allowedNamespaces: z.array(inputString).default([]),
@@ -88,6 +82,13 @@ export const modelServingArgs = modelServingOptions
   }, ALWAYS_REFINE);
 
 type Config = z.output<typeof modelServingArgs>;
+
+/**
+ * Seconds a stopping server keeps accepting requests before it gets SIGTERM: the time for
+ * kube-proxy and ingress controllers to drop it from their endpoints, so a rollout or scale-down
+ * does not refuse the connections still routed to it.
+ */
+export const SERVING_DRAIN_SECONDS = 5;
 
 /** The runtime in serve mode: Deployment, Service, HPA, PDB, NetworkPolicy, ServiceMonitor, optional Ingress. */
 export class ModelServing extends pulumi.ComponentResource {
@@ -125,7 +126,8 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
     {
       metadata: { namespace: ns, labels },
       spec: {
-        replicas: cfg.minReplicas,
+        // No `replicas`: the HPA owns the count. Setting it would scale a loaded service back to
+        // minReplicas on every `pulumi up` (Kubernetes' "migrating to horizontal autoscaling").
         selector: { matchLabels: selector },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
@@ -144,11 +146,15 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
                 { name: "grpc-inference", containerPort: INFERENCE_GRPC_PORT, protocol: "TCP" },
               ],
               probes: {
-                // Loading a model (and the tfjs backend) can take a while; the startup probe holds the others off.
-                startupProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, failureThreshold: 60 },
-                readinessProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, failureThreshold: 3 },
-                livenessProbe: { httpGet: httpGet("/v2/health/live"), periodSeconds: 10, failureThreshold: 3 },
+                // Loading the models (and the tfjs backend) can take a while; the startup probe holds
+                // the others off for up to 5 minutes. Inference shares the event loop with the probes,
+                // so a busy, CPU-throttled server answers them late: timeouts above the 1 s default keep
+                // the kubelet from restarting a server that is merely loaded.
+                startupProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
+                readinessProbe: { httpGet: httpGet("/v2/health/ready"), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                livenessProbe: { httpGet: httpGet("/v2/health/live"), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
               },
+              lifecycle: { preStop: { sleep: { seconds: SERVING_DRAIN_SECONDS } } },
             }),
             topologySpreadConstraints:
               cfg.minReplicas > 1 ? [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }] : undefined,
@@ -181,9 +187,6 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
   const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
     { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: cfg.targetCpuUtilization } } },
   ];
-  if (cfg.prometheusAdapter) {
-    metrics.push({ type: "Pods", pods: { metric: { name: "mlops_requests_per_second" }, target: { type: "AverageValue", averageValue: String(cfg.targetRequestsPerSecond) } } });
-  }
   new k8s.autoscaling.v2.HorizontalPodAutoscaler(
     `${name}-hpa`,
     {
@@ -199,9 +202,15 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
     opts,
   );
 
-  if (cfg.minReplicas > 1) {
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { namespace: ns, labels }, spec: { minAvailable: 1, selector: { matchLabels: selector } } }, opts);
-  }
+  // Voluntary disruptions (node drains, upgrades) take one server at a time, whatever the HPA
+  // scaled to, and never block a drain: one healthy server may go, and servers that are not ready
+  // (a model that fails to load) may always go — with the default IfHealthyBudget they would block
+  // every drain of their nodes.
+  new k8s.policy.v1.PodDisruptionBudget(
+    `${name}-pdb`,
+    { metadata: { namespace: ns, labels }, spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: selector } } },
+    opts,
+  );
 
   const sourceNamespaces: pulumi.Input<string>[] = [ns, ...cfg.allowedNamespaces];
   if (cfg.monitoring) sourceNamespaces.push(cfg.monitoring.namespace);

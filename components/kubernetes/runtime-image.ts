@@ -32,10 +32,13 @@ export interface RuntimeImageArgs {
   };
 }
 
+/** A container image reference (`registry/repo:tag`, `repo@sha256:...`). */
+export const imageReference = z.string().regex(/^[a-z0-9]+([._\/:@-][a-zA-Z0-9_.-]+)+$/, "must be an image reference like registry/repo:tag or repo@sha256:...");
+
 /** zod schema of {@link RuntimeImageArgs}: validation and the documented defaults. */
 export const runtimeImageArgsSchema = z
   .object({
-    image: z.string().regex(/^[a-z0-9]+([._\/:@-][a-zA-Z0-9_.-]+)+$/, "must be an image reference like registry/repo:tag or repo@sha256:...").optional(),
+    image: imageReference.optional(),
     build: z
       .object({
         registryUrl: inputString,

@@ -39,11 +39,35 @@ export type ContainerResourcesInput = z.input<typeof containerResources>;
 export function parseArgs<S extends z.ZodType>(component: string, schema: S, args: unknown): z.output<S> {
   const result = schema.safeParse(args);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((i) => ({ propertyPath: formatPath(i.path), reason: i.message }));
-  throw new pulumi.InputPropertiesError({
+  // zod reports unknown keys once per object, at the object's path; each is a mistake of its own.
+  const errors = result.error.issues.flatMap((i) =>
+    i.code === "unrecognized_keys" ? i.keys.map((key) => ({ propertyPath: formatPath([...i.path, key]), reason: "unknown key" })) : [{ propertyPath: formatPath(i.path), reason: i.message }],
+  );
+  throw inputPropertiesError(component, errors);
+}
+
+function inputPropertiesError(component: string, errors: { propertyPath: string; reason: string }[]): pulumi.InputPropertiesError {
+  return new pulumi.InputPropertiesError({
     message: `invalid ${component} arguments:\n  - ${errors.map((e) => `${e.propertyPath}: ${e.reason}`).join("\n  - ")}`,
     errors,
   });
+}
+
+/**
+ * Creates a child component from one section of its parent's arguments: an argument error the
+ * child reports (`retention: must be a Prometheus duration`) is rethrown with the section's path
+ * in front (`monitoring.retention`), so it names the key the user wrote. `outside` lists the
+ * child's arguments that come from the parent's own keys, not the section (reported unprefixed).
+ */
+export function inSection<T>(component: string, section: string, create: () => T, outside: readonly string[] = []): T {
+  try {
+    return create();
+  } catch (err) {
+    if (!pulumi.InputPropertiesError.isInstance(err)) throw err;
+    const isOutside = (p: string) => outside.some((k) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+    const prefix = (p: string) => (p === "(args)" ? section : isOutside(p) ? p : p.startsWith("[") ? `${section}${p}` : `${section}.${p}`);
+    throw inputPropertiesError(component, err.errors.map((e) => ({ propertyPath: prefix(e.propertyPath), reason: e.reason })));
+  }
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {

@@ -32,6 +32,8 @@ export interface RuntimePodOptions {
   ports?: k8s.types.input.core.v1.ContainerPort[];
   /** Probes of the container. */
   probes?: Pick<Container, "startupProbe" | "readinessProbe" | "livenessProbe">;
+  /** Lifecycle hooks of the container (e.g. a preStop wait). @default - none */
+  lifecycle?: Container["lifecycle"];
   /** Extra environment variables. */
   env?: k8s.types.input.core.v1.EnvVar[];
   /** Extra volumes and their mounts (ConfigMaps with policy, job template, ...). */
@@ -118,6 +120,7 @@ export function runtimePodSpec(o: RuntimePodOptions): PodSpec {
     securityContext: containerSecurityContext(),
     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...extra.map((e) => e.mount)],
     ...(o.probes ?? {}),
+    ...(o.lifecycle ? { lifecycle: o.lifecycle } : {}),
   };
   return {
     serviceAccountName: o.serviceAccountName,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../kubernetes/existing-cluster.ts";
 import { MlopsPlatformOnCluster } from "../kubernetes/mlops-platform-on-cluster.ts";
-import { parseArgs } from "../kubernetes/runtime-workload-args.ts";
+import { inSection, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createCloudCluster } from "./cloud-cluster.ts";
 import { existingClusterSection, type PlatformConfig, type PlatformConfigInput, platformConfig } from "./platform-config.ts";
 
@@ -102,7 +102,7 @@ function createCluster(name: string, parent: pulumi.Resource, cfg: PlatformConfi
         parent,
       );
     }
-    const cluster = new ExistingCluster(`${name}-cluster`, { kubeconfig: extra.kubeconfig, ...existing, namespace: cfg.namespace }, { parent });
+    const cluster = inSection("MlopsPlatform", "existing", () => new ExistingCluster(`${name}-cluster`, { kubeconfig: extra.kubeconfig, ...existing, namespace: cfg.namespace }, { parent }), ["kubeconfig", "namespace"]);
     const unset = pulumi.output<string | undefined>(undefined);
     return {
       cluster,
@@ -119,7 +119,9 @@ function createCluster(name: string, parent: pulumi.Resource, cfg: PlatformConfi
   }
   if (cfg.region === undefined) throw new pulumi.ResourceError(`region is required when cloud is ${cfg.cloud}`, parent);
   const tags = { ...cfg.tags, "mlops-profile": cfg.profile, "mlops-environment": extra.environment };
-  const cluster = createCloudCluster(name, parent, { ...cfg, cloud: cfg.cloud, region: cfg.region }, tags);
+  // The cloud section (`aws`, ...) is the cluster's arguments, besides the platform's region, namespace and tags.
+  const cloudConfig = { ...cfg, cloud: cfg.cloud, region: cfg.region };
+  const cluster = inSection("MlopsPlatform", cfg.cloud, () => createCloudCluster(name, parent, cloudConfig, tags), ["region", "namespace", "tags"]);
   return {
     cluster,
     handle: cluster.handle,

@@ -38,14 +38,20 @@ export const noPublicEndpointInProduction: ResourceValidationPolicy = {
   },
   validateResource: (args, reportViolation) => {
     const cluster = CLUSTERS[args.type];
-    if (!cluster || !isProduction(args, cluster.tags)) return;
+    if (!cluster) return;
+    if (args.getConfig<NoPublicEndpointInProductionConfig>().production !== true && !isProductionCluster(args)) return;
     const value = propertyAt(args.props, cluster.path);
     if (value !== cluster.want && value !== UNKNOWN) reportViolation(violationMessage(args, cluster.path, value, cluster.rule));
   },
 };
 
-function isProduction(args: ResourceValidationArgs, tagsProperty: string): boolean {
-  if (args.getConfig<NoPublicEndpointInProductionConfig>().production === true) return true;
+/**
+ * Whether a managed cluster is production: tagged/labelled `mlops-profile: production` or in a
+ * stack with that tag. False for other resource types.
+ */
+export function isProductionCluster(args: Pick<ResourceValidationArgs, "type" | "props" | "stackTags">): boolean {
+  const cluster = CLUSTERS[args.type];
+  if (!cluster) return false;
   if (args.stackTags?.get(PRODUCTION_TAG.key) === PRODUCTION_TAG.value) return true;
-  return stringMapAt(args.props, [tagsProperty])[PRODUCTION_TAG.key] === PRODUCTION_TAG.value;
+  return stringMapAt(args.props, [cluster.tags])[PRODUCTION_TAG.key] === PRODUCTION_TAG.value;
 }

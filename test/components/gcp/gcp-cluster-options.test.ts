@@ -64,7 +64,8 @@ test("a private endpoint rejects public authorized ranges other than the default
 
 test("unknown fields are rejected (strict options)", () => {
   const errors = errorsOf({ region: "us-central1", namespace: "mlops", nodeCount: 3, registry: { scan: true } });
-  assert.deepEqual(errors.map((e) => e.propertyPath).sort(), ["(args)", "registry"]);
+  // Each unknown key is reported at its own path, so the message names the typo.
+  assert.deepEqual(errors.map((e) => e.propertyPath).sort(), ["nodeCount", "registry.scan"]);
 });
 
 test("GPU machine and accelerator pairs follow the Compute Engine families", () => {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { beforeEach, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { setupPulumiMocks, testClusterHandle, TEST_GPU, valueOf } from "../../helpers/pulumi-mocks.ts";
+import { MLOPS_BIN } from "../../helpers/run-cli.ts";
 
 const mocks = setupPulumiMocks();
 const { ModelServing } = await import("../../../components/kubernetes/model-serving.ts");
@@ -111,25 +116,53 @@ test("the Service is covered by a NetworkPolicy admitting only allowed namespace
   assert.deepEqual([...expr.values].sort(), ["apps", "mlops", "monitoring"]);
 });
 
-test("an HPA on CPU, and on requests per second with the Prometheus adapter", async () => {
+test("an HPA on CPU between minReplicas and maxReplicas", async () => {
   await deploy();
-  let hpa = mocks.named("srv-hpa").inputs.spec;
+  const hpa = mocks.named("srv-hpa").inputs.spec;
   assert.equal(hpa.minReplicas, 2);
   assert.equal(hpa.maxReplicas, 5);
   assert.deepEqual(hpa.metrics.map((m: { type: string }) => m.type), ["Resource"]);
   assert.equal(hpa.metrics[0].resource.target.averageUtilization, 70);
-  mocks.reset();
-  await deploy({ prometheusAdapter: true });
-  hpa = mocks.named("srv-hpa").inputs.spec;
-  assert.equal(hpa.metrics[1].pods.metric.name, "mlops_requests_per_second");
 });
 
-test("a PodDisruptionBudget keeps one server up when there are several, none for a single one", async () => {
+test("no request-rate metric that only an undeployed Prometheus adapter could serve: the option is gone, and setting it is an error", async () => {
+  // Before, prometheusAdapter: true added a Pods metric nobody served; the HPA then failed to get
+  // it and, with one metric failing, never scaled down.
+  const cluster = await testClusterHandle();
+  assert.throws(
+    () => new ModelServing("old", { cluster, namespace: "mlops", image: "img:1", prometheusAdapter: true } as never),
+    (e: unknown) => pulumi.InputPropertiesError.isInstance(e) && e.errors.some((x) => x.propertyPath === "prometheusAdapter" && x.reason === "unknown key"),
+  );
+});
+
+test("the Deployment leaves the replica count to the HPA, so a pulumi up does not scale a loaded service back to minReplicas", async () => {
+  await deploy({ minReplicas: 3 });
+  const spec = mocks.named("srv-deployment").inputs.spec;
+  assert.equal("replicas" in spec, false, `spec.replicas is ${spec.replicas}`);
+  assert.equal(mocks.named("srv-hpa").inputs.spec.minReplicas, 3);
+});
+
+test("the PodDisruptionBudget takes one server at a time and never blocks a node drain", async () => {
+  for (const minReplicas of [1, 2, 3]) {
+    mocks.reset();
+    await deploy({ minReplicas, maxReplicas: 5 });
+    const pdb = mocks.named("srv-pdb").inputs.spec;
+    // maxUnavailable 1 admits one eviction whatever the HPA scaled to (minAvailable 1 of 3 let two go
+    // at once); AlwaysAllow lets a drain evict servers that are not ready (a model that fails to
+    // load), which the default IfHealthyBudget keeps, blocking the node's drain and the upgrade.
+    assert.deepEqual(pdb, { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: mocks.named("srv-service").inputs.spec.selector } }, `minReplicas ${minReplicas}`);
+  }
+});
+
+test("probes give a busy server time to answer, and a stopping server waits for its endpoints to go", async () => {
   await deploy();
-  assert.equal(mocks.named("srv-pdb").inputs.spec.minAvailable, 1);
-  mocks.reset();
-  await deploy({ minReplicas: 1 });
-  assert.equal(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 0);
+  const c = podSpec().containers[0];
+  // The kubelet's default timeoutSeconds is 1: a CPU-throttled server mid-batch would be restarted.
+  assert.ok(c.livenessProbe.timeoutSeconds >= 5 && c.readinessProbe.timeoutSeconds >= 3 && c.startupProbe.timeoutSeconds >= 3, JSON.stringify(c));
+  // Loading models may take up to 5 minutes before liveness starts counting.
+  assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 300);
+  assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: 5 } } });
+  assert.ok((podSpec().terminationGracePeriodSeconds ?? 30) > 5, "the drain fits in the grace period");
 });
 
 test("the ServiceMonitor carries the monitoring release label and scrapes /metrics", async () => {
@@ -185,4 +218,38 @@ test("invalid args report every bad path at once", async () => {
       return true;
     },
   );
+});
+
+test("a server started as the Deployment starts it becomes Ready on a fresh registry with no model, so the first pulumi up does not wait forever", async () => {
+  await deploy();
+  const c = podSpec().containers[0];
+  // The Deployment's own args, probes and working directory; only what must differ on a shared test
+  // machine is swapped: loopback instead of 0.0.0.0, an ephemeral port, an empty directory registry.
+  const args: string[] = [...c.args];
+  const swap = (flag: string, value: string) => (args[args.indexOf(flag) + 1] = value);
+  const dir = await mkdtemp(path.join(tmpdir(), "mlops-serving-ready-"));
+  swap("--host", "127.0.0.1");
+  swap("--port", "0");
+  swap("--registry", path.join(dir, "registry"));
+  const child = spawn(process.execPath, [MLOPS_BIN, ...args], { cwd: dir, env: { ...process.env, HOME: dir, TMPDIR: dir, NODE_ENV: "production" }, stdio: ["ignore", "ignore", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  try {
+    let stderr = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        const m = /serving .* on (http:\/\/\S+)/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then(() => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+      const r = await fetch(`${url}${probe.httpGet.path}`);
+      assert.equal(r.status, 200, `${probe.httpGet.path}: ${await r.text()}`);
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -56,7 +56,7 @@ async function check(file: string, iface: string, schema: z.ZodType, minimal: Re
 
 test("ModelServingArgs' documented defaults are the applied ones", async () => {
   const cluster = await testClusterHandle();
-  await check("model-serving.ts", "ModelServingArgs", modelServingArgs, { cluster, namespace: "ns", image: "img", ingress: { className: "nginx", host: "a.example.com", controllerNamespace: "ingress" } }, 9);
+  await check("model-serving.ts", "ModelServingArgs", modelServingArgs, { cluster, namespace: "ns", image: "img", ingress: { className: "nginx", host: "a.example.com", controllerNamespace: "ingress" } }, 7);
 });
 
 test("RetrainingArgs' documented defaults are the applied ones", async () => {

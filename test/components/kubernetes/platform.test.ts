@@ -131,7 +131,7 @@ test("every Kubernetes object of serving, retraining and the cluster adapter val
   new MlopsPlatformOnCluster("p", {
     cluster,
     image: { ref: "img:1" },
-    serving: { gpus: 1, prometheusAdapter: true, ingress: { className: "nginx", host: "m.example.com", tlsSecretName: "tls", controllerNamespace: "ingress-nginx" } },
+    serving: { gpus: 1, ingress: { className: "nginx", host: "m.example.com", tlsSecretName: "tls", controllerNamespace: "ingress-nginx" } },
     retraining: { policy, schedule: "0 3 * * 0", training: { trainOnGpu: true } },
   });
   const { ExistingCluster } = await import("../../../components/kubernetes/existing-cluster.ts");

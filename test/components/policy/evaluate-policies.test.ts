@@ -88,13 +88,14 @@ describe("evaluatePolicies", () => {
     assert.throws(() => evaluatePolicies([{ type: "t:m:R", name: "r1", inputs: {} }], {}, { policies: [crash] }), /policy crash on r1 failed: boom/);
   });
 
-  it("ships five mandatory rules with unique names", () => {
+  it("ships six mandatory rules with unique names", () => {
     assert.deepEqual(
       mlopsPolicies.map((p) => [p.name, p.enforcementLevel]),
       [
         ["no-public-buckets", "mandatory"],
         ["storage-encrypted", "mandatory"],
         ["no-public-endpoint-in-production", "mandatory"],
+        ["no-open-api-endpoint", "mandatory"],
         ["gpu-pools-tainted-and-scale-to-zero", "mandatory"],
         ["containers-non-root-with-limits", "mandatory"],
       ],
@@ -106,10 +107,11 @@ describe("evaluatePolicies", () => {
     assert.deepEqual(defaults, {
       "storage-encrypted": { requireCustomerManagedKeys: false },
       "no-public-endpoint-in-production": { production: false },
+      "no-open-api-endpoint": { allowOpenEndpoint: false },
       "containers-non-root-with-limits": { checkHelmChartResources: false },
     });
     const resources: PolicyInputResource[] = [
-      { type: "aws:eks/cluster:Cluster", name: "eks", inputs: { vpcConfig: { endpointPublicAccess: true }, encryptionConfig: { resources: ["secrets"], provider: { keyArn: "k" } } } },
+      { type: "aws:eks/cluster:Cluster", name: "eks", inputs: { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] }, encryptionConfig: { resources: ["secrets"], provider: { keyArn: "k" } } } },
       { type: "gcp:storage/bucket:Bucket", name: "b", inputs: { publicAccessPrevention: "enforced", uniformBucketLevelAccess: true } },
     ];
     assert.deepEqual(evaluatePolicies(resources, defaults), evaluatePolicies(resources));

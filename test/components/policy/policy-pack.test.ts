@@ -85,13 +85,13 @@ describe("the policy pack under @pulumi/policy's own runner", () => {
     child?.kill();
   });
 
-  it("serves the pack with its five mandatory rules", async () => {
+  it("serves the pack with its six mandatory rules", async () => {
     const info = await call("getAnalyzerInfo", new analyzerGrpc.AnalyzerService.getAnalyzerInfo.requestType());
     assert.equal(info.getName(), "pulumi-mlops-security");
     assert.equal(info.getVersion(), "0.1.0");
     assert.deepEqual(
       info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]),
-      ["no-public-buckets", "storage-encrypted", "no-public-endpoint-in-production", "gpu-pools-tainted-and-scale-to-zero", "containers-non-root-with-limits"].map((n) => [n, analyzerPb.EnforcementLevel.MANDATORY]),
+      ["no-public-buckets", "storage-encrypted", "no-public-endpoint-in-production", "no-open-api-endpoint", "gpu-pools-tainted-and-scale-to-zero", "containers-non-root-with-limits"].map((n) => [n, analyzerPb.EnforcementLevel.MANDATORY]),
     );
   });
 
@@ -152,8 +152,17 @@ describe("the policy pack under @pulumi/policy's own runner", () => {
     assert.match(missing[0]!.message, /no aws:s3\/bucketPublicAccessBlock:BucketPublicAccessBlock refers to it/);
   });
 
+  it("blocks a dev cluster whose public API endpoint is open to 0.0.0.0/0, and passes one limited to a CIDR", async () => {
+    const open = (await analyze("aws:eks/cluster:Cluster", "eks", { roleArn: "arn", vpcConfig: { subnetIds: ["a"], endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } })).filter((d) => d.policy === "no-open-api-endpoint");
+    assert.equal(open.length, 1, JSON.stringify(open));
+    assert.equal(open[0]!.level, analyzerPb.EnforcementLevel.MANDATORY);
+    assert.match(open[0]!.message, /vpcConfig\.publicAccessCidrs\[0\] is "0\.0\.0\.0\/0"; the public EKS API endpoint is open to every address/);
+    const aks = (await analyze("azure-native:containerservice:ManagedCluster", "aks", { apiServerAccessProfile: { authorizedIPRanges: ["198.51.100.7/32"] } })).filter((d) => d.policy === "no-open-api-endpoint");
+    assert.deepEqual(aks, []);
+  });
+
   it("applies policy config sent by the engine (production: true)", async () => {
-    const eks = { roleArn: "arn", vpcConfig: { subnetIds: ["a"], endpointPublicAccess: true } };
+    const eks = { roleArn: "arn", vpcConfig: { subnetIds: ["a"], endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } };
     assert.deepEqual((await analyze("aws:eks/cluster:Cluster", "eks", eks)).filter((d) => d.policy === "no-public-endpoint-in-production"), []);
     const configure = new analyzerPb.ConfigureAnalyzerRequest();
     const config = new analyzerPb.PolicyConfig();
