@@ -33,9 +33,9 @@ async function child(registryDir: string): Promise<void> {
     .filter((l) => l.getClassName() === "Dense")
     .map((l) => {
       const [kernel, bias] = l.getWeights();
-      return { kernel: kernel as import("@tensorflow/tfjs").Tensor2D, bias: bias!, activation: (l.getConfig() as { activation?: string }).activation ?? "linear" };
+      return { kernel: kernel as import("../runtime/src/model/tf.ts").Tensor2D, bias: bias!, activation: (l.getConfig() as { activation?: string }).activation ?? "linear" };
     });
-  const activate = (h: import("@tensorflow/tfjs").Tensor2D, a: string) => (a === "relu" ? tf.relu(h) : a === "sigmoid" ? tf.sigmoid(h) : a === "softmax" ? tf.softmax(h) : a === "linear" ? h : tf.elu(h));
+  const activate = (h: import("../runtime/src/model/tf.ts").Tensor2D, a: string) => (a === "relu" ? tf.relu(h) : a === "sigmoid" ? tf.sigmoid(h) : a === "softmax" ? tf.softmax(h) : a === "linear" ? h : tf.elu(h));
   const time = async (f: () => Promise<unknown>) => {
     for (let i = 0; i < 200; i++) await f();
     const t0 = performance.now();
@@ -45,7 +45,7 @@ async function child(registryDir: string): Promise<void> {
   const out: CallTimes[] = [];
   for (const n of ROWS) {
     const x = Float32Array.from({ length: n * width }, (_, i) => Math.sin(i));
-    const read = async (y: import("@tensorflow/tfjs").Tensor) => {
+    const read = async (y: import("../runtime/src/model/tf.ts").Tensor) => {
       await y.data();
       y.dispose();
     };
@@ -61,7 +61,7 @@ async function child(registryDir: string): Promise<void> {
           }),
         ),
       ),
-      layersPredict: await time(() => read(tf.tidy(() => net.predict(tf.tensor2d(x, [n, width])) as import("@tensorflow/tfjs").Tensor))),
+      layersPredict: await time(() => read(tf.tidy(() => net.predict(tf.tensor2d(x, [n, width])) as import("../runtime/src/model/tf.ts").Tensor))),
     });
   }
   loaded.dispose();

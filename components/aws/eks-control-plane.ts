@@ -128,7 +128,7 @@ export function createEksControlPlane(name: string, args: EksControlPlaneArgs, p
     { parent, dependsOn },
   );
 
-  // Mocks (unit tests, `mlops synth`) may not model the issuer; a real cluster always has one.
+  // Mocks (unit tests, `pulumi-mlops synth`) may not model the issuer; a real cluster always has one.
   const issuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer ?? "");
   // IAM trusts the issuer's certificate chain itself for EKS issuers, so no thumbprint is pinned.
   const oidcProvider = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"], tags: args.tags }, opts);

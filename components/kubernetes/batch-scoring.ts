@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { modelName } from "../../runtime/src/data/model-config.ts";
+import { modelName } from "@pulumi-mlops/contract";
 import { RUNTIME_SERVICE_ACCOUNTS, type ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels } from "./labels.ts";
 import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";

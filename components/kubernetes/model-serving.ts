@@ -5,13 +5,14 @@ import type { ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels, selectorLabels } from "./labels.ts";
 import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourcesInput, inputString, parseArgs } from "./runtime-workload-args.ts";
 import { createRuntimeServiceAccount, runtimePodLabels, runtimePodSpec } from "./runtime-workload.ts";
+import { RUNTIME_PORTS } from "@pulumi-mlops/contract";
 
 /** Port the runtime's server listens on (TF Serving REST, Open Inference Protocol v2, /metrics). */
-export const SERVING_PORT = 8501;
+export const SERVING_PORT: number = RUNTIME_PORTS.rest;
 /** gRPC port of TF Serving's PredictionService/ModelService (TF Serving's default). */
-export const GRPC_PORT = 8500;
+export const GRPC_PORT: number = RUNTIME_PORTS.tfServingGrpc;
 /** gRPC port of the Open Inference Protocol's GRPCInferenceService (Triton's default). */
-export const INFERENCE_GRPC_PORT = 8001;
+export const INFERENCE_GRPC_PORT: number = RUNTIME_PORTS.inferenceGrpc;
 
 /** Arguments for {@link ModelServing}. */
 export interface ModelServingArgs {

@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { controllerPolicy } from "../../runtime/src/controller/policy.ts";
-import { modelName } from "../../runtime/src/data/model-config.ts";
+import { type ControllerPolicyInput, controllerPolicy, modelName, RUNTIME_ENV, RUNTIME_PORTS } from "@pulumi-mlops/contract";
 import { retrainTriggerAlerts } from "./alert-rules.ts";
 import type { ClusterHandle } from "./cluster-handle.ts";
 import { runtimeLabels, selectorLabels } from "./labels.ts";
@@ -10,7 +9,7 @@ import { ALWAYS_REFINE, clusterHandle, containerResources, type ContainerResourc
 import { createRuntimeServiceAccount, runtimePodLabels, runtimePodSpec } from "./runtime-workload.ts";
 
 /** Port of the controller's Alertmanager webhook. */
-export const ALERT_WEBHOOK_PORT = 8080;
+export const ALERT_WEBHOOK_PORT = RUNTIME_PORTS.alertWebhook;
 /** Path of the controller's Alertmanager webhook. */
 export const ALERT_WEBHOOK_PATH = "/alerts";
 /** Alerts (from the Monitoring component's rules) that wake the controller: every rule labelled `mlops_trigger: retrain`. */
@@ -28,13 +27,13 @@ export interface RetrainingArgs {
   /** Runtime image reference (controller and training Jobs). */
   image: pulumi.Input<string>;
   /**
-   * The controller policy (runtime `controllerPolicy`: `model` is required), written to a ConfigMap
+   * The controller policy (`mlops controller --policy`; only `model` is required), written to a ConfigMap
    * as /etc/mlops/policy.json. Its `executor.kind` decides where training runs: "kubernetes" (a
    * Job per run from the training Job template, on GPU nodes when `training.trainOnGpu`) or "local"
    * (in the controller's own pod).
    * @default - `executor.kind: "kubernetes"` when the policy does not say
    */
-  policy: { model: string } & Record<string, unknown>;
+  policy: ControllerPolicyInput;
   /** CPU and memory of the controller pod; each field defaults on its own. @default { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } */
   resources?: ContainerResourcesInput;
   /** The training Job template the Kubernetes Job executor uses. */
@@ -225,9 +224,9 @@ function createRetraining(name: string, parent: pulumi.Resource, cfg: Config) {
   ];
   const work = sharedWork(cfg);
   const env = [
-    { name: "MLOPS_JOB_TEMPLATE", value: `${CONFIG_DIR}/job-template.json` },
-    { name: "MLOPS_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-    { name: "MLOPS_ALERT_WEBHOOK_PORT", value: String(ALERT_WEBHOOK_PORT) },
+    { name: RUNTIME_ENV.jobTemplate, value: `${CONFIG_DIR}/job-template.json` },
+    { name: RUNTIME_ENV.namespace, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: RUNTIME_ENV.alertWebhookPort, value: String(ALERT_WEBHOOK_PORT) },
   ];
   const controllerPod = (once: boolean) =>
     runtimePodSpec({

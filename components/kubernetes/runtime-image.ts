@@ -1,17 +1,59 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { inputString, parseArgs } from "./runtime-workload-args.ts";
 
-/** Repository root: the Docker build context. */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/**
+ * Files whose content decides the runtime image (the tag is a digest of them), relative to the
+ * build context: the workspace manifests and lockfile npm ci needs, the runtime and contract
+ * sources, and the Dockerfiles. A checkout's root is such a context; `npm pack` copies the same
+ * files into the component package's image/ folder (scripts/write-image-context.ts).
+ */
+export const IMAGE_INPUTS: readonly string[] = [
+  "package.json",
+  "package-lock.json",
+  ".dockerignore",
+  "contract/package.json",
+  "contract/src",
+  "runtime/package.json",
+  "runtime/Dockerfile",
+  "runtime/Dockerfile.gpu",
+  "runtime/bin",
+  "runtime/src",
+  "runtime/protos",
+  "components/package.json",
+  "policy/package.json",
+];
 
-/** Files whose content decides the image (the tag is a digest of them). */
-export const IMAGE_INPUTS = ["package.json", "package-lock.json", ".dockerignore", "runtime/Dockerfile", "runtime/Dockerfile.gpu", "runtime/bin", "runtime/src", "runtime/protos", "runtime/scripts"];
+/** The component package's own folder (components/ in a checkout, node_modules/pulumi-mlops installed). */
+export function componentPackageDir(from: string = fileURLToPath(import.meta.url)): string {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-mlops") return dir;
+    if (dirname(dir) === dir) throw new Error(`no pulumi-mlops package.json at or above ${from}`);
+  }
+}
+
+const isContext = (dir: string) => existsSync(join(dir, "runtime", "Dockerfile")) && existsSync(join(dir, "package-lock.json")) && existsSync(join(dir, "runtime", "src"));
+
+/**
+ * The Docker build context of the runtime image: the repository root in a checkout, the
+ * package's image/ folder when installed from the registry or a tarball. Fails naming both
+ * places when neither holds the Dockerfile (a package built without its prepack step).
+ */
+export function imageBuildContext(packageDir: string = componentPackageDir()): string {
+  const checkout = resolve(packageDir, "..");
+  if (isContext(checkout) && existsSync(join(checkout, "components", "package.json"))) return checkout;
+  const shipped = join(packageDir, "image");
+  if (isContext(shipped)) return shipped;
+  throw new Error(
+    `the runtime image's build context is missing: neither ${checkout} (a pulumi-mlops checkout) nor ${shipped} (the installed package's copy, written by its prepack step) holds runtime/Dockerfile and package-lock.json. Reinstall pulumi-mlops from a packed tarball or the registry, or deploy a prebuilt image with \`image: { ref }\``,
+  );
+}
 
 /** Arguments for {@link RuntimeImage}: either `image` or `build`. */
 export interface RuntimeImageArgs {
@@ -58,7 +100,7 @@ export const runtimeImageArgsSchema = z
   });
 
 /** sha256 over the image inputs (paths and bytes, sorted), so the tag changes exactly when they do. */
-export function contentDigest(root: string = REPO_ROOT, inputs: readonly string[] = IMAGE_INPUTS): string {
+export function contentDigest(root: string, inputs: readonly string[] = IMAGE_INPUTS): string {
   const hash = createHash("sha256");
   const files: string[] = [];
   const walk = (p: string) => {
@@ -101,11 +143,17 @@ export class RuntimeImage extends pulumi.ComponentResource {
 function createRuntimeImage(name: string, parent: pulumi.Resource, cfg: z.output<typeof runtimeImageArgsSchema>): pulumi.Output<string> {
   if (cfg.build === undefined) return pulumi.output(cfg.image as string);
   const b = cfg.build;
-  const tag = `${contentDigest().slice(0, 16)}${b.gpu ? "-gpu" : ""}`;
+  let context: string;
+  try {
+    context = imageBuildContext();
+  } catch (err) {
+    throw new pulumi.ResourceError((err as Error).message, parent);
+  }
+  const tag = `${contentDigest(context).slice(0, 16)}${b.gpu ? "-gpu" : ""}`;
   const imageName = pulumi.interpolate`${pulumi.output(b.registryUrl).apply((u) => u.replace(/\/+$/, ""))}/${b.repository}`;
   const image = new dockerbuild.Image(`${name}-image`, {
-    context: { location: REPO_ROOT },
-    dockerfile: { location: join(REPO_ROOT, b.gpu ? "runtime/Dockerfile.gpu" : "runtime/Dockerfile") },
+    context: { location: context },
+    dockerfile: { location: join(context, b.gpu ? "runtime/Dockerfile.gpu" : "runtime/Dockerfile") },
     platforms: ["linux/amd64"],
     push: b.push,
     tags: [pulumi.interpolate`${imageName}:${tag}`],

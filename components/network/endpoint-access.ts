@@ -46,11 +46,11 @@ export function checkEndpointAccess(a: EndpointAccess, ctx: z.RefinementCtx, pat
   });
 }
 
-/** Set to "1" by `mlops synth`: it renders a program as an update would, but reports like a preview. */
+/** Set to "1" by `pulumi-mlops synth`: it renders a program as an update would, but reports like a preview. */
 export const SYNTH_ENV = "PULUMI_MLOPS_SYNTH";
 
 /**
- * A placeholder the shipped stacks carry: a preview (and `mlops synth`) warns; an update refuses
+ * A placeholder the shipped stacks carry: a preview (and `pulumi-mlops synth`) warns; an update refuses
  * with `message` before creating anything.
  */
 export function refusePlaceholder(message: string): void {

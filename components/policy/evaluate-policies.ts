@@ -12,7 +12,7 @@ import {
 } from "@pulumi/policy";
 import { mlopsPolicies } from "./mlops-policies.ts";
 
-/** One resource as `mlops synth` writes it to resources.json (`parent` is the parent's logical name). */
+/** One resource as `pulumi-mlops synth` writes it to resources.json (`parent` is the parent's logical name). */
 export interface PolicyInputResource {
   /** Pulumi type token, e.g. `aws:s3/bucket:Bucket`. */
   type: string;
@@ -51,7 +51,7 @@ class NotApplicableError extends Error {}
 const NO_OPTIONS: PolicyResourceOptions = Object.freeze({ protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] });
 
 /**
- * Runs every rule over a list of resources (resources.json from `mlops synth`, or any
+ * Runs every rule over a list of resources (resources.json from `pulumi-mlops synth`, or any
  * `{ type, name, inputs }` list) the way the Pulumi engine runs the pack, so the same rule code
  * judges both: each resource rule gets the `ResourceValidationArgs` @pulumi/policy builds (type,
  * props behind its unknown-checking proxy, name, URN, options, stack tags, `getConfig`,

@@ -47,7 +47,7 @@ export function stringMapAt(props: unknown, path: PropertyPath): Record<string, 
   return out;
 }
 
-/** Whether a value is absent: undefined, or null (how `mlops synth` records an output that never resolved). */
+/** Whether a value is absent: undefined, or null (how `pulumi-mlops synth` records an output that never resolved). */
 export function isUnset(value: unknown): value is undefined | null {
   return value === undefined || value === null;
 }

@@ -3,7 +3,7 @@ import { isUnset, propertyAt, UNKNOWN } from "./resource-property.ts";
 
 /**
  * The strings another resource may use to point at `target` in a property like `bucket`: its
- * logical name, its id as `mlops synth`'s mocks make it (`<name>-id`), its physical name and id
+ * logical name, its id as `pulumi-mlops synth`'s mocks make it (`<name>-id`), its physical name and id
  * outputs (`bucket`, `id`, `name` after `pulumi up`) and its URN.
  */
 export function identifiersOf(target: PolicyResource): Set<string> {

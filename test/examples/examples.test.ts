@@ -7,16 +7,16 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { modelConfig } from "../../runtime/src/data/model-config.ts";
-import { type Run, runMlops } from "../helpers/run-cli.ts";
-import { embeddedJobs, readSynthOutput, type ResourceRecord } from "../runtime/synth/synth-output.ts";
+import { type Run, runSynth } from "../helpers/run-cli.ts";
+import { embeddedJobs, readSynthOutput, type ResourceRecord } from "../components/synth/synth-output.ts";
 
 // The examples are separate Pulumi projects importing "pulumi-mlops" as a user would. Each is
-// synthesized (`mlops synth dev --project examples/<x>`) with the package name resolved to this
+// synthesized (`pulumi-mlops synth dev --project examples/<x>`) with the package name resolved to this
 // checkout's sources, then checked for what its README promises.
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const examplesDir = path.join(root, "examples");
+const componentsVersion = (JSON.parse(readFileSync(path.join(root, "components", "package.json"), "utf8")) as { version: string }).version;
 const examples = readdirSync(examplesDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-const hook = fileURLToPath(new URL("../helpers/resolve-package-source.ts", import.meta.url));
 
 const dirs: string[] = [];
 const runs = new Map<string, { run: Run; out: string }>();
@@ -26,10 +26,8 @@ before(async () => {
     examples.map(async (name) => {
       const out = await mkdtemp(path.join(tmpdir(), `mlops-example-${name}-`));
       dirs.push(out);
-      const run = await runMlops(["synth", "dev", "--project", path.join(examplesDir, name), "--out", out], {
-        cwd: root,
-        env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${hook}`.trim() },
-      });
+      // In the checkout "pulumi-mlops" is the components/ workspace, resolved to its sources.
+      const run = await runSynth(["dev", "--project", path.join(examplesDir, name), "--out", out], { cwd: root });
       runs.set(name, { run, out });
     }),
   );
@@ -47,8 +45,11 @@ test("there are the three documented examples, each a Pulumi project with a READ
   for (const name of examples) {
     const files = readdirSync(path.join(examplesDir, name));
     for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "README.md", "index.ts", "package.json", "model.yaml"]) assert.ok(files.includes(f), `${name}/${f}`);
-    const pkg = JSON.parse(readFileSync(path.join(examplesDir, name, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    assert.equal(pkg.dependencies["pulumi-mlops"], "file:../..", `${name} depends on this package`);
+    const pkg = JSON.parse(readFileSync(path.join(examplesDir, name, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
+    assert.equal(pkg.dependencies["pulumi-mlops"], `^${componentsVersion}`, `${name} depends on the component library's version`);
+    // Copied out of the repository, an example brings the TypeScript toolchain Pulumi runs it with
+    // (without, Pulumi falls back to its bundled TypeScript 3.8, which cannot read the package's types).
+    for (const dev of ["typescript", "ts-node", "@types/node"]) assert.ok(pkg.devDependencies?.[dev], `${name} devDependencies.${dev}`);
     const result = modelConfig.safeParse(parse(readFileSync(path.join(examplesDir, name, "model.yaml"), "utf8")));
     assert.ok(result.success, `${name}/model.yaml: ${JSON.stringify(result.error?.issues)}`);
   }

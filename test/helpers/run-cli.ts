@@ -4,6 +4,9 @@ import { fileURLToPath } from "node:url";
 /** The `mlops` CLI entry point of this checkout. */
 export const MLOPS_BIN = fileURLToPath(new URL("../../runtime/bin/mlops.js", import.meta.url));
 
+/** The `pulumi-mlops` command (synth) of the component library in this checkout. */
+export const PULUMI_MLOPS_BIN = fileURLToPath(new URL("../../components/bin/pulumi-mlops.js", import.meta.url));
+
 /** How a child process ended and what it printed. */
 export interface Run {
   code: number | null;
@@ -27,3 +30,6 @@ export function runNode(script: string, args: string[], options: { cwd?: string;
 
 /** Runs the `mlops` CLI to completion. */
 export const runMlops = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> => runNode(MLOPS_BIN, args, options);
+
+/** Runs `pulumi-mlops synth ...args` to completion. */
+export const runSynth = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> => runNode(PULUMI_MLOPS_BIN, ["synth", ...args], options);

@@ -6,8 +6,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import { runMlops } from "../helpers/run-cli.ts";
-import { type Manifest, readSynthOutput, type ResourceRecord } from "../runtime/synth/synth-output.ts";
+import { runSynth } from "../helpers/run-cli.ts";
+import { type Manifest, readSynthOutput, type ResourceRecord } from "../components/synth/synth-output.ts";
 
 // What `pulumi up -s aws-dev|aws-prod` would create, checked against what EKS and AWS do at create
 // time (issue 10, AWS items). Sources are cited at each assertion.
@@ -51,7 +51,7 @@ before(async () => {
   const synth = async (stack: string, dir: string) => {
     const o = await mkdtemp(path.join(tmpdir(), `mlops-${stack}-`));
     dirs.push(o);
-    const run = await runMlops(["synth", stack, "--project", dir, "--out", o], { cwd: root });
+    const run = await runSynth([stack, "--project", dir, "--out", o], { cwd: root });
     out.set(stack, run.code === 0 ? { code: 0, stderr: run.stderr, ...readSynthOutput(o) } : { code: run.code, stderr: run.stderr, resources: [], manifests: [] });
   };
   await Promise.all([synth("aws-dev", root), synth("aws-prod", root), ...Object.keys(VARIANTS).map((s) => synth(s, project))]);

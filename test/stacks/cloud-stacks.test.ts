@@ -7,8 +7,8 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { evaluatePolicies, formatViolations } from "../../components/policy/index.ts";
-import { runMlops } from "../helpers/run-cli.ts";
-import { embeddedJobs, type Manifest, podSpecs, readSynthOutput, type ResourceRecord } from "../runtime/synth/synth-output.ts";
+import { runSynth } from "../helpers/run-cli.ts";
+import { embeddedJobs, type Manifest, podSpecs, readSynthOutput, type ResourceRecord } from "../components/synth/synth-output.ts";
 
 // Synth-level checks of the shipped cloud stacks (what `pulumi up -s <stack>` would create) and
 // the policy pack over every shipped stack's synth output, plus a deliberately insecure stack.
@@ -30,7 +30,7 @@ before(async () => {
   const synth = async (stack: string, dir: string) => {
     const o = await mkdtemp(path.join(tmpdir(), `mlops-cloud-${stack}-`));
     dirs.push(o);
-    const run = await runMlops(["synth", stack, "--project", dir, "--out", o], { cwd: root });
+    const run = await runSynth([stack, "--project", dir, "--out", o], { cwd: root });
     assert.equal(run.code, 0, `${stack}: ${run.stderr}`);
     const { resources, manifests } = readSynthOutput(o);
     out.set(stack, { resources, manifests: [...manifests, ...embeddedJobs(manifests)] });

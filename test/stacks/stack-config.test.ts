@@ -8,9 +8,9 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { platformConfig } from "../../components/index.ts";
-import { SECRET_PLACEHOLDER } from "../../runtime/src/synth/index.ts";
-import { type Run, runMlops } from "../helpers/run-cli.ts";
-import { readSynthOutput } from "../runtime/synth/synth-output.ts";
+import { SECRET_PLACEHOLDER } from "../../components/synth/index.ts";
+import { type Run, runSynth } from "../helpers/run-cli.ts";
+import { readSynthOutput } from "../components/synth/synth-output.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const engine = fileURLToPath(new URL("../../../shared/tools/pulumi-engine.mjs", import.meta.url));
@@ -51,7 +51,7 @@ test("invalid stack config is reported with every bad field's path", () => {
   );
 });
 
-// The stack program itself under the SDK's mocks (`mlops synth`), with stack files of our own in a
+// The stack program itself under the SDK's mocks (`pulumi-mlops synth`), with stack files of our own in a
 // project beside the real one whose `main` is this checkout's stacks/index.ts.
 const dirs: string[] = [];
 let project = "";
@@ -89,7 +89,7 @@ before(async () => {
       await writeFile(path.join(project, `Pulumi.${stack}.yaml`), stringify(localConfig(edit)));
       const out = await mkdtemp(path.join(tmpdir(), `mlops-stack-config-${stack}-`));
       dirs.push(out);
-      synths.set(stack, { run: await runMlops(["synth", stack, "--project", project, "--out", out], { cwd: root }), out });
+      synths.set(stack, { run: await runSynth([stack, "--project", project, "--out", out], { cwd: root }), out });
     }),
   );
 });

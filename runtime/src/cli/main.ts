@@ -6,7 +6,8 @@ export const HELP = `usage: mlops <command> [flags]
 
 The pulumi-mlops runtime: train TensorFlow.js models, keep them in a versioned registry,
 serve them over TF Serving REST and the Open Inference Protocol v2, watch for drift and
-retrain on its own; and synthesize the platform's stacks without a cloud.
+retrain on its own. (Synthesizing stacks without a cloud is \`pulumi-mlops synth\`, in the
+component library.)
 
 commands:
   train     train a model on a CSV/JSONL file and register a new version
@@ -16,7 +17,6 @@ commands:
   predict   score a CSV/JSONL file with a registered model
   drift     compare a current CSV/JSONL file with a reference: per-column drift tests, a verdict
   controller  watch for drift, retrain, gate, canary and promote or roll back a model
-  synth     run a stack program under Pulumi's mocks; write resources.json and Kubernetes manifests
   demo      train, register, serve and query a model end to end, on a bundled dataset
 
 Run \`mlops <command> --help\` for a command's flags. Exit codes: 0 ok, 2 bad input or
@@ -34,7 +34,6 @@ const commands: Record<string, () => Promise<Command>> = {
   drift: async () => (await import("./drift-command.ts")).driftCommand,
   controller: async () => (await import("./controller-command.ts")).controllerCommand,
   demo: async () => (await import("./demo-command.ts")).demoCommand,
-  synth: async () => (await import("./synth-command.ts")).synthCommand,
 };
 
 /** Exit code of a command that stopped because its parent process died. */

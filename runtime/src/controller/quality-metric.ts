@@ -1,10 +1,9 @@
 import type { Task } from "../data/model-config.ts";
 import { mlopsError } from "../errors.ts";
 
-/** Metrics the controller compares: the ones training reports, by their registry names. */
-export const QUALITY_METRICS = ["rmse", "mae", "r2", "accuracy", "rocAuc", "logLoss"] as const;
-/** A metric the gate, the quality trigger and the canary's live-quality check understand. */
-export type QualityMetric = (typeof QUALITY_METRICS)[number];
+import type { QualityMetric } from "@pulumi-mlops/contract";
+
+export { QUALITY_METRICS, type QualityMetric } from "@pulumi-mlops/contract";
 
 const HIGHER_IS_BETTER: Record<QualityMetric, boolean> = { rmse: false, mae: false, r2: true, accuracy: true, rocAuc: true, logLoss: false };
 const REGRESSION: ReadonlySet<string> = new Set(["rmse", "mae", "r2"]);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { modelName } from "@pulumi-mlops/contract";
 
 /** Learning tasks the runtime trains for. */
 export const TASKS = ["binary", "multiclass", "regression"] as const;
@@ -7,10 +8,8 @@ export type Task = (typeof TASKS)[number];
 /** How a feature is encoded: standardised number, or one-hot with an out-of-vocabulary bucket. */
 export type FeatureKind = "numerical" | "categorical";
 
-/** Names of models, versions aliases: safe as object-store keys and URL path segments. */
-export const modelName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "use 1-63 characters of a-z, A-Z, 0-9, '.', '_' or '-', starting with a letter or digit");
+
+export { modelName };
 
 /** The network and training loop. Every field has a default. */
 export const networkConfig = z

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import util from "node:util";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf.ts";
 import { describeError, mlopsError } from "../errors.ts";
 
 /** TensorFlow.js backends in the order the runtime prefers them. */

@@ -74,7 +74,7 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
 
   const targets = (s: TrainingSplit) =>
     tf.tidy(() => {
-      if (task === "multiclass") return tf.oneHot(tf.tensor1d(Int32Array.from(s.y), "int32"), k).toFloat();
+      if (task === "multiclass") return tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(s.y), "int32"), k), "float32");
       const y = Float32Array.from(s.y, (v) => (scale ? (v - scale.mean) / scale.std : v));
       return tf.tensor2d(y, [s.n, 1]);
     });

@@ -76,7 +76,7 @@ export function setupAwsMocks() {
 /**
  * What each resource waits for, as the SDK tells the engine (explicit `dependsOn` and the
  * resources its inputs come from), by logical name: the mock monitor's `newResource` does not see
- * it, so the gRPC request is read on the way in, as `mlops synth` reads parents.
+ * it, so the gRPC request is read on the way in, as `pulumi-mlops synth` reads parents.
  */
 function recordDependencies(mocks: { reset(): void }) {
   type Req = { getType(): string; getName(): string; getDependenciesList(): string[] };

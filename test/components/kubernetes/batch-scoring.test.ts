@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { setupPulumiMocks, testClusterHandle } from "../../helpers/pulumi-mocks.ts";
-import { validateManifest } from "../../runtime/synth/synth-output.ts";
+import { validateManifest } from "../../components/synth/synth-output.ts";
 
 const mocks = setupPulumiMocks();
 const { BatchScoring } = await import("../../../components/kubernetes/batch-scoring.ts");

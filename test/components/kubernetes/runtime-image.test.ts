@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { contentDigest, REPO_ROOT, RuntimeImage, runtimeImageArgsSchema } from "../../../components/kubernetes/runtime-image.ts";
+import { contentDigest, componentPackageDir, IMAGE_INPUTS, imageBuildContext, RuntimeImage, runtimeImageArgsSchema } from "../../../components/kubernetes/runtime-image.ts";
+
+/** This checkout's root, the image's build context here. */
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
 
 interface Recorded {
   type: string;
@@ -48,7 +52,7 @@ describe("RuntimeImage", () => {
     assert.equal(b.inputs.dockerfile.location, join(REPO_ROOT, "runtime/Dockerfile"));
     assert.deepEqual(b.inputs.platforms, ["linux/amd64"]);
     assert.equal(b.inputs.push, true);
-    const tag = `123.dkr.ecr.us-east-1.amazonaws.com/mlops/mlops-runtime:${contentDigest().slice(0, 16)}`;
+    const tag = `123.dkr.ecr.us-east-1.amazonaws.com/mlops/mlops-runtime:${contentDigest(REPO_ROOT).slice(0, 16)}`;
     assert.deepEqual(b.inputs.tags, [tag]);
     assert.equal(ref, `${tag}@sha256:${"ab".repeat(32)}`);
   });
@@ -175,9 +179,40 @@ describe("runtime Dockerfiles", () => {
     assert.match(tfjsReadme, /cuDNN SDK\]\([^)]*\)\s*\|\s*8\.1/);
   });
 
-  it("the build context admits only what the image needs", () => {
+  it("the build context admits exactly the image inputs, and every input exists in the checkout", () => {
     const ignore = readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
     assert.equal(ignore[0], "**");
-    assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!runtime/bin/**", "!runtime/protos/**", "!runtime/scripts/**", "!runtime/src/**"]);
+    const admitted = ignore.slice(1).map((l) => l.replace(/^!/, "").replace(/\/\*\*$/, ""));
+    const needed = IMAGE_INPUTS.filter((i) => i !== ".dockerignore" && !i.startsWith("runtime/Dockerfile"));
+    assert.deepEqual(admitted.sort(), [...needed].sort());
+    for (const input of IMAGE_INPUTS) assert.ok(existsSync(join(REPO_ROOT, input)), input);
+  });
+
+  it("the Dockerfiles copy only admitted inputs (a COPY of anything else fails the build)", () => {
+    for (const file of ["runtime/Dockerfile", "runtime/Dockerfile.gpu"]) {
+      for (const i of instructions(file).filter((x) => x.op === "COPY" && !x.args.startsWith("--from"))) {
+        const sources = i.args.split(/\s+/).slice(0, -1);
+        for (const src of sources) assert.ok(IMAGE_INPUTS.some((input) => src === input || src.startsWith(`${input}/`) || input.startsWith(`${src.replace(/\/$/, "")}/`) || src === `${input}/`), `${file}: COPY ${src}`);
+      }
+    }
+  });
+});
+
+describe("the image build context", () => {
+  it("is the repository root in a checkout", () => {
+    assert.equal(componentPackageDir(), join(REPO_ROOT, "components"));
+    assert.equal(imageBuildContext(), REPO_ROOT);
+  });
+
+  it("is the package's image/ folder when installed, and a clear error when that is missing", () => {
+    const project = mkdtempSync(join(tmpdir(), "mlops-installed-"));
+    const pkg = join(project, "node_modules", "pulumi-mlops");
+    mkdirSync(join(pkg, "dist", "kubernetes"), { recursive: true });
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "pulumi-mlops", version: "0.1.0" }));
+    assert.equal(componentPackageDir(join(pkg, "dist", "kubernetes", "runtime-image.js")), pkg);
+    assert.throws(() => imageBuildContext(pkg), (err: Error) => err.message.includes(join(pkg, "image")) && /image: \{ ref \}/.test(err.message));
+    for (const input of IMAGE_INPUTS) cpSync(join(REPO_ROOT, input), join(pkg, "image", input), { recursive: true });
+    assert.equal(imageBuildContext(pkg), join(pkg, "image"));
+    assert.equal(contentDigest(join(pkg, "image")), contentDigest(REPO_ROOT), "the same inputs give the same tag");
   });
 });

@@ -5,16 +5,16 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { evaluatePolicies, formatViolations, mlopsPolicies, type PolicyInputResource } from "../../../components/policy/index.ts";
-import { runMlops } from "../../helpers/run-cli.ts";
-import { readSynthOutput, type ResourceRecord } from "../../runtime/synth/synth-output.ts";
+import { runSynth } from "../../helpers/run-cli.ts";
+import { readSynthOutput, type ResourceRecord } from "../../components/synth/synth-output.ts";
 
-describe("evaluatePolicies over mlops synth output", () => {
+describe("evaluatePolicies over pulumi-mlops synth output", () => {
   let dir: string;
   let resources: ResourceRecord[];
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "mlops-policy-"));
-    const run = await runMlops(["synth", "local", "--out", dir]);
+    const run = await runSynth(["local", "--out", dir]);
     assert.equal(run.code, 0, run.stderr);
     resources = readSynthOutput(dir).resources;
   });

@@ -5,8 +5,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { evaluatePolicies, type PolicyInputResource } from "../../../components/policy/index.ts";
-import { runMlops } from "../../helpers/run-cli.ts";
-import { readSynthOutput, type ResourceRecord } from "../../runtime/synth/synth-output.ts";
+import { runSynth } from "../../helpers/run-cli.ts";
+import { readSynthOutput, type ResourceRecord } from "../../components/synth/synth-output.ts";
 
 const POLICY = "no-open-api-endpoint";
 const messages = (resources: PolicyInputResource[], config = {}, stackTags: Record<string, string> = {}) =>
@@ -74,7 +74,7 @@ describe("no-open-api-endpoint opt-in and production", () => {
   });
 });
 
-// Stacks written without the pulumi-mlops components (test/stacks/hand-written), through `mlops synth`.
+// Stacks written without the pulumi-mlops components (test/stacks/hand-written), through `pulumi-mlops synth`.
 describe("no-open-api-endpoint over synth output of hand-written clusters", () => {
   const project = fileURLToPath(new URL("../../stacks/hand-written/", import.meta.url));
   const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -85,7 +85,7 @@ describe("no-open-api-endpoint over synth output of hand-written clusters", () =
       ["defaults", "open", "restricted"].map(async (stack) => {
         const dir = await mkdtemp(path.join(tmpdir(), `mlops-hand-written-${stack}-`));
         dirs.push(dir);
-        const run = await runMlops(["synth", stack, "--project", project, "--out", dir], { cwd: root });
+        const run = await runSynth([stack, "--project", project, "--out", dir], { cwd: root });
         assert.equal(run.code, 0, run.stderr);
         out.set(stack, readSynthOutput(dir).resources);
       }),

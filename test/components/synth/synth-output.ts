@@ -19,7 +19,7 @@ export interface ResourceRecord {
   inputs: Record<string, unknown>;
 }
 
-/** Reads what `mlops synth` wrote to `dir`. */
+/** Reads what `pulumi-mlops synth` wrote to `dir`. */
 export function readSynthOutput(dir: string): { resources: ResourceRecord[]; manifests: Manifest[] } {
   const resources = JSON.parse(readFileSync(path.join(dir, "resources.json"), "utf8")) as ResourceRecord[];
   const manifests = readdirSync(path.join(dir, "manifests"))

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runMlops } from "../../helpers/run-cli.ts";
+import { runSynth } from "../../helpers/run-cli.ts";
 import { readSynthOutput } from "./synth-output.ts";
 
-// `mlops synth` against a tiny test-only Pulumi project (test/fixtures/synth/project).
+// `pulumi-mlops synth` against a tiny test-only Pulumi project (test/fixtures/synth/project).
 const project = fileURLToPath(new URL("../../fixtures/synth/project", import.meta.url));
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -19,7 +19,7 @@ const tmp = async () => {
 
 test("synth writes every resource with its parent's logical name and inputs, and the Kubernetes manifests", async () => {
   const out = await tmp();
-  const r = await runMlops(["synth", "ok", "--project", project, "--out", out]);
+  const r = await runSynth(["ok", "--project", project, "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   const { resources, manifests } = readSynthOutput(out);
   const by = new Map(resources.map((x) => [x.name, x]));
@@ -46,31 +46,31 @@ test("synth writes every resource with its parent's logical name and inputs, and
 });
 
 test("invalid stack config exits 2 with the program's message naming the key, and no stack trace", async () => {
-  const r = await runMlops(["synth", "bad", "--project", project, "--out", await tmp()]);
+  const r = await runSynth(["bad", "--project", project, "--out", await tmp()]);
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, "mlops synth: stack bad: invalid configuration for stack bad:\n  - synth-fixture:namespace: must be a DNS-1123 label\n");
+  assert.equal(r.stderr, "pulumi-mlops synth: stack bad: invalid configuration for stack bad:\n  - synth-fixture:namespace: must be a DNS-1123 label\n");
 });
 
 test("a ResourceError raised inside an apply exits 2 with its message", async () => {
-  const r = await runMlops(["synth", "apply-error", "--project", project, "--out", await tmp()]);
+  const r = await runSynth(["apply-error", "--project", project, "--out", await tmp()]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^mlops synth: stack apply-error: .*namespace demo: replicas must be odd\n$/);
+  assert.match(r.stderr, /^pulumi-mlops synth: stack apply-error: .*namespace demo: replicas must be odd\n$/);
 });
 
 test("a program that crashes exits 1 with the stack trace", async () => {
-  const r = await runMlops(["synth", "crash", "--project", project, "--out", await tmp()]);
+  const r = await runSynth(["crash", "--project", project, "--out", await tmp()]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^mlops synth: stack crash: TypeError: a bug in the program\n\s+at .*program\/index\.ts/);
+  assert.match(r.stderr, /^pulumi-mlops synth: stack crash: TypeError: a bug in the program\n\s+at .*program\/index\.ts/);
 });
 
 test("an unknown stack exits 2 listing the stacks there are; a missing stack name is a usage error", async () => {
-  const r = await runMlops(["synth", "prod", "--project", project]);
+  const r = await runSynth(["prod", "--project", project]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown stack "prod": no Pulumi\.prod\.yaml \(stacks: apply-error, bad, crash, ok\)/);
-  const none = await runMlops(["synth", "--project", project]);
+  const none = await runSynth(["--project", project]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /the stack name is required/);
-  const help = await runMlops(["synth", "--help"]);
+  const help = await runSynth(["--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /^usage: mlops synth <stack> \[--out <dir>\]/);
+  assert.match(help.stdout, /^usage: pulumi-mlops synth <stack> \[--out <dir>\]/);
 });

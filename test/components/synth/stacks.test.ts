@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { KubeConfig, type V1Job } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { KubernetesJobExecutor } from "../../../runtime/src/controller/kubernetes-job-executor.ts";
-import { type Run, runMlops } from "../../helpers/run-cli.ts";
+import { type Run, runSynth } from "../../helpers/run-cli.ts";
 import { type Container, type Manifest, type PodSpecAt, embeddedJobs, podSpecs, readSynthOutput, selects, validateManifest } from "./synth-output.ts";
 
-// `mlops synth` on the real stack program: every shipped stacks/Pulumi.<stack>.yaml, plus a GPU
+// `pulumi-mlops synth` on the real stack program: every shipped stacks/Pulumi.<stack>.yaml, plus a GPU
 // variant of `local` (a temporary project whose `main` is this checkout's stacks/index.ts), and
 // invariants over what they produce.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -46,7 +46,7 @@ before(async () => {
   const synth = async (key: string, stack: string, project: string) => {
     const out = await mkdtemp(path.join(tmpdir(), `mlops-synth-${stack}-`));
     dirs.push(out);
-    runs.set(key, { run: await runMlops(["synth", stack, "--project", project, "--out", out], { cwd: root }), out });
+    runs.set(key, { run: await runSynth([stack, "--project", project, "--out", out], { cwd: root }), out });
   };
   await Promise.all([...shipped.map((s) => synth(s, s, root)), synth("gpu", "gpu", variantProject), synth("bad", "bad", variantProject)]);
 });
@@ -85,7 +85,7 @@ test("stack local deploys the platform onto the existing cluster", () => {
 test("invalid stack config exits 2 and names the key", () => {
   const { run } = runs.get("bad")!;
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /^mlops synth: stack bad: invalid configuration for stack bad:\n {2}- pulumi-mlops:namespace: /);
+  assert.match(run.stderr, /^pulumi-mlops synth: stack bad: invalid configuration for stack bad:\n {2}- pulumi-mlops:namespace: /);
   assert.doesNotMatch(run.stderr, /\n\s+at /);
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SynthMocks } from "../../../runtime/src/synth/synth-mocks.ts";
+import { SynthMocks } from "../../../components/synth/synth-mocks.ts";
 
 test("the mocks answer the invokes stack programs need, and remember the ones they cannot", () => {
   const mocks = new SynthMocks({ "aws:region": "eu-west-1", "gcp:project": "acme-ml" });
