@@ -32,8 +32,8 @@ test("a policy naming only the model gets every default", () => {
   assert.equal(maxStepSeconds(parsePolicy({ model: "churn", rollout: { dwellSeconds: 120 } })), 1200);
 });
 
-test("every @default documented in policy.ts is the default the schema applies", async () => {
-  const source = await readFile(new URL("../../../runtime/src/controller/policy.ts", import.meta.url), "utf8");
+test("every @default documented in the contract's controller-policy.ts is the default the schema applies", async () => {
+  const source = await readFile(new URL("../../../contract/src/controller-policy.ts", import.meta.url), "utf8");
   const minimal: Record<string, unknown> = { controllerPolicy: { model: "m" }, qualityDropTrigger: { metric: "rmse", threshold: 1 } };
   let checked = 0;
   for (const block of source.split(/^export const /m).slice(1)) {
