@@ -21,6 +21,8 @@ export const RUNTIME_ENV = {
   namespace: "MLOPS_NAMESPACE",
   /** The port of the controller's Alertmanager webhook receiver. */
   alertWebhookPort: "MLOPS_ALERT_WEBHOOK_PORT",
+  /** Where the server's feedback log lives (the image points it at the writable /tmp). */
+  feedbackLogDir: "MLOPS_FEEDBACK_LOG_DIR",
   /** Forces one TensorFlow.js backend (tfjs-node-gpu, tfjs-node, wasm, cpu). */
   backend: "MLOPS_BACKEND",
 } as const;

@@ -120,6 +120,22 @@ describe("pulumi-mlops installed from its packed tarball", () => {
     run(process.execPath, [path.join(consumer, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", consumer], consumer);
   });
 
+  it("type-checks under the older template's moduleResolution node once skipLibCheck and esModuleInterop are on (README's Install)", () => {
+    const legacy = path.join(work, "consumer-node10");
+    mkdirSync(legacy);
+    cpSync(path.join(consumer, "index.ts"), path.join(legacy, "index.ts"));
+    symlinkSync(path.join(consumer, "node_modules"), path.join(legacy, "node_modules"));
+    const options = { strict: true, target: "es2020", module: "commonjs", moduleResolution: "node", noEmit: true };
+    const tsc = (compilerOptions: object) => {
+      writeFileSync(path.join(legacy, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["index.ts"] }));
+      return spawnSync(process.execPath, [path.join(consumer, "node_modules", "typescript", "bin", "tsc"), "-p", legacy], { cwd: legacy, env: cleanEnv, encoding: "utf8" });
+    };
+    // As documented: without the two flags zod's own declarations fail (TS1259); with them it compiles.
+    assert.notEqual(tsc(options).status, 0);
+    const fixed = tsc({ ...options, skipLibCheck: true, esModuleInterop: true });
+    assert.equal(fixed.status, 0, fixed.stdout);
+  });
+
   it("runs pulumi-mlops synth from the installed bin, building the image from node_modules/pulumi-mlops/image", () => {
     const out = path.join(work, "synth-cjs");
     run(process.execPath, [path.join(consumer, "node_modules", "pulumi-mlops", "bin", "pulumi-mlops.js"), "synth", "dev", "--project", consumer, "--out", out], consumer);

@@ -35,7 +35,8 @@ rows to the registry for the retraining controller. Logs JSON to stderr.
                               per request, debug adds health probes and /metrics
                               (default: $MLOPS_LOG_LEVEL, else info)
   --feedback-log-dir <dir>    where labels are fsync'd before they are acknowledged, and replayed
-                              from after a crash (default: .mlops/feedback-log); "none" writes each
+                              from after a crash (default: $MLOPS_FEEDBACK_LOG_DIR, else
+                              .mlops/feedback-log; the image sets /tmp/mlops/feedback-log); "none" writes each
                               feedback request straight to the registry instead
 
 Readiness (/v2/health/ready) is 200 only when every model the registry names has a version
@@ -83,7 +84,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       pollIntervalMs: intFlag(values["poll-interval-ms"], "poll-interval-ms", 50, 3_600_000),
       monitorIntervalMs: intFlag(values["monitor-interval-ms"], "monitor-interval-ms", 50, 3_600_000),
       driftWindowRows: intFlag(values["drift-window"], "drift-window", 10, 1_000_000),
-      feedbackLogDir: values["feedback-log-dir"] === "none" ? null : values["feedback-log-dir"],
+      feedbackLogDir: feedbackLogDir(values["feedback-log-dir"] ?? (process.env.MLOPS_FEEDBACK_LOG_DIR || undefined)),
     }).filter(([, v]) => v !== undefined),
   );
   // Listen for a stop from the start: a SIGTERM while loading (a pod deleted during start-up)
@@ -112,4 +113,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     if (stopRequested) onStop(stopRequested);
   });
   return 0;
+}
+
+/** `--feedback-log-dir` (or $MLOPS_FEEDBACK_LOG_DIR): a directory, "none" for no log, or absent for the server's default. */
+function feedbackLogDir(value: string | undefined): string | null | undefined {
+  return value === "none" ? null : value;
 }
