@@ -70,10 +70,13 @@ const cron = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$|^@(yearly|annually|monthly
 export const retrainingOptions = z
   .object({
     // Checked against the runtime's own policy schema now, not when the controller pod starts.
-    policy: z.looseObject({ model: modelName }).superRefine((p, ctx) => {
-      const r = controllerPolicy.safeParse(p);
-      for (const i of r.error?.issues ?? []) if (i.path[0] !== "model") ctx.addIssue({ code: "custom", path: i.path, message: i.message });
-    }),
+    // Typed as the policy as written (so editors show its fields and docs); passed on as given.
+    policy: z
+      .looseObject({ model: modelName })
+      .superRefine((p, ctx) => {
+        const r = controllerPolicy.safeParse(p);
+        for (const i of r.error?.issues ?? []) if (i.path[0] !== "model") ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+      }) as unknown as z.ZodType<ControllerPolicyInput, ControllerPolicyInput>,
     resources: containerResources.prefault({}),
     training: z
       .object({

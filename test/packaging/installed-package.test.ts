@@ -136,6 +136,37 @@ describe("pulumi-mlops installed from its packed tarball", () => {
     assert.equal(fixed.status, 0, fixed.stdout);
   });
 
+  it("shows each Args field's docs and @default in the editor (language service quick info over the installed .d.ts)", async () => {
+    const ts = (await import(path.join(consumer, "node_modules", "typescript", "lib", "typescript.js"))).default as typeof import("typescript");
+    const file = path.join(consumer, "probe.ts");
+    const text = 'import { MlopsPlatform } from "pulumi-mlops";\nnew MlopsPlatform("m", { cloud: "aws", profile: "dev", region: "r", serving: { minReplicas: 1 }, monitoring: { retention: "7d" }, aws: { authorizedCidrs: [] }, retraining: { policy: { model: "m", cooldownSeconds: 1 } } });\n';
+    writeFileSync(file, text);
+    const options = ts.parseJsonConfigFileContent(JSON.parse(readFileSync(path.join(consumer, "tsconfig.json"), "utf8")), ts.sys, consumer).options;
+    const service = ts.createLanguageService({
+      getScriptFileNames: () => [file],
+      getScriptVersion: () => "1",
+      getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, "utf8")) : undefined),
+      getCurrentDirectory: () => consumer,
+      getCompilationSettings: () => options,
+      getDefaultLibFileName: ts.getDefaultLibFilePath,
+      fileExists: ts.sys.fileExists,
+      readFile: ts.sys.readFile,
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+    });
+    const hover = (field: string) => {
+      const info = service.getQuickInfoAtPosition(file, text.indexOf(`${field}:`));
+      return [ts.displayPartsToString(info?.documentation ?? []), ...(info?.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text ?? [])}`)].join(" ");
+    };
+    assert.match(hover("cloud"), /Target cloud/);
+    assert.match(hover("profile"), /@default "dev"/);
+    assert.match(hover("minReplicas"), /@default/, "serving fields (documented on ModelServingArgs)");
+    assert.match(hover("retention"), /@default "15d"/);
+    assert.match(hover("authorizedCidrs"), /Kubernetes API/, "a cloud section's fields");
+    assert.match(hover("cooldownSeconds"), /@default 600/, "retraining.policy is the controller policy's input type");
+  });
+
   it("runs pulumi-mlops synth from the installed bin, building the image from node_modules/pulumi-mlops/image", () => {
     const out = path.join(work, "synth-cjs");
     run(process.execPath, [path.join(consumer, "node_modules", "pulumi-mlops", "bin", "pulumi-mlops.js"), "synth", "dev", "--project", consumer, "--out", out], consumer);

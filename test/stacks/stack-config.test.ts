@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import { platformConfig } from "../../components/index.ts";
+import { platformConfig } from "../../components/platform/platform-config.ts";
 import { SECRET_PLACEHOLDER } from "../../components/synth/index.ts";
 import { type Run, runSynth } from "../helpers/run-cli.ts";
 import { readSynthOutput } from "../components/synth/synth-output.ts";
