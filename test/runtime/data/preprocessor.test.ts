@@ -38,7 +38,7 @@ function configOf(target: string, task: ResolvedModelConfig["task"], features: R
     task,
     features: Object.entries(features).map(([name, kind]) => ({ name, kind })),
     maxCategories: 100,
-    network: modelConfig.parse({ target }).network,
+    network: { ...modelConfig.parse({ target }).network, epochs: 100, patience: 10 },
     ...extra,
   };
 }
@@ -76,7 +76,7 @@ describe("fitPreprocessor", () => {
   test("the standard deviation is the population one and ignores missing and junk values", () => {
     const table = tableOf({ x: ["2", "4", "4", "4", "NA", "5", "5", "7", "9", "", "oops"], y: range(11).map(String) });
     const [f] = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(11)).features;
-    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2 });
+    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2, missingIndicator: true });
   });
 
   test("a constant, single-valued or all-missing numerical feature gets std 1", () => {
@@ -84,8 +84,8 @@ describe("fitPreprocessor", () => {
     const features = fitPreprocessor(configOf("y", "regression", { c: "numerical", one: "numerical", none: "numerical" }), table, [0, 1, 2]).features;
     assert.deepEqual(features, [
       { name: "c", kind: "numerical", mean: 3, std: 1 },
-      { name: "one", kind: "numerical", mean: 7, std: 1 },
-      { name: "none", kind: "numerical", mean: 0, std: 1 },
+      { name: "one", kind: "numerical", mean: 7, std: 1, missingIndicator: true },
+      { name: "none", kind: "numerical", mean: 0, std: 1, missingIndicator: true },
     ]);
   });
 
@@ -93,9 +93,11 @@ describe("fitPreprocessor", () => {
     const color = ["b", "a", "c", "c", "d", "b", "e", "e", "e", null, "c"];
     const table = tableOf({ color, y: color.map((_, i) => String(i)) });
     const fit = (max: number) => fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: max }), table, range(color.length)).features[0];
-    assert.deepEqual(fit(100), { name: "color", kind: "categorical", categories: ["c", "e", "b", "a", "d"] });
-    assert.deepEqual(fit(3), { name: "color", kind: "categorical", categories: ["c", "e", "b"] });
-    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, range(11)).width, 4);
+    assert.deepEqual(fit(100), { name: "color", kind: "categorical", categories: ["c", "e", "b", "a", "d"], missingBucket: true });
+    assert.deepEqual(fit(3), { name: "color", kind: "categorical", categories: ["c", "e", "b"], missingBucket: true });
+    // 3 categories, the out-of-vocabulary bucket and the missing bucket (row 9 is missing).
+    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, range(11)).width, 5);
+    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, [0, 1, 2]).width, 4);
   });
 
   test("binary classes are sorted, with the positive class second", () => {

@@ -200,7 +200,7 @@ describe("fitNetwork", () => {
 
   test("serializeModel and deserializeModel round-trip to identical predictions", async () => {
     const { pre, train, validation } = splits(table, "class", 480);
-    const network = { ...configFor("class").network, epochs: 3 };
+    const network = { ...configFor("class").network, epochs: 3, patience: 5 };
     const fit = await fitNetwork({ task: "multiclass", classes: 3, width: pre.width, network, train, validation });
     try {
       const before = await predict(fit.model, validation.x, pre.width);
