@@ -539,7 +539,16 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
         bestEpoch: outcome.fit.bestEpoch,
         stoppedEarly: outcome.fit.stoppedEarly,
         samplesPerSecond: Math.round(outcome.fit.samplesPerSecond),
+        epochCap: outcome.learningCurve.epochCap,
+        patience: outcome.learningCurve.patience,
+        refit: outcome.refit ?? null,
+        threshold: outcome.threshold ?? null,
+        classWeights: outcome.classWeights ?? null,
+        warnings: outcome.warnings,
       },
+      taskInference: { task: outcome.config.task, rule: outcome.taskRule },
+      evaluation: outcome.evaluation,
+      baselines: outcome.baselines,
     },
   });
   // The version is visible from here on: what follows may fail (a full disk, a store outage) but
