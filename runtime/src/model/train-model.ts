@@ -4,12 +4,13 @@ import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarg
 import type { Table } from "../data/table.ts";
 import { type ReferenceProfile, buildReferenceProfile } from "../drift/index.ts";
 import { describeError, mlopsError, showValue } from "../errors.ts";
-import { readCategory, readDate } from "../data/values.ts";
+import { readCategory, readDate, readNumber } from "../data/values.ts";
 import { datasetLineage } from "../data/dataset-snapshot.ts";
 import { type ModelRegistry, type VersionMetadata, appendEvent } from "../registry/index.ts";
 import type { DatasetSnapshot } from "../registry/version-metadata.ts";
 import { serializeModel } from "./artifacts.ts";
 import { type BackendChoice, initBackend, tf } from "./backend.ts";
+import { LEARNING_CURVE_JSON, type LearningCurve } from "./learning-curve.ts";
 import { fitLogistic, fitRidge, predictLinear } from "./linear-models.ts";
 import { type ClassificationMetrics, type RegressionMetrics, argmaxRow, bootstrapIntervals, chooseThreshold, gatherRows, headlineMetric, taskMetrics } from "./metrics.ts";
 import { MIN_CLASS_ROWS, type RowSplit, assignFolds, splitRows } from "./split.ts";
@@ -19,8 +20,6 @@ import { type EpochProgress, type FitResult, type TrainingSplit, fitNetwork } fr
 export const PREPROCESSOR_JSON = "preprocessor.json";
 /** File name of the training data's drift reference profile inside a registry version. */
 export const REFERENCE_PROFILE_JSON = "reference-profile.json";
-/** File name of the stored learning curve inside a registry version. */
-export const LEARNING_CURVE_JSON = "learning-curve.json";
 /** Fewest usable rows that can be split three ways. */
 const MIN_ROWS = 10;
 
@@ -84,28 +83,6 @@ export interface Evaluation {
   std?: MetricValues;
 }
 
-/** One epoch of the stored learning curve. */
-export interface LearningCurveEpoch {
-  epoch: number;
-  loss: number;
-  valLoss: number;
-  valMetric: number;
-}
-
-/** The `learning-curve.json` artifact of a version. */
-export interface LearningCurve {
-  /** Name of `valMetric`: accuracy (classification) or rmse (regression, target units). */
-  metric: "accuracy" | "rmse";
-  epochs: LearningCurveEpoch[];
-  bestEpoch: number;
-  /** The epoch cap and patience training ran with. */
-  epochCap: number;
-  patience: number;
-  stoppedEarly: boolean;
-  /** The refit on train + validation, when there was one: epochs run and the training loss of each. */
-  refit?: { epochs: number; rows: number; loss: number[] };
-}
-
 /** A trained model, ready to register. */
 export interface TrainOutcome {
   config: ResolvedModelConfig;
@@ -143,7 +120,13 @@ function referenceProfile(config: ResolvedModelConfig, table: Table, rows: reado
   const cols = config.features.map((f) => table.columns.indexOf(f.name));
   const cell = (i: number, k: number) => {
     const v = table.rows[i]![cols[k]!] ?? null;
-    if (config.features[k]!.kind !== "date") return v;
+    const kind = config.features[k]!.kind;
+    if (kind === "categorical") return v;
+    // Junk tolerated by inference is missing here too, as it is for the encoder.
+    if (kind === "numerical") {
+      const r = readNumber(v, true);
+      return r.kind === "number" ? r.value : null;
+    }
     const t = readDate(v);
     return t === null ? null : t / 86_400_000;
   };
@@ -155,6 +138,8 @@ function referenceProfile(config: ResolvedModelConfig, table: Table, rows: reado
 export const BINARY_IMBALANCE = 0.3;
 /** Multiclass: balanced weights by default when the rarest class has less than this share of the commonest's rows. */
 export const MULTICLASS_IMBALANCE = 0.5;
+export { LEARNING_CURVE_JSON, type LearningCurve, type LearningCurveEpoch } from "./learning-curve.ts";
+
 /** Rows the linear baseline is fitted on at most (the first of the shuffled training rows). */
 const LINEAR_MAX_ROWS = 20_000;
 
