@@ -31,7 +31,7 @@ function tableOf(columns: Record<string, Cell[]>): Table {
 }
 
 /** A resolved config with the given features (kinds as given) and target. */
-function configOf(target: string, task: ResolvedModelConfig["task"], features: Record<string, "numerical" | "categorical">, extra: Partial<ResolvedModelConfig> = {}): ResolvedModelConfig {
+function configOf(target: string, task: ResolvedModelConfig["task"], features: Record<string, "numerical" | "categorical" | "date">, extra: Partial<ResolvedModelConfig> = {}): ResolvedModelConfig {
   return {
     name: "m",
     target,
