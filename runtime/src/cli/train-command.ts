@@ -142,7 +142,8 @@ export function summarize(outcome: TrainOutcome, r: Registered): string {
   const m = r.metadata;
   const skipped = outcome.backend.skipped.map((s) => `${s.name}: ${s.reason}`);
   lines.push(`registered ${m.model} version ${m.version}${r.promoted ? " (champion)" : ""}`);
-  lines.push(`  task      ${outcome.config.task} on ${outcome.config.target} (${outcome.taskRule}); backend ${outcome.backend.name}`);
+  lines.push(`  task      ${outcome.config.task} on ${outcome.config.target}; backend ${outcome.backend.name}`);
+  lines.push(`  inferred  task ${outcome.taskRule === "set in config" ? "set in config" : `by rule: ${outcome.taskRule}`}`);
   if (skipped.length) lines.push(`  skipped   ${skipped.join("; ")}`);
   const s = outcome.report.split;
   const evaluated = s.folds ? `${s.folds}-fold cross-validation over every row, then ${s.train} train / ${s.validation} validation` : `${s.train} train / ${s.validation} validation / ${s.test} test`;
