@@ -158,7 +158,7 @@ export function summarize(outcome: TrainOutcome, r: Registered): string {
     const parts = [];
     const t = kinds.get(f);
     const flagged = t && ((t.kind !== "categorical" && t.missingIndicator) || (t.kind === "categorical" && t.missingBucket));
-    if (is.missing) parts.push(`${is.missing} missing (${t?.kind === "categorical" ? "missing bucket" : "imputed"}${flagged && t?.kind !== "categorical" ? ", missing-indicator feature" : ""})`);
+    if (is.missing) parts.push(t?.kind === "categorical" ? `${is.missing} missing (${flagged ? "missing bucket" : "out-of-vocabulary bucket"})` : `${is.missing} missing (imputed)${flagged ? ", flagged by a missing-indicator input" : ""}`);
     if (is.junk) parts.push(`${is.junk} not ${t?.kind === "date" ? "dates" : "numbers"}, e.g. ${is.examples.map((e) => JSON.stringify(e)).join(", ")} (imputed)`);
     if (is.unseen) parts.push(`${is.unseen} beyond the top categories (out-of-vocabulary bucket)`);
     if (parts.length) lines.push(`  data      ${f}: ${parts.join("; ")}`);
@@ -170,16 +170,18 @@ export function summarize(outcome: TrainOutcome, r: Registered): string {
   if (outcome.threshold) lines.push(`  threshold ${outcome.threshold.value.toFixed(4)} on P(${outcome.preprocessor.targetTransform.task === "binary" ? outcome.preprocessor.targetTransform.classes[1] : "positive"}) (${outcome.threshold.chosenBy === "config" ? "set in config" : `maximises ${outcome.threshold.chosenBy} on validation`})`);
   const ev = outcome.evaluation;
   const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "undefined" : v.toFixed(4));
-  const metrics = Object.entries(outcome.metrics).map(([k, v]) => {
+  const metrics = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${fmt(v)}`);
+  lines.push(`  ${ev.method === "kfold" ? "cv  " : "test"}      ${metrics.join("  ")}`);
+  const spread = Object.keys(outcome.metrics).map((k) => {
     const ci = ev.intervals[k];
     const sd = ev.std?.[k];
-    return `${k} ${fmt(v)}${ev.method === "kfold" && sd !== undefined ? ` ± ${sd.toFixed(4)}` : ci && Number.isFinite(ci[0]) ? ` [${ci[0].toFixed(4)}, ${ci[1].toFixed(4)}]` : ""}`;
+    if (ev.method === "kfold") return `${k} ± ${sd === undefined ? "undefined" : sd.toFixed(4)}`;
+    return `${k} ${ci && Number.isFinite(ci[0]) ? `[${ci[0].toFixed(4)}, ${ci[1].toFixed(4)}]` : "undefined"}`;
   });
-  lines.push(`  ${ev.method === "kfold" ? "cv  " : "test"}      ${metrics.join("  ")}`);
   lines.push(
     ev.method === "kfold"
-      ? `            mean ± std over ${ev.folds?.length} folds`
-      : `            95 % bootstrap intervals over the ${ev.rows} test rows (${ev.bootstrap?.resamples} resamples, seed ${ev.bootstrap?.seed})`,
+      ? `  spread    ${spread.join("  ")} (std over ${ev.folds?.length} folds)`
+      : `  95% CI    ${spread.join("  ")} (bootstrap over the ${ev.rows} test rows, ${ev.bootstrap?.resamples} resamples, seed ${ev.bootstrap?.seed})`,
   );
   const b = outcome.baselines;
   const baseLine = (name: string, m: Record<string, number>) => `  ${name} ${Object.entries(m).map(([k, v]) => `${k} ${fmt(v)}`).join("  ")}`;
