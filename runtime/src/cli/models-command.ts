@@ -1,6 +1,7 @@
 import { mlopsError } from "../errors.ts";
 import { rollback } from "../controller/rollback.ts";
 import { type ModelEvent, ModelRegistry, type VersionMetadata, appendEvent, listEvents } from "../registry/index.ts";
+import { LEARNING_CURVE_JSON, type LearningCurve } from "../model/learning-curve.ts";
 import { type Io, parseFlags } from "./args.ts";
 
 /** Help for `mlops models`. */
@@ -100,7 +101,16 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
       for (const f of found) if (!problems.includes(f)) problems.push(f);
     }
     const listed = new Map(versions.map((v) => [v.version, v]));
-    emit({ model, aliases, versions, corrupt: Object.fromEntries([...status].filter(([, p]) => p.length > 0)) }, () => {
+    const curves: Record<string, LearningCurve> = {};
+    for (const v of versions) {
+      if (!v.files[LEARNING_CURVE_JSON] || status.get(v.version)!.length) continue;
+      try {
+        curves[String(v.version)] = JSON.parse((await registry.readFile(model, v.version, LEARNING_CURVE_JSON)).toString("utf8")) as LearningCurve;
+      } catch (err) {
+        problems.push(`models/${model}/versions/${v.version}/${LEARNING_CURVE_JSON}: ${(err as Error).message}`);
+      }
+    }
+    emit({ model, aliases, versions, learningCurves: curves, corrupt: Object.fromEntries([...status].filter(([, p]) => p.length > 0)) }, () => {
       const byVersion = (v: number) => Object.entries(aliases).filter(([, n]) => n === v).map(([a]) => a).join(",");
       return `${model}\n${table(
         ["VERSION", "CREATED", "ALIASES", "PARENT", "ROWS", "DATA SHA256", "BACKEND", "METRICS", "STATUS"],
@@ -120,7 +130,7 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
             st,
           ];
         }),
-      )}\nlineage\n${versions.map(lineageLines).join("")}`;
+      )}\nlineage\n${versions.map(lineageLines).join("")}${learningCurveLines(curves)}`;
     });
     return verdict(problems);
   }
@@ -209,4 +219,48 @@ export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+const SPARKS = "▁▂▃▄▅▆▇█";
+
+/** A text sparkline of `values` (NaN as a space), at most `width` characters, each the mean of its bucket. */
+export function sparkline(values: readonly number[], width = 60): string {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return "";
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const buckets = Math.min(width, values.length);
+  let out = "";
+  for (let b = 0; b < buckets; b++) {
+    const part = values.slice(Math.floor((b * values.length) / buckets), Math.floor(((b + 1) * values.length) / buckets)).filter((v) => Number.isFinite(v));
+    if (part.length === 0) {
+      out += " ";
+      continue;
+    }
+    const v = part.reduce((a, c) => a + c, 0) / part.length;
+    out += SPARKS[hi > lo ? Math.min(SPARKS.length - 1, Math.floor(((v - lo) / (hi - lo)) * SPARKS.length)) : 0];
+  }
+  return out;
+}
+
+/** The learning-curve section of `models show`: per version, sparklines of the losses and a few epochs as a table. */
+export function learningCurveLines(curves: Record<string, LearningCurve>): string {
+  const entries = Object.entries(curves);
+  if (entries.length === 0) return "";
+  const lines = ["learning curves"];
+  for (const [version, c] of entries) {
+    const cap = c.bestEpoch === c.epochCap && !c.stoppedEarly ? " — best epoch is the cap: raise network.epochs" : "";
+    lines.push(`  version ${version}: best epoch ${c.bestEpoch} of ${c.epochs.length} run (cap ${c.epochCap}, patience ${c.patience})${c.refit ? `; refit ${c.refit.epochs} epochs on ${c.refit.rows} rows` : ""}${cap}`);
+    lines.push(`    loss      ${sparkline(c.epochs.map((e) => e.loss))}`);
+    lines.push(`    valLoss   ${sparkline(c.epochs.map((e) => e.valLoss))}`);
+    const n = c.epochs.length;
+    const picks = [...new Set([0, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), c.bestEpoch - 1, n - 1].filter((i) => i >= 0 && i < n))].sort((a, b) => a - b);
+    lines.push(`    ${"EPOCH".padEnd(7)}${"LOSS".padEnd(12)}${"VAL LOSS".padEnd(12)}VAL ${c.metric.toUpperCase()}`);
+    for (const i of picks) {
+      const e = c.epochs[i]!;
+      const f = (v: number) => (Number.isFinite(v) ? v.toFixed(5) : "-");
+      lines.push(`    ${String(e.epoch).padEnd(7)}${f(e.loss).padEnd(12)}${f(e.valLoss).padEnd(12)}${f(e.valMetric)}${e.epoch === c.bestEpoch ? "  ← best" : ""}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -293,8 +293,8 @@ export function summary(model: string, version: number, totals: Totals, pre: Pre
     const is = totals.report.features[f.name];
     if (!is) continue;
     const parts: string[] = [];
-    if (f.kind === "numerical" && is.missing) parts.push(`${is.missing} missing, imputed with the training mean`);
-    if (f.kind === "categorical" && is.missing) parts.push(`${is.missing} missing (out-of-vocabulary bucket)`);
+    if (f.kind !== "categorical" && is.missing) parts.push(`${is.missing} missing, imputed with the training mean${f.missingIndicator ? " and flagged by the missing indicator" : ""}`);
+    if (f.kind === "categorical" && is.missing) parts.push(`${is.missing} missing (${f.missingBucket ? "missing bucket" : "out-of-vocabulary bucket"})`);
     if (is.unseen) parts.push(`${is.unseen} unseen categories (out-of-vocabulary bucket), e.g. ${(is.unseenExamples ?? []).map((e) => JSON.stringify(e)).join(", ")}`);
     if (parts.length) lines.push(`  ${f.name}: ${parts.join("; ")}`);
   }

@@ -143,23 +143,53 @@ export function summarize(outcome: TrainOutcome, r: Registered): string {
   const skipped = outcome.backend.skipped.map((s) => `${s.name}: ${s.reason}`);
   lines.push(`registered ${m.model} version ${m.version}${r.promoted ? " (champion)" : ""}`);
   lines.push(`  task      ${outcome.config.task} on ${outcome.config.target}; backend ${outcome.backend.name}`);
+  lines.push(`  inferred  task ${outcome.taskRule === "set in config" ? "set in config" : `by rule: ${outcome.taskRule}`}`);
   if (skipped.length) lines.push(`  skipped   ${skipped.join("; ")}`);
   const s = outcome.report.split;
-  lines.push(`  rows      ${s.train} train / ${s.validation} validation / ${s.test} test${outcome.report.droppedRows ? `; ${outcome.report.droppedRows} dropped (no target)` : ""}`);
-  lines.push(`  features  ${outcome.config.features.map((f) => `${f.name}${f.kind === "categorical" ? " (cat)" : ""}`).join(", ")}`);
+  const evaluated = s.folds ? `${s.folds}-fold cross-validation over every row, then ${s.train} train / ${s.validation} validation` : `${s.train} train / ${s.validation} validation / ${s.test} test`;
+  lines.push(`  rows      ${evaluated}${outcome.report.droppedRows ? `; ${outcome.report.droppedRows} dropped (no target)` : ""}${outcome.config.task === "regression" ? "" : " (stratified)"}`);
+  lines.push(`  features  ${outcome.config.features.map((f) => `${f.name}${f.kind === "categorical" ? " (cat)" : f.kind === "date" ? " (date)" : ""}`).join(", ")}`);
   for (const d of outcome.report.decisions.filter((d) => d.decision === "skipped")) lines.push(`  skipped   column ${d.column}: ${d.reason}`);
+  for (const d of outcome.report.decisions) {
+    if (d.junk) lines.push(`  kind      ${d.column} is ${d.decision} although ${d.junk.count} value${d.junk.count === 1 ? " is not a" : "s are not"} ${d.decision === "date" ? "date" : "number"}${d.junk.count === 1 ? "" : "s"} (e.g. ${d.junk.examples.map((e) => JSON.stringify(e)).join(", ")}): treated as missing`);
+  }
+  const kinds = new Map(outcome.preprocessor.features.map((f) => [f.name, f]));
   for (const [f, is] of Object.entries(outcome.report.issues)) {
     const parts = [];
-    if (is.missing) parts.push(`${is.missing} missing (imputed)`);
-    if (is.junk) parts.push(`${is.junk} not numbers, e.g. ${is.examples.map((e) => JSON.stringify(e)).join(", ")} (imputed)`);
+    const t = kinds.get(f);
+    const flagged = t && ((t.kind !== "categorical" && t.missingIndicator) || (t.kind === "categorical" && t.missingBucket));
+    if (is.missing) parts.push(t?.kind === "categorical" ? `${is.missing} missing (${flagged ? "missing bucket" : "out-of-vocabulary bucket"})` : `${is.missing} missing (imputed)${flagged ? ", flagged by a missing-indicator input" : ""}`);
+    if (is.junk) parts.push(`${is.junk} not ${t?.kind === "date" ? "dates" : "numbers"}, e.g. ${is.examples.map((e) => JSON.stringify(e)).join(", ")} (imputed)`);
     if (is.unseen) parts.push(`${is.unseen} beyond the top categories (out-of-vocabulary bucket)`);
     if (parts.length) lines.push(`  data      ${f}: ${parts.join("; ")}`);
   }
   const fit = outcome.fit;
-  lines.push(`  training  ${fit.history.length} epochs (best ${fit.bestEpoch}${fit.stoppedEarly ? ", stopped early" : ""}), ${Math.round(fit.samplesPerSecond).toLocaleString("en-US")} samples/s`);
-  const metrics = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${Number.isFinite(v) ? v.toFixed(4) : "undefined"}`);
-  lines.push(`  test      ${metrics.join("  ")}`);
+  const lc = outcome.learningCurve;
+  lines.push(`  training  ${fit.history.length} epochs of at most ${lc.epochCap}, patience ${lc.patience} (best ${fit.bestEpoch}${fit.stoppedEarly ? ", stopped early" : ""}), ${Math.round(fit.samplesPerSecond).toLocaleString("en-US")} samples/s${outcome.refit ? `; refit on ${outcome.refit.rows} train+validation rows for ${outcome.refit.epochs} epochs` : ""}`);
+  if (outcome.classWeights) lines.push(`  weights   ${Object.entries(outcome.classWeights.weights).map(([c, w]) => `${c}=${w.toFixed(3)}`).join(" ")} (${outcome.classWeights.rule})`);
+  if (outcome.threshold) lines.push(`  threshold ${outcome.threshold.value.toFixed(4)} on P(${outcome.preprocessor.targetTransform.task === "binary" ? outcome.preprocessor.targetTransform.classes[1] : "positive"}) (${outcome.threshold.chosenBy === "config" ? "set in config" : `maximises ${outcome.threshold.chosenBy} on validation`})`);
+  const ev = outcome.evaluation;
+  const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "undefined" : v.toFixed(4));
+  const metrics = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${fmt(v)}`);
+  lines.push(`  ${ev.method === "kfold" ? "cv  " : "test"}      ${metrics.join("  ")}`);
+  const spread = Object.keys(outcome.metrics).map((k) => {
+    const ci = ev.intervals[k];
+    const sd = ev.std?.[k];
+    if (ev.method === "kfold") return `${k} ± ${sd === undefined ? "undefined" : sd.toFixed(4)}`;
+    return `${k} ${ci && Number.isFinite(ci[0]) ? `[${ci[0].toFixed(4)}, ${ci[1].toFixed(4)}]` : "undefined"}`;
+  });
+  lines.push(
+    ev.method === "kfold"
+      ? `  spread    ${spread.join("  ")} (std over ${ev.folds?.length} folds)`
+      : `  95% CI    ${spread.join("  ")} (bootstrap over the ${ev.rows} test rows, ${ev.bootstrap?.resamples} resamples, seed ${ev.bootstrap?.seed})`,
+  );
+  const b = outcome.baselines;
+  const baseLine = (name: string, m: Record<string, number>) => `  ${name} ${Object.entries(m).map(([k, v]) => `${k} ${fmt(v)}`).join("  ")}`;
+  lines.push(baseLine(outcome.config.task === "regression" ? "mean    " : "majority", b.majority));
+  lines.push(baseLine(outcome.config.task === "regression" ? "ridge   " : "logistic", b.linear));
+  lines.push(`  baseline  ${b.summary}`);
   if (r.undefinedMetrics.length) lines.push(`  note      ${r.undefinedMetrics.join(", ")} undefined on this test split (one class only) and not stored`);
+  for (const w of outcome.warnings) lines.push(`  warning   ${w}`);
   lines.push(`  dataset   ${m.dataset.source} sha256 ${m.dataset.digest.slice(0, 12)}${m.dataset.snapshot ? `; snapshot ${m.dataset.snapshot.url}` : ""}`);
   if (!r.promoted) lines.push(`  promote   mlops models alias ${m.model} champion ${m.version}`);
   return `${lines.join("\n")}\n`;

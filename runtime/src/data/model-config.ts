@@ -5,8 +5,10 @@ import { modelName } from "@pulumi-mlops/contract";
 export const TASKS = ["binary", "multiclass", "regression"] as const;
 /** A learning task. */
 export type Task = (typeof TASKS)[number];
-/** How a feature is encoded: standardised number, or one-hot with an out-of-vocabulary bucket. */
-export type FeatureKind = "numerical" | "categorical";
+/** How a feature is encoded: standardised number, one-hot with an out-of-vocabulary bucket, or an ISO date's calendar parts. */
+export type FeatureKind = "numerical" | "categorical" | "date";
+/** Feature kinds a config may name. */
+export const FEATURE_KINDS = ["numerical", "categorical", "date"] as const;
 
 
 export { modelName };
@@ -20,18 +22,35 @@ export const networkConfig = z
     activation: z.enum(["relu", "elu", "selu", "tanh", "sigmoid"]).default("relu"),
     /** Dropout rate after each hidden layer, during training only. @default 0 */
     dropout: z.number().min(0).max(0.9).default(0),
-    /** Maximum passes over the training split. @default 100 */
-    epochs: z.number().int().min(1).max(10_000).default(100),
+    /** Maximum passes over the training split. @default - adapts to the data size: enough epochs for about 3,000 gradient steps, between 100 and 1,000 (see `adaptiveSchedule`) */
+    epochs: z.number().int().min(1).max(10_000).optional(),
     /** Rows per gradient step; larger is faster per sample on big datasets. @default 32 */
     batchSize: z.number().int().min(1).max(65_536).default(32),
     /** Adam learning rate. @default 0.001 */
     learningRate: z.number().positive().max(10).default(0.001),
-    /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. @default 10 */
-    patience: z.number().int().min(0).max(10_000).default(10),
+    /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. @default - a tenth of the epochs, between 10 and 50, and at least 20 when the validation split has fewer than 200 rows */
+    patience: z.number().int().min(0).max(10_000).optional(),
     /** Share of the non-test rows used for early stopping. @default 0.2 */
     validationSplit: z.number().gt(0).lt(0.5).default(0.2),
-    /** Share of all rows held out for the reported metrics. @default 0.2 */
-    testSplit: z.number().gt(0).lt(0.5).default(0.2),
+    /** Share of all rows held out for the reported metrics; 0 evaluates by k-fold cross-validation instead (see `folds`). @default 0.2 */
+    testSplit: z.number().min(0).lt(0.5).default(0.2),
+    /** Folds of the cross-validation used when `testSplit` is 0. @default 5 */
+    folds: z.number().int().min(2).max(20).default(5),
+    /** After early stopping, train again from scratch on train + validation for the best epoch count; the stored model is that one. @default true */
+    refit: z.boolean().default(true),
+    /**
+     * Per-class loss weights (classification only): "balanced" (n / (classes × rows of the class),
+     * as sklearn's class_weight="balanced"), "none", or a weight per class label.
+     * @default - "balanced" when the rarest class has less than 30 % of the rows (binary) or less than half the rows of the commonest (multiclass), else "none"
+     */
+    classWeights: z.union([z.enum(["balanced", "none"]), z.record(z.string(), z.number().positive().max(1e6))]).optional(),
+    /**
+     * Decision threshold on P(positive class) for binary tasks: a number, or chosen on the
+     * validation split to maximise "balanced-accuracy" or "f1". Used for the reported accuracy,
+     * `:predict`/`mlops predict` labels, and stored with the version.
+     * @default "balanced-accuracy"
+     */
+    threshold: z.union([z.number().gt(0).lt(1), z.enum(["balanced-accuracy", "f1"])]).default("balanced-accuracy"),
     /** Seed for the split, shuffling, initial weights and dropout. @default 42 */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   })
@@ -40,7 +59,7 @@ export const networkConfig = z
 /** A feature entry: a column name, or a name with its kind. */
 export const featureSpec = z.union([
   z.string().min(1),
-  z.object({ name: z.string().min(1), kind: z.enum(["numerical", "categorical"]).optional() }).strict(),
+  z.object({ name: z.string().min(1), kind: z.enum(FEATURE_KINDS).optional() }).strict(),
 ]);
 
 /** A model config file (JSON or YAML). Only `target` is required; the rest is inferred from the data. */
@@ -69,8 +88,26 @@ export const modelConfig = z
 export type ModelConfigInput = z.input<typeof modelConfig>;
 /** A model config after defaults. */
 export type ModelConfig = z.output<typeof modelConfig>;
-/** Network settings after defaults. */
+/** Network settings after defaults; `epochs` and `patience` may still be open (adaptive). */
 export type NetworkConfig = z.output<typeof networkConfig>;
+/** Network settings with the epoch schedule fixed: what training runs with and what a version stores. */
+export type ResolvedNetworkConfig = NetworkConfig & { epochs: number; patience: number };
+
+/** Gradient steps the adaptive epoch cap aims for. */
+const TARGET_STEPS = 3000;
+
+/**
+ * The epoch cap and patience for a training split of `trainRows` rows and a validation split of
+ * `validationRows`, where the config left them open: enough epochs for about 3,000 gradient steps
+ * (between 100 and 1,000 epochs), patience a tenth of that (10 to 50), and at least 20 epochs of
+ * patience when fewer than 200 validation rows make the validation loss noisy.
+ */
+export function adaptiveSchedule(network: NetworkConfig, trainRows: number, validationRows: number): ResolvedNetworkConfig {
+  const steps = Math.max(1, Math.ceil(trainRows / network.batchSize));
+  const epochs = network.epochs ?? Math.min(1000, Math.max(100, Math.ceil(TARGET_STEPS / steps)));
+  const patience = network.patience ?? Math.max(validationRows < 200 ? 20 : 10, Math.min(50, Math.ceil(epochs / 10)));
+  return { ...network, epochs, patience };
+}
 
 /** A model config with everything inferred resolved; stored with every version. */
 export interface ResolvedModelConfig {
@@ -80,5 +117,5 @@ export interface ResolvedModelConfig {
   features: { name: string; kind: FeatureKind }[];
   maxCategories: number;
   positiveClass?: string;
-  network: NetworkConfig;
+  network: ResolvedNetworkConfig;
 }

@@ -1,27 +1,72 @@
 import { mlopsError, showValue } from "../errors.ts";
 import type { FeatureKind, ResolvedModelConfig, Task } from "./model-config.ts";
 import type { Cell, Table } from "./table.ts";
-import { readCategory, readNumber } from "./values.ts";
+import { readCategory, readDate, readNumber } from "./values.ts";
 
-/** A numerical feature: standardised with the training split's mean and std; missing → mean. */
+/**
+ * A numerical feature: standardised with the training split's mean and std; missing → mean.
+ * With `missingIndicator` (the training split had missing or non-numeric values) a second column
+ * is 1 where the value was missing, so the network can tell an imputed mean from a real one.
+ */
 export interface NumericalFeature {
   name: string;
   kind: "numerical";
   mean: number;
   std: number;
+  /** Adds a 0/1 "was missing" column after the value. @default false (preprocessors written before it existed) */
+  missingIndicator?: boolean;
 }
-/** A categorical feature: one-hot over `categories`, plus one out-of-vocabulary bucket for unseen or missing values. */
+/**
+ * A categorical feature: one-hot over `categories`, plus one out-of-vocabulary bucket for unseen
+ * values; with `missingBucket` (the training split had missing values) missing values get a
+ * bucket of their own after it, else they share the out-of-vocabulary one.
+ */
 export interface CategoricalFeature {
   name: string;
   kind: "categorical";
   categories: string[];
+  /** A separate slot for missing values, after the out-of-vocabulary one. @default false (preprocessors written before it existed) */
+  missingBucket?: boolean;
+}
+/** Calendar parts a date feature expands to, in encoding order. */
+export const DATE_PARTS = ["year", "month", "dayOfWeek", "dayOfYear", "days"] as const;
+/** A calendar part: year, month 1-12, day of week 0 (Sunday)-6, day of year 1-366, days since 1970-01-01 (UTC). */
+export type DatePart = (typeof DATE_PARTS)[number];
+/**
+ * A date feature (ISO dates or date-times, read in UTC): each part of {@link DATE_PARTS}
+ * standardised with the training split's mean and std, missing → mean, plus a "was missing"
+ * column when the training split had missing or unreadable dates.
+ */
+export interface DateFeature {
+  name: string;
+  kind: "date";
+  parts: { part: DatePart; mean: number; std: number }[];
+  missingIndicator?: boolean;
 }
 /** A fitted feature transform. */
-export type FeatureTransform = NumericalFeature | CategoricalFeature;
+export type FeatureTransform = NumericalFeature | CategoricalFeature | DateFeature;
 /** How the target is encoded: class labels by index, or a regression target's scale. */
 export type TargetTransform =
-  | { task: "binary" | "multiclass"; classes: string[] }
+  | {
+      task: "binary" | "multiclass";
+      classes: string[];
+      /** Binary only: P(classes[1]) at or above this predicts classes[1]. @default 0.5 (preprocessors written before it existed) */
+      threshold?: number;
+    }
   | { task: "regression"; mean: number; std: number };
+
+/** The calendar parts of a UTC timestamp in ms, in {@link DATE_PARTS} order. */
+export function dateParts(ms: number): number[] {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const dayOfYear = Math.floor((ms - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+  return [year, d.getUTCMonth() + 1, d.getUTCDay(), dayOfYear, Math.floor(ms / 86_400_000)];
+}
+
+/** The kind a feature has on the wire: dates travel as strings like categories. */
+export function wireKind(f: { kind: FeatureKind }): "numerical" | "categorical" {
+  return f.kind === "numerical" ? "numerical" : "categorical";
+}
 
 /** Everything needed to turn raw rows into the network's input; saved with each model version. */
 export interface PreprocessorState {
@@ -35,7 +80,7 @@ export interface PreprocessorState {
 
 /** Per-feature counts of values that were not clean, for the training report. */
 export interface FeatureIssues {
-  /** Missing values: imputed with the training mean (numerical) or put in the out-of-vocabulary bucket (categorical). */
+  /** Missing values: imputed with the training mean (numerical, date; flagged in the missing-indicator column when the feature has one) or put in the missing bucket (categorical; the out-of-vocabulary bucket for preprocessors without one). */
   missing: number;
   /** Values that are not numbers in a numerical feature (imputed when fitting). */
   junk: number;
@@ -80,45 +125,78 @@ export const SCORE_FILE: EncodeOptions = { numericStrings: true, junk: "reject",
 /** Strict reading for requests: numbers for numerical features, strings (or exact known categories) for categorical ones. */
 export const SERVE: EncodeOptions = { numericStrings: false, junk: "reject", nonStringCategories: "known-only" };
 
-const widthOf = (f: FeatureTransform): number => (f.kind === "numerical" ? 1 : f.categories.length + 1);
+const widthOf = (f: FeatureTransform): number =>
+  f.kind === "numerical" ? (f.missingIndicator ? 2 : 1) : f.kind === "date" ? f.parts.length + (f.missingIndicator ? 1 : 0) : f.categories.length + (f.missingBucket ? 2 : 1);
 
 /** Fits the feature and target transforms on the given (training) rows of `table`. */
 export function fitPreprocessor(config: ResolvedModelConfig, table: Table, rows: readonly number[]): PreprocessorState {
   const features = config.features.map((f): FeatureTransform => {
     const j = table.columns.indexOf(f.name);
-    return f.kind === "numerical" ? fitNumerical(f.name, table, j, rows) : fitCategorical(f.name, table, j, rows, config.maxCategories);
+    if (f.kind === "numerical") return fitNumerical(f.name, table, j, rows);
+    if (f.kind === "date") return fitDate(f.name, table, j, rows);
+    return fitCategorical(f.name, table, j, rows, config.maxCategories);
   });
   const targetTransform = fitTarget(config, table, rows);
   return { formatVersion: 1, target: config.target, features, targetTransform, width: features.reduce((w, f) => w + widthOf(f), 0) };
 }
 
+/** Running mean and population std (Welford). */
+class Moments {
+  n = 0;
+  mean = 0;
+  private m2 = 0;
+  add(x: number): void {
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    this.m2 += d * (x - this.mean);
+  }
+  get std(): number {
+    const s = this.n > 1 ? Math.sqrt(this.m2 / this.n) : 0;
+    return s > 1e-12 ? s : 1;
+  }
+}
+
 function fitNumerical(name: string, table: Table, j: number, rows: readonly number[]): NumericalFeature {
-  let n = 0;
-  let mean = 0;
-  let m2 = 0;
+  const m = new Moments();
   for (const i of rows) {
     const r = readNumber(table.rows[i]![j], true);
-    if (r.kind !== "number") continue;
-    n++;
-    const d = r.value - mean;
-    mean += d / n;
-    m2 += d * (r.value - mean);
+    if (r.kind === "number") m.add(r.value);
   }
-  const std = n > 1 ? Math.sqrt(m2 / n) : 0;
-  return { name, kind: "numerical", mean: n > 0 ? mean : 0, std: std > 1e-12 ? std : 1 };
+  const f: NumericalFeature = { name, kind: "numerical", mean: m.n > 0 ? m.mean : 0, std: m.std };
+  if (m.n < rows.length) f.missingIndicator = true;
+  return f;
+}
+
+function fitDate(name: string, table: Table, j: number, rows: readonly number[]): DateFeature {
+  const moments = DATE_PARTS.map(() => new Moments());
+  let n = 0;
+  for (const i of rows) {
+    const t = readDate(table.rows[i]![j]);
+    if (t === null) continue;
+    n++;
+    dateParts(t).forEach((v, p) => moments[p]!.add(v));
+  }
+  const f: DateFeature = { name, kind: "date", parts: DATE_PARTS.map((part, p) => ({ part, mean: n > 0 ? moments[p]!.mean : 0, std: moments[p]!.std })) };
+  if (n < rows.length) f.missingIndicator = true;
+  return f;
 }
 
 function fitCategorical(name: string, table: Table, j: number, rows: readonly number[], max: number): CategoricalFeature {
   const counts = new Map<string, number>();
+  let missing = false;
   for (const i of rows) {
     const c = readCategory(table.rows[i]![j]);
     if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
+    else missing = true;
   }
   const categories = [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, max)
     .map(([c]) => c);
-  return { name, kind: "categorical", categories };
+  const f: CategoricalFeature = { name, kind: "categorical", categories };
+  if (missing) f.missingBucket = true;
+  return f;
 }
 
 function fitTarget(config: ResolvedModelConfig, table: Table, rows: readonly number[]): TargetTransform {
@@ -186,7 +264,7 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
         // A finite JSON number, the common case, without readNumber's result object.
         if (typeof cell === "number" && cell - cell === 0) {
           out[o] = (cell - f.mean) / f.std;
-          o += 1;
+          o += f.missingIndicator ? 2 : 1;
           continue;
         }
         const v = readNumber(cell, options.numericStrings);
@@ -209,8 +287,34 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
             }
           } else if (issues) issues[k]!.missing++;
           out[o] = 0; // the training mean, standardised
+          if (f.missingIndicator) out[o + 1] = 1;
         }
-        o += 1;
+        o += f.missingIndicator ? 2 : 1;
+      } else if (f.kind === "date") {
+        const t = readDate(cell);
+        const w = f.parts.length + (f.missingIndicator ? 1 : 0);
+        if (t !== null) {
+          const parts = dateParts(t);
+          for (let p = 0; p < f.parts.length; p++) out[o + p] = (parts[p]! - f.parts[p]!.mean) / f.parts[p]!.std;
+        } else {
+          const missing = cell === null || cell === undefined || (typeof cell === "number" && Number.isNaN(cell)) || (typeof cell === "string" && readNumber(cell, true).kind === "missing");
+          if (!missing) {
+            if (options.junk === "reject") {
+              const reason = `expected an ISO 8601 date or date-time string (2024-03-05, 2024-03-05T10:20:30Z), got ${showValue(cell)}`;
+              if (!options.onReject) throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason });
+              options.onReject(r, f.name, reason);
+              o = (r + 1) * state.width;
+              break;
+            }
+            const is = issues?.[k];
+            if (is) {
+              is.junk++;
+              if (is.examples.length < 3) is.examples.push(String(cell));
+            }
+          } else if (issues) issues[k]!.missing++;
+          if (f.missingIndicator) out[o + f.parts.length] = 1;
+        }
+        o += w;
       } else {
         if (cell !== null && cell !== undefined && typeof cell === "object") {
           const reason = `expected a string, number or boolean, got ${showValue(cell)}`;
@@ -221,7 +325,10 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
         }
         const c = readCategory(cell);
         let slot = c === null ? -1 : (vocabulary(f).get(c) ?? -1);
-        if (slot < 0) {
+        if (c === null && f.missingBucket) {
+          if (issues) issues[k]!.missing++;
+          slot = f.categories.length + 1;
+        } else if (slot < 0) {
           if (options.nonStringCategories === "known-only" && (typeof cell === "number" || typeof cell === "boolean") && c !== null) {
             const shown = f.categories.slice(0, 10).map((x) => showValue(x)).join(", ") + (f.categories.length > 10 ? `, ... (${f.categories.length} in all)` : "");
             throw mlopsError("MLOPS_ERR_INFER_FEATURE", { row: r, feature: f.name, reason: `is categorical (${shown}); got the ${typeof cell} ${showValue(cell)}, which is not one of its categories: send the category as a string` });
@@ -238,7 +345,7 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
           slot = f.categories.length;
         }
         out[o + slot] = 1;
-        o += f.categories.length + 1;
+        o += f.categories.length + (f.missingBucket ? 2 : 1);
       }
     }
   }
@@ -257,7 +364,7 @@ export function encodeTable(state: PreprocessorState, table: Table, rows: readon
 
 /** Kind and position of each raw input feature, for model metadata. */
 export function featureSignature(state: PreprocessorState): { name: string; kind: FeatureKind; categories?: string[] }[] {
-  return state.features.map((f) => (f.kind === "numerical" ? { name: f.name, kind: f.kind } : { name: f.name, kind: f.kind, categories: [...f.categories] }));
+  return state.features.map((f) => (f.kind === "categorical" ? { name: f.name, kind: f.kind, categories: [...f.categories] } : { name: f.name, kind: f.kind }));
 }
 
 /**

@@ -31,7 +31,8 @@ export function compareTables(reference: Table, current: Table, options?: DriftO
   const columns = reference.columns.map((name) => {
     const refCells = cellsOf(reference, name);
     const curCells = cellsOf(current, name);
-    const kind: ColumnKind = o.categorical.includes(name) ? "categorical" : inferKind([...refCells, ...curCells]);
+    const inferred = inferKind([...refCells, ...curCells]);
+    const kind: ColumnKind = o.categorical.includes(name) || inferred !== "numerical" ? "categorical" : "numerical";
     const ref = kind === "numerical" ? numericalReference(readNumericalValues(name, refCells), EXACT) : categoricalReference(readCategoricalValues(refCells), Infinity);
     return columnDrift(name, ref, curCells, o);
   });

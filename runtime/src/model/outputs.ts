@@ -14,8 +14,12 @@ export function classScores(t: TargetTransform, y: ArrayLike<number>, i: number)
   return t.classes.map((c, j) => [c, y[i * k + j]!]);
 }
 
-/** The most probable class of row `i` (ties go to the first class). */
+/**
+ * The predicted class of row `i`: for binary models P(classes[1]) >= the version's decision
+ * threshold (0.5 for versions without one), else the most probable class (ties go to the first).
+ */
 export function predictedLabel(t: TargetTransform, y: ArrayLike<number>, i: number): string {
+  if (t.task === "binary" && t.classes.length === 2) return y[i]! >= (t.threshold ?? 0.5) ? t.classes[1]! : t.classes[0]!;
   const scores = classScores(t, y, i);
   let best = scores[0]!;
   for (const s of scores) if (s[1] > best[1]) best = s;

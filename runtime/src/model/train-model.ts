@@ -1,18 +1,20 @@
-import type { ModelConfig, ResolvedModelConfig } from "../data/model-config.ts";
+import { type ModelConfig, type NetworkConfig, type ResolvedModelConfig, type ResolvedNetworkConfig, type Task, adaptiveSchedule } from "../data/model-config.ts";
 import { type ColumnDecision, resolveConfig } from "../data/infer-schema.ts";
 import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarget, featureSignature, fitPreprocessor, rowsWithTarget } from "../data/preprocessor.ts";
 import type { Table } from "../data/table.ts";
 import { type ReferenceProfile, buildReferenceProfile } from "../drift/index.ts";
-import { describeError, mlopsError } from "../errors.ts";
+import { describeError, mlopsError, showValue } from "../errors.ts";
+import { readCategory, readDate, readNumber } from "../data/values.ts";
 import { datasetLineage } from "../data/dataset-snapshot.ts";
 import { type ModelRegistry, type VersionMetadata, appendEvent } from "../registry/index.ts";
 import type { DatasetSnapshot } from "../registry/version-metadata.ts";
 import { serializeModel } from "./artifacts.ts";
 import { type BackendChoice, initBackend, tf } from "./backend.ts";
-import { type ClassificationMetrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from "./metrics.ts";
-import { outputUnits } from "./network.ts";
-import { seededRandom, shuffleInPlace } from "./random.ts";
-import { type EpochProgress, type FitResult, fitNetwork } from "./train-network.ts";
+import { LEARNING_CURVE_JSON, type LearningCurve } from "./learning-curve.ts";
+import { fitLogistic, fitRidge, predictLinear } from "./linear-models.ts";
+import { type ClassificationMetrics, type RegressionMetrics, argmaxRow, bootstrapIntervals, chooseThreshold, gatherRows, headlineMetric, taskMetrics } from "./metrics.ts";
+import { MIN_CLASS_ROWS, type RowSplit, assignFolds, splitRows } from "./split.ts";
+import { type EpochProgress, type FitResult, type TrainingSplit, fitNetwork } from "./train-network.ts";
 
 /** File name of the fitted preprocessing inside a registry version. */
 export const PREPROCESSOR_JSON = "preprocessor.json";
@@ -30,12 +32,55 @@ export interface TrainRequest {
   onEpoch?: (p: EpochProgress) => void;
 }
 
+/** Columns left out by inference, by rule, for the training report. */
+export interface DroppedColumns {
+  rowId: string[];
+  constant: string[];
+  identifier: string[];
+  empty: string[];
+}
+
 /** How the data looked, for the user: column decisions, dropped rows, dirty values, split sizes. */
 export interface DataReport {
   decisions: ColumnDecision[];
   droppedRows: number;
-  split: { train: number; validation: number; test: number };
+  /** Rows per split; with k-fold evaluation `test` is 0 and `folds` is k. */
+  split: { train: number; validation: number; test: number; folds?: number };
   issues: EncodeReport["features"];
+  /** Columns inference left out, by rule (also in `decisions`). */
+  droppedColumns: DroppedColumns;
+}
+
+/** Metrics of one predictor on the evaluation rows. */
+export type MetricValues = Record<string, number>;
+
+/** The majority/mean and linear baselines, evaluated like the model. */
+export interface Baselines {
+  /** Predicts the training class shares (classification) or the training mean (regression). */
+  majority: MetricValues;
+  /** Logistic regression (C = 1, the model's class weights) or ridge regression (alpha = 1) on the same encoded rows. */
+  linear: MetricValues;
+  /** The metric compared, and whether higher is better. */
+  metric: string;
+  higherIsBetter: boolean;
+  /** Per baseline: "better" (the model beats it beyond the 95 % interval), "tie" (its value lies inside the interval) or "worse". */
+  verdict: { majority: "better" | "tie" | "worse"; linear: "better" | "tie" | "worse" };
+  /** One line for people. */
+  summary: string;
+}
+
+/** How the reported metrics were obtained and how sure they are. */
+export interface Evaluation {
+  method: "holdout" | "kfold";
+  /** Rows the metrics were computed on (the test split, or every row across the folds). */
+  rows: number;
+  /** 95 % intervals per metric: percentile bootstrap over the test rows (holdout) or mean ± 1.96 · std / √k across folds (kfold). */
+  intervals: Record<string, [number, number]>;
+  /** Holdout: the bootstrap's resamples, seed and level. */
+  bootstrap?: { resamples: number; seed: number; level: number };
+  /** K-fold: per-fold metrics and the standard deviation across folds. */
+  folds?: MetricValues[];
+  std?: MetricValues;
 }
 
 /** A trained model, ready to register. */
@@ -43,89 +88,401 @@ export interface TrainOutcome {
   config: ResolvedModelConfig;
   preprocessor: PreprocessorState;
   backend: BackendChoice;
+  /** The early-stopping run (its history is the learning curve). */
   fit: Omit<FitResult, "model">;
-  /** Metrics on the held-out test split. */
+  /** Metrics on the held-out test split (holdout), or the mean across folds (k-fold). */
   metrics: ClassificationMetrics | RegressionMetrics;
   report: DataReport;
-  /** Artifacts to store: model.json, weights.bin, preprocessor.json. */
+  /** Artifacts to store: model.json, weights.bin, preprocessor.json, reference-profile.json, learning-curve.json. */
   files: Record<string, Buffer>;
   /** The raw-feature signature served in model metadata. */
   signature: ReturnType<typeof featureSignature>;
+  /** Which task-inference rule fired (or "set in config"). */
+  taskRule: string;
+  evaluation: Evaluation;
+  baselines: Baselines;
+  /** Binary: the decision threshold on P(positive class) and how it was chosen. */
+  threshold?: { value: number; chosenBy: "balanced-accuracy" | "f1" | "config" };
+  /** Per-class loss weights used, and why. @default - absent for regression */
+  classWeights?: { weights: Record<string, number>; rule: string };
+  /** The refit on train + validation, when there was one. */
+  refit?: { epochs: number; rows: number };
+  learningCurve: LearningCurve;
+  /** Things a data scientist should look at (best epoch at the cap, one predicted class, rare classes). */
+  warnings: string[];
 }
 
 /**
  * The drift reference of the training split's features, stored with the version so monitoring
- * never reloads the training set.
+ * never reloads the training set. Dates are profiled as days since the epoch (numerical).
  */
 function referenceProfile(config: ResolvedModelConfig, table: Table, rows: readonly number[]): ReferenceProfile {
   const cols = config.features.map((f) => table.columns.indexOf(f.name));
-  const features: Table = { source: table.source, digest: table.digest, columns: config.features.map((f) => f.name), rows: rows.map((i) => cols.map((j) => table.rows[i]![j] ?? null)) };
-  return buildReferenceProfile(features, Object.fromEntries(config.features.map((f) => [f.name, f.kind])));
+  const cell = (i: number, k: number) => {
+    const v = table.rows[i]![cols[k]!] ?? null;
+    const kind = config.features[k]!.kind;
+    if (kind === "categorical") return v;
+    // Junk tolerated by inference is missing here too, as it is for the encoder.
+    if (kind === "numerical") {
+      const r = readNumber(v, true);
+      return r.kind === "number" ? r.value : null;
+    }
+    const t = readDate(v);
+    return t === null ? null : t / 86_400_000;
+  };
+  const features: Table = { source: table.source, digest: table.digest, columns: config.features.map((f) => f.name), rows: rows.map((i) => cols.map((_, k) => cell(i, k))) };
+  return buildReferenceProfile(features, Object.fromEntries(config.features.map((f) => [f.name, f.kind === "categorical" ? "categorical" : "numerical"])));
 }
 
-/**
- * The whole training pipeline: resolve the config against the data, split (seeded), fit
- * preprocessing on the training split only, train, score the test split, serialise.
- */
-export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
-  const backend = await initBackend();
-  const { config, decisions } = resolveConfig(request.config, request.table, request.defaultName);
-  const { rows, dropped } = rowsWithTarget(request.table, config.target, config.task);
-  const n = rows.length;
-  const nTest = Math.max(1, Math.round(n * config.network.testSplit));
-  const nVal = Math.max(1, Math.round((n - nTest) * config.network.validationSplit));
-  if (n < MIN_ROWS || n - nTest - nVal < 1) throw mlopsError("MLOPS_ERR_DATA_TOO_SMALL", { rows: n, needed: MIN_ROWS });
-  shuffleInPlace(rows, seededRandom(config.network.seed ^ 0x5f3759df));
-  const testRows = rows.slice(0, nTest);
-  const valRows = rows.slice(nTest, nTest + nVal);
-  const trainRows = rows.slice(nTest + nVal);
+/** Binary: a class holding less than this share of the rows gets balanced weights by default. */
+export const BINARY_IMBALANCE = 0.3;
+/** Multiclass: balanced weights by default when the rarest class has less than this share of the commonest's rows. */
+export const MULTICLASS_IMBALANCE = 0.5;
+export { LEARNING_CURVE_JSON, type LearningCurve, type LearningCurveEpoch } from "./learning-curve.ts";
 
-  const preprocessor = fitPreprocessor(config, request.table, trainRows);
+/** Rows the linear baseline is fitted on at most (the first of the shuffled training rows). */
+const LINEAR_MAX_ROWS = 20_000;
+
+/** Per-class loss weights for a setting and the class counts of the training rows. */
+export function resolveClassWeights(setting: NetworkConfig["classWeights"], task: Task, classes: readonly string[], counts: readonly number[]): { weights: Float64Array; rule: string } | undefined {
+  if (task === "regression") {
+    if (setting !== undefined && setting !== "none") throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "model config", issues: ["network.classWeights: a regression task has no classes; remove it"] });
+    return undefined;
+  }
+  const n = counts.reduce((a, b) => a + b, 0);
+  const k = classes.length;
+  const balanced = Float64Array.from(counts, (c) => (c > 0 ? n / (k * c) : 1));
+  if (setting === "balanced") return { weights: balanced, rule: "balanced (set in config)" };
+  if (setting === "none") return { weights: new Float64Array(k).fill(1), rule: "none (set in config)" };
+  if (setting !== undefined) {
+    const unknown = Object.keys(setting).filter((c) => !classes.includes(c));
+    if (unknown.length) throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "model config", issues: [`network.classWeights: ${unknown.map((c) => JSON.stringify(c)).join(", ")} ${unknown.length === 1 ? "is not a class" : "are not classes"} of the target (classes: ${classes.join(", ")})`] });
+    return { weights: Float64Array.from(classes, (c) => setting[c] ?? 1), rule: "per class (set in config; unlisted classes weigh 1)" };
+  }
+  const min = Math.min(...counts);
+  const max = Math.max(...counts);
+  if (task === "binary" && min / n < BINARY_IMBALANCE) return { weights: balanced, rule: `balanced: the rarer class has ${((100 * min) / n).toFixed(1)} % of the rows (< ${100 * BINARY_IMBALANCE} %)` };
+  if (task === "multiclass" && min / max < MULTICLASS_IMBALANCE) return { weights: balanced, rule: `balanced: the rarest class has ${((100 * min) / max).toFixed(1)} % of the commonest's rows (< ${100 * MULTICLASS_IMBALANCE} %)` };
+  return { weights: new Float64Array(k).fill(1), rule: "none: the classes are roughly balanced" };
+}
+
+/** One fitted preprocessing + network on some rows, optionally early-stopped on others. */
+interface Stage {
+  table: Table;
+  preprocessor: PreprocessorState;
+  fit: FitResult;
+  network: ResolvedNetworkConfig;
+  classWeights?: { weights: Float64Array; rule: string };
+  train: TrainingSplit;
+  report: EncodeReport;
+  /** Validation outputs of the early-stopped network, for choosing the threshold. */
+  valOutputs?: Float32Array;
+  valY?: Float64Array;
+}
+
+/** Everything a stage needs besides its rows. */
+interface StageContext {
+  table: Table;
+  config: ResolvedModelConfig;
+  network: NetworkConfig;
+  onEpoch?: (p: EpochProgress) => void;
+}
+
+async function trainStage(ctx: StageContext, fitRows: readonly number[], valRows: readonly number[] | undefined, epochs?: number): Promise<Stage> {
+  const preprocessor = fitPreprocessor(ctx.config, ctx.table, fitRows);
   const t = preprocessor.targetTransform;
   const classes = t.task === "regression" ? 1 : t.classes.length;
   const report: EncodeReport = { rows: 0, features: {} };
-  const split = (r: number[], rep?: EncodeReport) => {
-    const y = encodeTarget(preprocessor, request.table, r);
-    return { x: encodeTable(preprocessor, request.table, r, FIT, rep), y, n: r.length };
-  };
-  const train = split(trainRows, report);
-  const validation = split(valRows);
-  const test = split(testRows);
-
+  const encode = (r: readonly number[], rep?: EncodeReport): TrainingSplit => ({ x: encodeTable(preprocessor, ctx.table, r, FIT, rep), y: encodeTarget(preprocessor, ctx.table, r), n: r.length });
+  const train = encode(fitRows, report);
+  const validation = valRows ? encode(valRows) : undefined;
+  let classWeights: Stage["classWeights"];
+  if (t.task !== "regression") {
+    const counts = new Array<number>(t.classes.length).fill(0);
+    for (const y of train.y) counts[y]!++;
+    classWeights = resolveClassWeights(ctx.network.classWeights, t.task, t.classes, counts);
+    const w = classWeights!.weights;
+    if (w.some((v) => v !== 1)) {
+      train.w = Float32Array.from(train.y, (y) => w[y]!);
+      if (validation) validation.w = Float32Array.from(validation.y, (y) => w[y]!);
+    }
+  }
+  const network: ResolvedNetworkConfig = epochs === undefined ? adaptiveSchedule(ctx.network, train.n, validation?.n ?? 0) : { ...adaptiveSchedule(ctx.network, train.n, 0), epochs, patience: 0 };
   const fit = await fitNetwork({
-    task: config.task,
+    task: ctx.config.task,
     classes,
     width: preprocessor.width,
-    network: config.network,
+    network,
     train,
-    validation,
+    ...(validation ? { validation } : {}),
     ...(t.task === "regression" ? { targetScale: { mean: t.mean, std: t.std } } : {}),
-    ...(request.onEpoch ? { onEpoch: request.onEpoch } : {}),
+    ...(ctx.onEpoch && validation ? { onEpoch: ctx.onEpoch } : {}),
   });
+  const stage: Stage = { table: ctx.table, preprocessor, fit, network, train, report, ...(classWeights ? { classWeights } : {}) };
+  if (validation && t.task === "binary") {
+    stage.valOutputs = await predictNetwork(fit.model, validation.x, validation.n, preprocessor.width);
+    stage.valY = validation.y as Float64Array;
+  }
+  return stage;
+}
+
+async function predictNetwork(model: tf.LayersModel, x: Float32Array, n: number, width: number): Promise<Float32Array> {
+  const out = tf.tidy(() => model.predict(tf.tensor2d(x, [n, width])) as tf.Tensor);
   try {
-    const out = tf.tidy(() => fit.model.predict(tf.tensor2d(test.x, [test.n, preprocessor.width])) as tf.Tensor);
-    const pred = await out.data();
-    out.dispose();
-    const metrics = config.task === "regression" ? regressionMetrics(test.y, pred) : classificationMetrics(test.y, pred, outputUnits(config.task, classes));
-    const files = await serializeModel(fit.model);
-    files[PREPROCESSOR_JSON] = Buffer.from(JSON.stringify(preprocessor, null, 2));
-    files[REFERENCE_PROFILE_JSON] = Buffer.from(JSON.stringify(referenceProfile(config, request.table, trainRows)));
-    const { model: _model, ...fitSummary } = fit;
-    return {
-      config,
-      preprocessor,
-      backend,
-      fit: fitSummary,
-      metrics,
-      report: { decisions, droppedRows: dropped, split: { train: train.n, validation: validation.n, test: test.n }, issues: report.features },
-      files,
-      signature: featureSignature(preprocessor),
-    };
+    return (await out.data()) as Float32Array;
   } finally {
-    fit.model.dispose();
+    out.dispose();
   }
 }
 
+/** The threshold for a binary stage: fixed in the config or chosen on its validation outputs. */
+function thresholdOf(setting: NetworkConfig["threshold"], stage: Stage): { value: number; chosenBy: "balanced-accuracy" | "f1" | "config" } {
+  if (typeof setting === "number") return { value: setting, chosenBy: "config" };
+  return { value: chooseThreshold(stage.valY!, stage.valOutputs!, setting), chosenBy: setting };
+}
+
+/** Predictions of the baselines for `test`, fitted on `stage`'s training rows and encoding. */
+function baselineOutputs(task: Task, stage: Stage, test: TrainingSplit, k: number): { majority: Float64Array; linear: Float64Array } {
+  const { train } = stage;
+  const width = stage.preprocessor.width;
+  const majority = new Float64Array(test.n * k);
+  const m = Math.min(train.n, LINEAR_MAX_ROWS);
+  if (task === "regression") {
+    let mean = 0;
+    for (const y of train.y) mean += y;
+    majority.fill(mean / train.n);
+    return { majority, linear: predictLinear(fitRidge(train.x, train.y, m, width, 1), test.x, test.n) };
+  }
+  const classes = task === "binary" ? 2 : k;
+  const counts = new Float64Array(classes);
+  for (const y of train.y) counts[y]!++;
+  for (let i = 0; i < test.n; i++) {
+    if (k === 1) majority[i] = counts[1]! / train.n;
+    else for (let c = 0; c < k; c++) majority[i * k + c] = counts[c]! / train.n;
+  }
+  const sampleWeight = stage.classWeights ? Float64Array.from(train.y.subarray(0, m), (y) => stage.classWeights!.weights[y]!) : undefined;
+  const model = fitLogistic(train.x, train.y, m, width, classes, sampleWeight ? { sampleWeight } : {});
+  return { majority, linear: predictLinear(model, test.x, test.n) };
+}
+
+function verdictOf(model: number, baseline: number, interval: [number, number] | undefined, higherIsBetter: boolean): "better" | "tie" | "worse" {
+  if (!Number.isFinite(model) || !Number.isFinite(baseline)) return "tie";
+  if (interval && Number.isFinite(interval[0]) && baseline >= interval[0] && baseline <= interval[1]) return "tie";
+  return (higherIsBetter ? model > baseline : model < baseline) ? "better" : "worse";
+}
+
+function compareBaselines(task: Task, metrics: MetricValues, majority: MetricValues, linear: MetricValues, intervals: Record<string, [number, number]>): Baselines {
+  const { name, higherIsBetter } = headlineMetric(task);
+  const verdict = { majority: verdictOf(metrics[name]!, majority[name]!, intervals[name], higherIsBetter), linear: verdictOf(metrics[name]!, linear[name]!, intervals[name], higherIsBetter) };
+  const linearName = task === "regression" ? "ridge regression" : "logistic regression";
+  const majorityName = task === "regression" ? "mean predictor" : "majority predictor";
+  const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "undefined" : v.toFixed(4));
+  const say = (v: "better" | "tie" | "worse", what: string, value: number | undefined) =>
+    `${v === "better" ? "beats" : v === "tie" ? "ties (within the 95 % interval)" : "does NOT beat"} the ${what} (${name} ${fmt(value)})`;
+  const summary = `model ${name} ${fmt(metrics[name])}: ${say(verdict.linear, linearName, linear[name])}; ${say(verdict.majority, majorityName, majority[name])}`;
+  return { majority, linear, metric: name, higherIsBetter, verdict, summary };
+}
+
+/** Rows in a class-label lookup for stratification (classification only). */
+function labeller(table: Table, config: ResolvedModelConfig): ((row: number) => string) | undefined {
+  if (config.task === "regression") return undefined;
+  const j = table.columns.indexOf(config.target);
+  return (row) => readCategory(table.rows[row]![j]) ?? "";
+}
+
+/** Metrics mean, std and normal-approximation interval across folds. */
+function acrossFolds(folds: MetricValues[]): { mean: MetricValues; std: MetricValues; intervals: Record<string, [number, number]> } {
+  const mean: MetricValues = {};
+  const std: MetricValues = {};
+  const intervals: Record<string, [number, number]> = {};
+  for (const k of Object.keys(folds[0] ?? {})) {
+    const vs = folds.map((f) => f[k]!).filter((v) => Number.isFinite(v));
+    if (vs.length === 0) {
+      mean[k] = Number.NaN;
+      continue;
+    }
+    const m = vs.reduce((a, b) => a + b, 0) / vs.length;
+    const sd = vs.length > 1 ? Math.sqrt(vs.reduce((a, b) => a + (b - m) ** 2, 0) / (vs.length - 1)) : 0;
+    mean[k] = m;
+    std[k] = sd;
+    const half = (1.96 * sd) / Math.sqrt(vs.length);
+    intervals[k] = [m - half, m + half];
+  }
+  return { mean, std, intervals };
+}
+
+/**
+ * The whole training pipeline: resolve the config against the data, split (seeded, stratified for
+ * classification), fit preprocessing on the training split only, train with early stopping,
+ * choose the binary threshold on validation, refit on train + validation for the best epoch count,
+ * score the test split (bootstrap intervals, baselines), serialise. With `testSplit: 0` the
+ * metrics come from k-fold cross-validation and the stored model is trained on every row.
+ */
+export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
+  const backend = await initBackend();
+  const { config, decisions, taskRule } = resolveConfig(request.config, request.table, request.defaultName);
+  const { rows, dropped } = rowsWithTarget(request.table, config.target, config.task);
+  const network = request.config.network;
+  const n = rows.length;
+  if (n < MIN_ROWS) throw mlopsError("MLOPS_ERR_DATA_TOO_SMALL", { rows: n, needed: MIN_ROWS });
+  const labelOf = labeller(request.table, config);
+  const ctx: StageContext = { table: request.table, config, network, ...(request.onEpoch ? { onEpoch: request.onEpoch } : {}) };
+  const warnings: string[] = [];
+  const kfold = network.testSplit === 0;
+
+  let evalRows: number[];
+  let finalFitRows: number[];
+  let finalValRows: number[];
+  let foldMetrics: MetricValues[] = [];
+  let foldMajority: MetricValues[] = [];
+  let foldLinear: MetricValues[] = [];
+  let rare: RowSplit["rareClasses"];
+  if (kfold) {
+    const folds = assignFolds(rows, network.folds, network.seed, labelOf);
+    if (n < 2 * network.folds) throw mlopsError("MLOPS_ERR_DATA_TOO_SMALL", { rows: n, needed: 2 * network.folds });
+    for (let f = 0; f < network.folds; f++) {
+      const test = rows.filter((r) => folds.get(r) === f);
+      const rest = rows.filter((r) => folds.get(r) !== f);
+      const inner = splitRows(rest, 0, network.validationSplit, network.seed + f + 1, labelOf);
+      const { onEpoch: _quiet, ...foldCtx } = ctx;
+      const stage = await trainStage(foldCtx, inner.train, inner.validation);
+      try {
+        const r = await evaluateStage(stage, test, config.task === "binary" ? thresholdOf(network.threshold, stage).value : undefined);
+        foldMetrics.push(r.metrics);
+        foldMajority.push(r.majority);
+        foldLinear.push(r.linear);
+      } finally {
+        stage.fit.model.dispose();
+      }
+    }
+    const all = splitRows(rows, 0, network.validationSplit, network.seed, labelOf);
+    evalRows = [];
+    finalFitRows = all.train;
+    finalValRows = all.validation;
+    rare = all.rareClasses;
+  } else {
+    const split = splitRows(rows, network.testSplit, network.validationSplit, network.seed, labelOf);
+    if (split.train.length < 1 || split.validation.length < 1 || split.test.length < 1) throw mlopsError("MLOPS_ERR_DATA_TOO_SMALL", { rows: n, needed: MIN_ROWS });
+    evalRows = split.test;
+    finalFitRows = split.train;
+    finalValRows = split.validation;
+    rare = split.rareClasses;
+  }
+  for (const c of rare) warnings.push(`class ${showValue(c.label)} has only ${c.rows} row${c.rows === 1 ? "" : "s"} (fewer than ${MIN_CLASS_ROWS}): it is in the training split only, so no metric covers it`);
+
+  // Early stopping, then (by default) a refit on train + validation for the best epoch count.
+  const early = await trainStage(ctx, finalFitRows, finalValRows);
+  const threshold = config.task === "binary" ? thresholdOf(network.threshold, early) : undefined;
+  let final = early;
+  if (network.refit && early.fit.bestEpoch > 0) {
+    final = await trainStage(ctx, [...finalFitRows, ...finalValRows], undefined, early.fit.bestEpoch);
+    early.fit.model.dispose();
+  }
+  try {
+    const t = final.preprocessor.targetTransform;
+    if (threshold && t.task !== "regression") t.threshold = threshold.value;
+    const task = config.task;
+    let metrics: MetricValues;
+    let evaluation: Evaluation;
+    let baselines: Baselines;
+    if (kfold) {
+      const agg = acrossFolds(foldMetrics);
+      metrics = agg.mean;
+      evaluation = { method: "kfold", rows: n, intervals: agg.intervals, folds: foldMetrics, std: agg.std };
+      baselines = compareBaselines(task, metrics, acrossFolds(foldMajority).mean, acrossFolds(foldLinear).mean, agg.intervals);
+    } else {
+      const r = await evaluateStage(final, evalRows, threshold?.value);
+      metrics = r.metrics;
+      evaluation = { method: "holdout", rows: evalRows.length, intervals: r.intervals, bootstrap: r.bootstrap };
+      baselines = compareBaselines(task, metrics, r.majority, r.linear, r.intervals);
+      if (r.predictedClasses === 1 && t.task !== "regression") warnings.push(`the model predicts one class (${showValue(t.classes[r.onlyClass]!)}) for every test row: accuracy ${metrics.accuracy?.toFixed(4)} is the share of that class; try classWeights "balanced" or more epochs`);
+    }
+    if (early.fit.bestEpoch === early.network.epochs && early.network.patience > 0) {
+      warnings.push(`the best epoch is the last allowed (${early.network.epochs}): the validation loss was still improving; raise network.epochs`);
+    }
+    const files = await serializeModel(final.fit.model);
+    files[PREPROCESSOR_JSON] = Buffer.from(JSON.stringify(final.preprocessor, null, 2));
+    files[REFERENCE_PROFILE_JSON] = Buffer.from(JSON.stringify(referenceProfile(config, request.table, final === early ? finalFitRows : [...finalFitRows, ...finalValRows])));
+    const { model: _model, ...fitSummary } = early.fit;
+    const learningCurve: LearningCurve = {
+      metric: task === "regression" ? "rmse" : "accuracy",
+      epochs: early.fit.history.map((h) => ({ epoch: h.epoch, loss: h.loss, valLoss: h.valLoss, valMetric: h.valMetric.value })),
+      bestEpoch: early.fit.bestEpoch,
+      epochCap: early.network.epochs,
+      patience: early.network.patience,
+      stoppedEarly: early.fit.stoppedEarly,
+      ...(final !== early ? { refit: { epochs: final.fit.history.length, rows: final.train.n, loss: final.fit.history.map((h) => h.loss) } } : {}),
+    };
+    files[LEARNING_CURVE_JSON] = Buffer.from(JSON.stringify(learningCurve, null, 2));
+    const resolved: ResolvedModelConfig = { ...config, network: early.network };
+    const droppedColumns: DroppedColumns = { rowId: [], constant: [], identifier: [], empty: [] };
+    for (const d of decisions) {
+      if (d.rule === "row-id") droppedColumns.rowId.push(d.column);
+      else if (d.rule === "constant") droppedColumns.constant.push(d.column);
+      else if (d.rule === "identifier") droppedColumns.identifier.push(d.column);
+      else if (d.rule === "empty") droppedColumns.empty.push(d.column);
+    }
+    const cw = final.classWeights ?? early.classWeights;
+    const classes = t.task === "regression" ? [] : t.classes;
+    return {
+      config: resolved,
+      preprocessor: final.preprocessor,
+      backend,
+      fit: fitSummary,
+      metrics: metrics as unknown as ClassificationMetrics | RegressionMetrics,
+      report: {
+        decisions,
+        droppedRows: dropped,
+        split: { train: finalFitRows.length, validation: finalValRows.length, test: evalRows.length, ...(kfold ? { folds: network.folds } : {}) },
+        issues: early.report.features,
+        droppedColumns,
+      },
+      files,
+      signature: featureSignature(final.preprocessor),
+      taskRule,
+      evaluation,
+      baselines,
+      ...(threshold ? { threshold } : {}),
+      ...(cw ? { classWeights: { weights: Object.fromEntries(classes.map((c, i) => [c, Math.round(cw.weights[i]! * 1e6) / 1e6])), rule: cw.rule } } : {}),
+      ...(final !== early ? { refit: { epochs: final.fit.history.length, rows: final.train.n } } : {}),
+      learningCurve,
+      warnings,
+    };
+  } finally {
+    final.fit.model.dispose();
+  }
+}
+
+/** Bootstrap resamples of the test rows for the intervals (fewer on large test splits, where they are narrow anyway). */
+const resamplesFor = (n: number) => (n <= 5000 ? 1000 : 200);
+
+/** Scores a stage's network and its baselines on `rows`, with bootstrap intervals for the network. */
+async function evaluateStage(stage: Stage, rows: readonly number[], threshold?: number) {
+  const pre = stage.preprocessor;
+  const t = pre.targetTransform;
+  const task: Task = t.task;
+  const k = t.task === "multiclass" ? t.classes.length : 1;
+  const table = stage.table;
+  const test: TrainingSplit = { x: encodeTable(pre, table, rows, FIT), y: encodeTarget(pre, table, rows), n: rows.length };
+  const pred = await predictNetwork(stage.fit.model, test.x, test.n, pre.width);
+  const th = threshold ?? 0.5;
+  const metrics = taskMetrics(task, test.y, pred, k, th);
+  const seed = 42;
+  const resamples = resamplesFor(test.n);
+  const intervals = bootstrapIntervals(test.n, (idx) => taskMetrics(task, gatherRows(test.y, idx, 1), gatherRows(pred, idx, k), k, th), { resamples, seed });
+  const base = baselineOutputs(task, stage, test, k);
+  const classCounts = new Map<number, number>();
+  if (task !== "regression") for (let i = 0; i < test.n; i++) classCounts.set(argmaxRow(pred, i, k, th), 1);
+  return {
+    metrics,
+    intervals,
+    bootstrap: { resamples, seed, level: 0.95 },
+    majority: taskMetrics(task, test.y, base.majority, k, 0.5),
+    linear: taskMetrics(task, test.y, base.linear, k, 0.5),
+    predictedClasses: classCounts.size,
+    onlyClass: [...classCounts.keys()][0] ?? 0,
+  };
+}
 /** A trained model written to the registry. */
 export interface Registered {
   metadata: VersionMetadata;
@@ -167,7 +524,16 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
         bestEpoch: outcome.fit.bestEpoch,
         stoppedEarly: outcome.fit.stoppedEarly,
         samplesPerSecond: Math.round(outcome.fit.samplesPerSecond),
+        epochCap: outcome.learningCurve.epochCap,
+        patience: outcome.learningCurve.patience,
+        refit: outcome.refit ?? null,
+        threshold: outcome.threshold ?? null,
+        classWeights: outcome.classWeights ?? null,
+        warnings: outcome.warnings,
       },
+      taskInference: { task: outcome.config.task, rule: outcome.taskRule },
+      evaluation: outcome.evaluation,
+      baselines: outcome.baselines,
     },
   });
   // The version is visible from here on: what follows may fail (a full disk, a store outage) but

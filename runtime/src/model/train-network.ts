@@ -1,4 +1,4 @@
-import type { NetworkConfig, Task } from "../data/model-config.ts";
+import type { ResolvedNetworkConfig, Task } from "../data/model-config.ts";
 import { mlopsError } from "../errors.ts";
 import { tf } from "./backend.ts";
 import { buildNetwork, outputUnits } from "./network.ts";
@@ -11,6 +11,8 @@ export interface TrainingSplit {
   /** Class index, or the raw regression target (float64: standardised before it becomes float32). */
   y: Float64Array | Float32Array;
   n: number;
+  /** Per-row loss weights (class weights); the loss is Σ wᵢ lᵢ / n. @default - every row weighs 1 */
+  w?: Float32Array;
 }
 
 /** One line of training progress. */
@@ -35,9 +37,10 @@ export interface FitOptions {
   /** Number of classes (ignored for regression). */
   classes: number;
   width: number;
-  network: NetworkConfig;
+  network: ResolvedNetworkConfig;
   train: TrainingSplit;
-  validation: TrainingSplit;
+  /** Rows for early stopping. Without them training runs exactly `network.epochs` epochs (a refit) and valLoss is NaN. */
+  validation?: TrainingSplit;
   /** Regression targets are standardised for training and the scale folded back into the output layer. */
   targetScale?: { mean: number; std: number };
   onEpoch?: (p: EpochProgress) => void;
@@ -61,7 +64,8 @@ export interface FitResult {
  * per-step dropout masks all derive from `network.seed`.
  */
 export async function fitNetwork(options: FitOptions): Promise<FitResult> {
-  const { task, network, train, validation, width } = options;
+  const { task, network, train, width } = options;
+  const validation = options.validation;
   const now = options.now ?? (() => performance.now());
   const k = outputUnits(task, options.classes);
   const scale = task === "regression" ? (options.targetScale ?? { mean: 0, std: 1 }) : undefined;
@@ -78,10 +82,13 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
       const y = Float32Array.from(s.y, (v) => (scale ? (v - scale.mean) / scale.std : v));
       return tf.tensor2d(y, [s.n, 1]);
     });
+  const weightsOf = (s: TrainingSplit) => (s.w ? (task === "multiclass" ? tf.tensor1d(s.w) : tf.tensor2d(s.w, [s.n, 1])) : undefined);
   const xTrain = tf.tensor2d(train.x, [train.n, width]);
   const yTrain = targets(train);
-  const xVal = tf.tensor2d(validation.x, [validation.n, width]);
-  const yVal = targets(validation);
+  const wTrain = weightsOf(train);
+  const xVal = validation ? tf.tensor2d(validation.x, [validation.n, width]) : undefined;
+  const yVal = validation ? targets(validation) : undefined;
+  const wVal = validation ? weightsOf(validation) : undefined;
 
   const logits = (x: tf.Tensor, step: number | undefined): tf.Tensor => {
     let h = x;
@@ -91,12 +98,18 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
     });
     return tf.add(tf.matMul(h, kernel!), bias!);
   };
-  const lossOf = (z: tf.Tensor, y: tf.Tensor): tf.Scalar =>
-    task === "binary"
-      ? tf.losses.sigmoidCrossEntropy(y, z)
-      : task === "multiclass"
-        ? tf.losses.softmaxCrossEntropy(y, z)
-        : tf.losses.meanSquaredError(y, z);
+  const lossOf = (z: tf.Tensor, y: tf.Tensor, w?: tf.Tensor): tf.Scalar => {
+    if (!w) {
+      return task === "binary"
+        ? tf.losses.sigmoidCrossEntropy(y, z)
+        : task === "multiclass"
+          ? tf.losses.softmaxCrossEntropy(y, z)
+          : tf.losses.meanSquaredError(y, z);
+    }
+    // Σ wᵢ lᵢ / n (not / Σ wᵢ): balanced weights average 1, so the loss keeps its scale.
+    const sum = task === "binary" ? tf.losses.sigmoidCrossEntropy(y, z, w, 0, tf.Reduction.SUM) : tf.losses.softmaxCrossEntropy(y, z, w, 0, tf.Reduction.SUM);
+    return tf.div(sum, z.shape[0]!) as tf.Scalar;
+  };
 
   const random = seededRandom(network.seed);
   const order = Int32Array.from({ length: train.n }, (_, i) => i);
@@ -118,7 +131,8 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
           const idx = tf.tensor1d(order.subarray(start, end), "int32");
           const xb = tf.gather(xTrain, idx);
           const yb = tf.gather(yTrain, idx);
-          const cost = optimizer.minimize(() => lossOf(logits(xb, s), yb), true, vars)!;
+          const wb = wTrain ? tf.gather(wTrain, idx) : undefined;
+          const cost = optimizer.minimize(() => lossOf(logits(xb, s), yb, wb), true, vars)!;
           return tf.add(lossSum, tf.mul(cost, end - start));
         });
         lossSum.dispose();
@@ -129,14 +143,16 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
       // On wasm and cpu, data() resolves as a microtask: without a turn of the event loop per
       // epoch, a long run never sees I/O or timers (its parent-death watch, a progress line).
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const [valLoss, valMetric] = await evaluate(xVal, yVal, validation);
-      if (!Number.isFinite(loss) || !Number.isFinite(valLoss)) throw mlopsError("MLOPS_ERR_MODEL_DIVERGED", { epoch });
-      const improved = valLoss < best - 1e-7;
+      const [valLoss, valMetric] = validation ? await evaluate(xVal!, yVal!, wVal, validation) : [Number.NaN, { name: task === "regression" ? "rmse" : "accuracy", value: Number.NaN } as EpochProgress["valMetric"]];
+      if (!Number.isFinite(loss) || (validation && !Number.isFinite(valLoss))) throw mlopsError("MLOPS_ERR_MODEL_DIVERGED", { epoch });
+      const improved = validation ? valLoss < best - 1e-7 : true;
       if (improved) {
         best = valLoss;
         bestEpoch = epoch;
-        bestWeights?.forEach((t) => t.dispose());
-        bestWeights = model.getWeights().map((w) => w.clone());
+        if (validation) {
+          bestWeights?.forEach((t) => t.dispose());
+          bestWeights = model.getWeights().map((w) => w.clone());
+        }
       }
       const elapsedMs = now() - started;
       const p: EpochProgress = {
@@ -152,7 +168,7 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
       };
       history.push(p);
       options.onEpoch?.(p);
-      if (network.patience > 0 && epoch - bestEpoch >= network.patience) {
+      if (validation && network.patience > 0 && epoch - bestEpoch >= network.patience) {
         stoppedEarly = epoch < network.epochs;
         break;
       }
@@ -161,16 +177,16 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
     if (scale) foldTargetScale(model, scale);
   } finally {
     bestWeights?.forEach((t) => t.dispose());
-    tf.dispose([xTrain, yTrain, xVal, yVal]);
+    tf.dispose([xTrain, yTrain, ...[wTrain, xVal, yVal, wVal].filter((t): t is tf.Tensor => t !== undefined)]);
     optimizer.dispose();
   }
   const elapsed = (now() - started) / 1000;
   return { model, history, bestEpoch, stoppedEarly, samplesPerSecond: (train.n * history.length) / elapsed };
 
-  async function evaluate(x: tf.Tensor2D, y: tf.Tensor, s: TrainingSplit): Promise<[number, EpochProgress["valMetric"]]> {
+  async function evaluate(x: tf.Tensor2D, y: tf.Tensor, w: tf.Tensor | undefined, s: TrainingSplit): Promise<[number, EpochProgress["valMetric"]]> {
     const [lossT, predT] = tf.tidy(() => {
       const z = logits(x, undefined);
-      return [lossOf(z, y), task === "binary" ? tf.sigmoid(z) : task === "multiclass" ? tf.argMax(z, 1) : z] as const;
+      return [lossOf(z, y, w), task === "binary" ? tf.sigmoid(z) : task === "multiclass" ? tf.argMax(z, 1) : z] as const;
     });
     const valLoss = (await lossT.data())[0]!;
     const pred = await predT.data();

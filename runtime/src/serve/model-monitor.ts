@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { PreprocessorState } from "../data/preprocessor.ts";
 import type { Cell } from "../data/table.ts";
-import { readCategory, readNumber } from "../data/values.ts";
+import { readCategory, readDate, readNumber } from "../data/values.ts";
 import { type ReferenceProfile, driftAgainstProfile } from "../drift/index.ts";
 import { type FeedbackSchema, checkFeedback, DEFAULT_FEEDBACK_MAX_ABS_Z, feedbackSchemaOf } from "../data/feedback-check.ts";
 import { describeError, mlopsError, showValue } from "../errors.ts";
@@ -401,7 +401,12 @@ function encodeLabel(pre: PreprocessorState, label: Cell, item: number): number 
 }
 
 /** A window column as the drift tests take it: numbers (or null) for numerical features, labels (or null) for categorical. */
-function cleanColumn(values: Cell[], kind: "numerical" | "categorical"): (number | null)[] | (string | null)[] {
+function cleanColumn(values: Cell[], kind: "numerical" | "categorical" | "date"): (number | null)[] | (string | null)[] {
+  // Dates drift as days since the epoch, as their reference profile was built (see train-model.ts).
+  if (kind === "date") return values.map((v) => {
+    const t = readDate(v);
+    return t === null ? null : t / 86_400_000;
+  });
   if (kind === "numerical") return values.map((v) => {
     const r = readNumber(v, false);
     return r.kind === "number" ? r.value : null;

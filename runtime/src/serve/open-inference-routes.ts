@@ -1,3 +1,4 @@
+import { wireKind } from "../data/preprocessor.ts";
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
@@ -89,7 +90,7 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
     const { served, y, n, id } = await score(ctx, model, versionRef(version), labels, (sv) => {
       wanted = resolveOutputs(sv, requested, binaryDefault);
       const pre = sv.model.preprocessor;
-      return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map((f) => f.kind), body.inputs, { binary: binarySection(body), maxRows: ctx.maxRowsPerRequest });
+      return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map(wireKind), body.inputs, { binary: binarySection(body), maxRows: ctx.maxRowsPerRequest });
     }, requestId);
     reply.header("x-mlops-model-version", String(served.model.version));
     reply.header("x-mlops-prediction-id", id);

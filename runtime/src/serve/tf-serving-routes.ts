@@ -155,7 +155,7 @@ function metadata(ctx: ServerContext, model: string, sv: ServedVersion) {
       task: t.task,
       target: pre.target,
       ...(t.task === "regression" ? {} : { classes: t.classes }),
-      features: pre.features.map((f) => (f.kind === "numerical" ? { name: f.name, kind: f.kind } : { name: f.name, kind: f.kind, categories: f.categories })),
+      features: pre.features.map((f) => (f.kind === "categorical" ? { name: f.name, kind: f.kind, categories: f.categories } : { name: f.name, kind: f.kind })),
       aliases: [...sv.labels],
       created_at: meta.createdAt,
       parent: meta.parent,

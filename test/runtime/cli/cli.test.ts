@@ -110,12 +110,16 @@ describe("train, models, predict", () => {
     const scored = parseCsv(await readFile(path.join(dir, "scored.csv"), "utf8"), "scored.csv");
     assert.deepEqual(scored.columns, ["customer_id", "tenure_months", "monthly_fee", "plan", "churned", "prediction", "probability_no", "probability_yes"]);
     assert.equal(scored.rows.length, 400);
+    // The label follows the decision threshold stored with the champion (version 1), not 0.5.
+    const pre = JSON.parse(await readFile(path.join(dir, ".mlops", "registry", "models", "churn", "versions", "1", "preprocessor.json"), "utf8")) as { targetTransform: { threshold: number } };
+    const threshold = pre.targetTransform.threshold;
+    assert.ok(threshold > 0 && threshold < 1);
     let agree = 0;
     for (const row of scored.rows) {
       const pNo = Number(row[6]);
       const pYes = Number(row[7]);
       assert.ok(Math.abs(pNo + pYes - 1) < 1e-5);
-      assert.equal(row[5], pYes >= pNo ? "yes" : "no");
+      assert.equal(row[5], pYes >= threshold ? "yes" : "no");
       if (row[5] === row[4]) agree++;
     }
     assert.ok(agree / 400 > 0.75, `accuracy ${agree / 400}`);

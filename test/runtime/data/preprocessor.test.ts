@@ -31,14 +31,14 @@ function tableOf(columns: Record<string, Cell[]>): Table {
 }
 
 /** A resolved config with the given features (kinds as given) and target. */
-function configOf(target: string, task: ResolvedModelConfig["task"], features: Record<string, "numerical" | "categorical">, extra: Partial<ResolvedModelConfig> = {}): ResolvedModelConfig {
+function configOf(target: string, task: ResolvedModelConfig["task"], features: Record<string, "numerical" | "categorical" | "date">, extra: Partial<ResolvedModelConfig> = {}): ResolvedModelConfig {
   return {
     name: "m",
     target,
     task,
     features: Object.entries(features).map(([name, kind]) => ({ name, kind })),
     maxCategories: 100,
-    network: modelConfig.parse({ target }).network,
+    network: { ...modelConfig.parse({ target }).network, epochs: 100, patience: 10 },
     ...extra,
   };
 }
@@ -76,7 +76,7 @@ describe("fitPreprocessor", () => {
   test("the standard deviation is the population one and ignores missing and junk values", () => {
     const table = tableOf({ x: ["2", "4", "4", "4", "NA", "5", "5", "7", "9", "", "oops"], y: range(11).map(String) });
     const [f] = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(11)).features;
-    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2 });
+    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2, missingIndicator: true });
   });
 
   test("a constant, single-valued or all-missing numerical feature gets std 1", () => {
@@ -84,8 +84,8 @@ describe("fitPreprocessor", () => {
     const features = fitPreprocessor(configOf("y", "regression", { c: "numerical", one: "numerical", none: "numerical" }), table, [0, 1, 2]).features;
     assert.deepEqual(features, [
       { name: "c", kind: "numerical", mean: 3, std: 1 },
-      { name: "one", kind: "numerical", mean: 7, std: 1 },
-      { name: "none", kind: "numerical", mean: 0, std: 1 },
+      { name: "one", kind: "numerical", mean: 7, std: 1, missingIndicator: true },
+      { name: "none", kind: "numerical", mean: 0, std: 1, missingIndicator: true },
     ]);
   });
 
@@ -93,9 +93,11 @@ describe("fitPreprocessor", () => {
     const color = ["b", "a", "c", "c", "d", "b", "e", "e", "e", null, "c"];
     const table = tableOf({ color, y: color.map((_, i) => String(i)) });
     const fit = (max: number) => fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: max }), table, range(color.length)).features[0];
-    assert.deepEqual(fit(100), { name: "color", kind: "categorical", categories: ["c", "e", "b", "a", "d"] });
-    assert.deepEqual(fit(3), { name: "color", kind: "categorical", categories: ["c", "e", "b"] });
-    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, range(11)).width, 4);
+    assert.deepEqual(fit(100), { name: "color", kind: "categorical", categories: ["c", "e", "b", "a", "d"], missingBucket: true });
+    assert.deepEqual(fit(3), { name: "color", kind: "categorical", categories: ["c", "e", "b"], missingBucket: true });
+    // 3 categories, the out-of-vocabulary bucket and the missing bucket (row 9 is missing).
+    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, range(11)).width, 5);
+    assert.equal(fitPreprocessor(configOf("y", "regression", { color: "categorical" }, { maxCategories: 3 }), table, [0, 1, 2]).width, 4);
   });
 
   test("binary classes are sorted, with the positive class second", () => {
@@ -248,6 +250,7 @@ describe("train-time and serve-time transforms agree", () => {
       color: random() < 0.08 ? null : colors[Math.floor(random() * colors.length)]!,
       cylinders: [4, 6, 8][Math.floor(random() * 3)]!,
       turbo: random() < 0.3,
+      day: random() < 0.1 ? null : new Date(Date.UTC(2020, 0, 1) + Math.floor(random() * 2000) * 86_400_000 + (i % 4 === 0 ? Math.floor(random() * 86_400_000) : 0)).toISOString().replace(/T00:00:00\.000Z$/, ""),
       label: i % 3 === 0 ? "yes" : "no",
     }));
   }
@@ -270,7 +273,7 @@ describe("train-time and serve-time transforms agree", () => {
     return `${columns.join(",")}\n${lines.join("\n")}\n`;
   }
 
-  const input: ModelConfigInput = { target: "label", features: ["x1", "x2", "tiny", "color", { name: "cylinders", kind: "categorical" }, "turbo"] };
+  const input: ModelConfigInput = { target: "label", features: ["x1", "x2", "tiny", "color", { name: "cylinders", kind: "categorical" }, "turbo", "day"] };
 
   test("encoding CSV rows for training and the same rows as typed JSON for serving gives identical inputs", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "mlops-preprocessor-"));
@@ -283,10 +286,17 @@ describe("train-time and serve-time transforms agree", () => {
       const { config } = resolveConfig(modelConfig.parse(input), table, "agree");
       assert.deepEqual(
         config.features.map((f) => f.kind),
-        ["numerical", "numerical", "numerical", "categorical", "categorical", "categorical"],
+        ["numerical", "numerical", "numerical", "categorical", "categorical", "categorical", "date"],
       );
       const trainRows = range(180);
       const state = fitPreprocessor(config, table, trainRows);
+      // Missing values in training give x1 a missing indicator, color a missing bucket, day its calendar parts and an indicator.
+      const byName = Object.fromEntries(state.features.map((f) => [f.name, f]));
+      assert.equal((byName.x1 as { missingIndicator?: boolean }).missingIndicator, true);
+      assert.equal((byName.tiny as { missingIndicator?: boolean }).missingIndicator, undefined);
+      assert.equal((byName.color as { missingBucket?: boolean }).missingBucket, true);
+      assert.deepEqual((byName.day as { parts: { part: string }[] }).parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days"]);
+      assert.equal((byName.day as { missingIndicator?: boolean }).missingIndicator, true);
       const fitReport = newReport();
       const atTraining = encodeTable(state, table, trainRows, FIT, fitReport);
       assert.ok(fitReport.features.x1!.missing > 0 && fitReport.features.color!.missing > 0, "the data has missing values");
@@ -313,3 +323,44 @@ describe("train-time and serve-time transforms agree", () => {
     }
   });
 });
+
+describe("missing indicators, missing buckets and date features (issue 13, defect 10)", () => {
+  test("a missing number sets its indicator column and a present one clears it; the value slot holds the mean", () => {
+    const table = tableOf({ x: ["1", "", "3", "NA"], y: ["1", "2", "3", "4"] });
+    const state = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(4));
+    assert.equal(state.width, 2);
+    const x = encodeTable(state, table, range(4), FIT);
+    assert.deepEqual(Array.from(x), [-1, 0, 0, 1, 1, 0, 0, 1]);
+  });
+
+  test("a missing category goes to its own bucket, an unseen one to the out-of-vocabulary bucket", () => {
+    const table = tableOf({ c: ["a", "b", null, "a", "zzz"], y: ["1", "2", "3", "4", "5"] });
+    const state = fitPreprocessor(configOf("y", "regression", { c: "categorical" }), table, [0, 1, 2, 3]);
+    // a, b, out-of-vocabulary, missing
+    assert.equal(state.width, 4);
+    const x = encodeTable(state, table, [2, 4], FIT);
+    assert.deepEqual(Array.from(x), [0, 0, 0, 1, 0, 0, 1, 0]);
+  });
+
+  test("without missing values in training a missing category still shares the out-of-vocabulary bucket (old preprocessors read the same)", () => {
+    const table = tableOf({ c: ["a", "b", "a", null], y: ["1", "2", "3", "4"] });
+    const state = fitPreprocessor(configOf("y", "regression", { c: "categorical" }), table, [0, 1, 2]);
+    assert.equal(state.width, 3);
+    assert.deepEqual(Array.from(encodeTable(state, table, [3], FIT)), [0, 0, 1]);
+  });
+
+  test("an ISO date becomes year, month, day of week, day of year and days since 1970, standardised", () => {
+    const table = tableOf({ d: ["2024-01-01", "2024-03-01T12:00:00Z", "2023-12-31 23:59"], y: ["1", "2", "3"] });
+    const state = fitPreprocessor(configOf("y", "regression", { d: "date" }), table, range(3));
+    const f = state.features[0] as { parts: { part: string; mean: number; std: number }[] };
+    const raw = [
+      [2024, 1, 1, 1, 19723],
+      [2024, 3, 5, 61, 19783],
+      [2023, 12, 0, 365, 19722],
+    ];
+    const x = encodeTable(state, table, range(3), FIT);
+    raw.forEach((row, i) => row.forEach((v, p) => assert.ok(Math.abs(x[i * 5 + p]! - (v - f.parts[p]!.mean) / f.parts[p]!.std) < 1e-5, `row ${i} part ${f.parts[p]!.part}`)));
+    assert.throws(() => encodeRows(state, 1, () => "next tuesday", SERVE), { code: "MLOPS_ERR_INFER_FEATURE", message: /expected an ISO 8601 date/ });
+  });
+});
+

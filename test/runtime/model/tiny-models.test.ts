@@ -46,7 +46,11 @@ describe("tiny-models test helper", () => {
         const color = loaded.preprocessor.features[2]!;
         assert.ok(color.kind === "categorical" && [...color.categories].sort().join() === [...TINY_COLORS].sort().join());
         const t = loaded.preprocessor.targetTransform;
-        if (name === names.binary) assert.deepEqual(t, { task: "binary", classes: [...TINY_BINARY_CLASSES] });
+        if (name === names.binary) {
+          const { threshold, ...rest } = t as { threshold?: number };
+          assert.deepEqual(rest, { task: "binary", classes: [...TINY_BINARY_CLASSES] });
+          assert.ok(threshold !== undefined && threshold > 0 && threshold < 1, "the decision threshold is stored");
+        }
         if (name === names.multiclass) assert.deepEqual(t, { task: "multiclass", classes: [...TINY_MULTICLASS_CLASSES] });
         if (name === names.regression) assert.equal(t.task, "regression");
       } finally {

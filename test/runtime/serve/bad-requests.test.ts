@@ -84,7 +84,7 @@ describe("poison feedback is refused", () => {
       [{ ...ok, id: "gt", features: { ...row, x1: { $gt: 1 } } }, /^feedback\[1\]\.features\.x1 must be a string, number, boolean or null, got \{"\$gt":1\}$/],
       [{ ...ok, id: "huge", label: 1e308 }, /^feedback\[1\]\.label 1e\+308 is 2\.\de\+\d+ training standard deviations from the training mean \S+ \(at most 100 accepted\)$/],
       [{ ...ok, id: "text", label: "fast" }, /^feedback\[1\]\.label must be a finite number for a regression model, got "fast"$/],
-      [{ ...ok, id: "far", features: { ...row, x2: 1e9 } }, /^feedback\[1\]\.features\.x2 1000000000 is 8\.6e\+8 training standard deviations/],
+      [{ ...ok, id: "far", features: { ...row, x2: 1e9 } }, /^feedback\[1\]\.features\.x2 1000000000 is \d\.\de\+8 training standard deviations/],
       [{ ...ok, id: "extra", features: { ...row, speed: 3 } }, /^feedback\[1\]\.features has unknown feature "speed"/],
       [{ ...ok, id: "missing", features: { x1: 0, x2: 0 } }, /^feedback\[1\]\.features is missing "color"; send null if the value is unknown$/],
     ];

@@ -1,3 +1,4 @@
+import { wireKind } from "../../data/preprocessor.ts";
 import { randomUUID } from "node:crypto";
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { mlopsError, showValue } from "../../errors.ts";
@@ -112,7 +113,7 @@ export function openInferenceService(ctx: GrpcContext): UntypedServiceImplementa
         const read = readInputs(req);
         raw = read.raw;
         const pre = sv.model.preprocessor;
-        return rowsFromTensors(pre.features.map((f) => f.name), pre.features.map((f) => f.kind), read.tensors);
+        return rowsFromTensors(pre.features.map((f) => f.name), pre.features.map(wireKind), read.tensors);
       }, req.id || randomUUID());
       state.headers.set("x-mlops-model-version", String(served.model.version));
       state.headers.set("x-mlops-prediction-id", id);

@@ -1,3 +1,4 @@
+import { wireKind } from "../../data/preprocessor.ts";
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { mlopsError, showValue } from "../../errors.ts";
 import { classScores } from "../../model/outputs.ts";
@@ -92,7 +93,7 @@ export function predictionService(ctx: GrpcContext): UntypedServiceImplementatio
       const { served, y, n, id } = await score(ctx, model, ref, state.labels, (sv) => {
         const tensors: InferTensor[] = Object.entries(req.inputs ?? {}).map(([name, t]) => readTensorProto(name, t));
         const pre = sv.model.preprocessor;
-        return rowsFromTensors(features(sv), pre.features.map((f) => f.kind), tensors);
+        return rowsFromTensors(features(sv), pre.features.map(wireKind), tensors);
       });
       answered(state, served, id);
       const width = served.model.outputWidth;
