@@ -101,9 +101,12 @@ export function lineChart(o: LineChartOptions): SafeHtml {
     parts.push(`<text class="tick" x="${L - 6}" y="${n2(py(v) + 4)}" text-anchor="end">${fmt(v)}</text>`);
   }
   const xticks = o.x === "time" ? 4 : Math.min(6, Math.round(x1 - x0));
+  let previous = "";
   for (let i = 0; i <= xticks; i++) {
     const x = x0 + ((x1 - x0) * i) / Math.max(1, xticks);
     const label = o.x === "time" ? timeLabel(x, x1 - x0) : fmt(Math.round(x));
+    if (label === previous) continue;
+    previous = label;
     parts.push(`<text class="tick" x="${n2(px(x))}" y="${H - B + 16}" text-anchor="${i === 0 ? "start" : i === xticks ? "end" : "middle"}">${label}</text>`);
   }
   parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${n2(py(ya.lo))}" y2="${n2(py(ya.lo))}"/>`);
@@ -170,7 +173,7 @@ export function barChart(o: { id: string; title: string; desc: string; series: s
     });
   });
   const svg = [
-    `<svg class="chart" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img" aria-labelledby="${o.id}-t ${o.id}-d" xmlns="http://www.w3.org/2000/svg">`,
+    `<svg class="chart bars" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img" aria-labelledby="${o.id}-t ${o.id}-d" xmlns="http://www.w3.org/2000/svg">`,
     html`<title id="${o.id}-t">${o.title}</title><desc id="${o.id}-d">${o.desc}</desc>`.value,
     ...parts,
     "</svg>",

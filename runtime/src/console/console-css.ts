@@ -56,6 +56,7 @@ pre{white-space:pre-wrap;background:var(--bg);padding:8px;border-radius:6px;max-
 .mini h3{margin-top:2px}
 .figure{margin:0}
 .chart{display:block;width:100%;height:auto;max-height:300px}
+.chart.bars{max-width:720px;max-height:none}
 .chart .grid{stroke:var(--line);stroke-width:1}
 .chart .axis{stroke:#8a94a3}
 .chart .tick{font-size:11px;fill:var(--muted)}

@@ -37,6 +37,7 @@ export function page(frame: PageFrame, title: string, crumbs: Crumb[], content: 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — mlops console</title>
 <link rel="stylesheet" href="/ui/console.css">
+<link rel="icon" href="/ui/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -107,7 +108,7 @@ ${metricsPanel(meta)}
 ${learningCurvePanel(meta, view.learningCurve)}
 ${importancePanel(view.importance)}
 ${lineagePanel(meta, view.model.versions)}
-${driftPanel(view.model.snapshots.filter((s) => s.version === meta.version))}
+${driftPanel(view.model.snapshots.filter((s) => s.version === meta.version), "this version")}
 ${historyPanel(m, view.model.events, { version: meta.version })}`);
 }
 

@@ -22,8 +22,11 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "x-frame-options": "DENY",
 });
 
+/** A small chart-like icon, so browsers do not ask for /favicon.ico. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#16202e"/><polyline points="2,12 6,7 9,9 14,3" fill="none" stroke="#ffbf47" stroke-width="2"/></svg>`;
+
 /** The console's routes, all GET (and HEAD) under `/ui/`. */
-export const CONSOLE_ROUTES = ["/ui/", "/ui/console.css", "/ui/models/:model", "/ui/models/:model/versions/:version", "/ui/models/:model/versions/:version/card"] as const;
+export const CONSOLE_ROUTES = ["/ui/", "/ui/console.css", "/ui/favicon.svg", "/ui/models/:model", "/ui/models/:model/versions/:version", "/ui/models/:model/versions/:version/card"] as const;
 
 /**
  * Adds the read-only console to a fastify app: `/ui/` (models), `/ui/models/<m>` (a model),
@@ -46,6 +49,7 @@ export function registerConsoleRoutes(app: FastifyInstance, registry: ModelRegis
   const notFound = async (what: string): Promise<[number, string]> => [404, notFoundPage(await frame(), what)];
   const version = (raw: string) => parseVersionNumber(raw);
 
+  app.get("/ui/favicon.svg", (_req, reply) => send(reply, 200, FAVICON, "image/svg+xml"));
   app.get("/ui/console.css", (_req, reply) => send(reply, 200, CONSOLE_CSS, "text/css; charset=utf-8"));
   app.get("/ui/", (_req, reply) => guarded(reply, async () => [200, modelListPage(await frame(), await readModelList(registry))]));
   // An app that ignores trailing slashes already answers /ui with the list.

@@ -15,6 +15,12 @@ interface FeaturePoint {
   drifted: boolean;
 }
 
+/** Smallest p-value drawn: a p-value of 0 (underflow) is drawn as 10^-16. */
+const P_FLOOR = 1e-16;
+
+/** How a measured value is drawn: −log10 for p-values (so drift is above the line for every test), the distance as is. */
+const score = (pTest: boolean, v: number): number => (pTest ? -Math.log10(Math.max(P_FLOOR, Math.min(1, v))) : v);
+
 /** Per feature, the value each snapshot compared with its threshold: the p-value for p-value tests, the distance otherwise. */
 export function driftSeries(snapshots: readonly MonitorSnapshot[]): Map<string, FeaturePoint[]> {
   const out = new Map<string, FeaturePoint[]>();
@@ -39,21 +45,24 @@ export function driftSeries(snapshots: readonly MonitorSnapshot[]): Map<string, 
  * its latest snapshot per version, so there is one point per instance and version): a chart per
  * feature with its threshold, and a table of traffic, window and live quality per snapshot.
  */
-export function driftPanel(snapshots: readonly MonitorSnapshot[]): SafeHtml {
+export function driftPanel(snapshots: readonly MonitorSnapshot[], what = "this model"): SafeHtml {
   const head = html`<h2 id="drift-h">Drift per feature over time</h2>`;
-  if (snapshots.length === 0) return html`<section aria-labelledby="drift-h">${head}<p class="none">No monitoring snapshot recorded: no server has served this model yet.</p></section>`;
+  if (snapshots.length === 0) return html`<section aria-labelledby="drift-h">${head}<p class="none">No monitoring snapshot recorded: no server has served ${what} yet.</p></section>`;
   const series = driftSeries(snapshots);
   const names = [...series.keys()].sort((a, b) => Number(series.get(b)!.some((p) => p.drifted)) - Number(series.get(a)!.some((p) => p.drifted)) || a.localeCompare(b));
   const charts = names.map((name, i) => {
     const points = series.get(name)!.sort((a, b) => a.time - b.time);
     const last = points.at(-1)!;
     const pTest = P_VALUE_TESTS.has(last.test);
-    const chartPoints: Point[] = points.map((p) => ({
+    const point = (p: FeaturePoint): Point => ({
       x: p.time,
-      y: p.value,
+      y: score(pTest, p.value),
       ...(p.drifted ? { mark: "drifted" } : {}),
       tip: `${new Date(p.time).toISOString()} v${p.version} ${p.instance}: ${pTest ? "p-value" : "distance"} ${fmt(p.value)}${p.drifted ? " (drift)" : ""}`,
-    }));
+    });
+    // One line per version: its instances' snapshots in time order.
+    const versions = [...new Set(points.map((p) => p.version))].sort((a, b) => a - b);
+    const lines = versions.map((v) => ({ name: `version ${v}`, points: points.filter((p) => p.version === v).map(point) }));
     const drifted = points.filter((p) => p.drifted).length;
     return html`<article class="mini" aria-labelledby="${`drift-f${i}`}">
 <h3 id="${`drift-f${i}`}">${name} ${drifted > 0 ? html`<span class="badge bad">drift in ${drifted} of ${points.length}</span>` : html`<span class="badge good">no drift</span>`}</h3>
@@ -61,10 +70,10 @@ ${lineChart({
   id: `drift-c${i}`,
   title: `Drift of ${name} over time`,
   desc: `${points.length} snapshot(s) from ${new Date(points[0]!.time).toISOString()} to ${new Date(last.time).toISOString()}; test ${last.test}; latest ${pTest ? "p-value" : "distance"} ${fmt(last.value)} against a threshold of ${fmt(last.threshold)}; ${drifted} drifted.`,
-  series: [{ name: pTest ? "p-value" : "distance", points: chartPoints }],
+  series: lines,
   x: "time",
-  yLabel: pTest ? `p-value (${last.test}; drift below the line)` : `distance (${last.test}; drift at or above the line)`,
-  hline: { y: last.threshold, label: `threshold ${fmt(last.threshold)}` },
+  yLabel: pTest ? `−log10 p (${last.test}); drift above the line` : `distance (${last.test}); drift at or above the line`,
+  hline: { y: score(pTest, last.threshold), label: pTest ? `threshold p = ${fmt(last.threshold)}` : `threshold ${fmt(last.threshold)}` },
 })}
 </article>`;
   });
@@ -76,7 +85,7 @@ ${lineChart({
 <td>${s.quality ? `${s.quality.metric} ${fmt(s.quality.value)} (${s.quality.labelled} labelled)` : "no feedback"}</td></tr>`,
   );
   return html`<section aria-labelledby="drift-h">${head}
-<p class="muted">One point per server instance and version (each instance keeps its latest snapshot). Filled red points are drifted windows.</p>
+<p class="muted">One point per server instance and version (each instance keeps its latest snapshot). Drift is above the dashed threshold line: p-value tests are drawn as −log10 p (p = 0.05 is 1.3), distance tests as the distance. Red points are drifted windows.</p>
 ${names.length === 0 ? html`<p class="none">No window had enough rows for drift yet.</p>` : html`<div class="grid">${charts}</div>`}
 <h3>Snapshots</h3>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Monitoring snapshots"><table>

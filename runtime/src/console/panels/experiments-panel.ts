@@ -27,7 +27,7 @@ export function experimentsPanel(experiments: readonly Experiment[]): SafeHtml {
     const rows = variantRows(e);
     const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
     const d = e.data as Record<string, unknown>;
-    const facts = Object.entries(d).filter(([k, v]) => k !== "variants" && k !== "stats" && k !== "id" && (typeof v !== "object" || v === null));
+    const facts = Object.entries(d).filter(([k, v]) => !["variants", "stats", "id", "status"].includes(k) && (typeof v !== "object" || v === null));
     const decision = d.decision ?? d.result;
     return html`<article class="mini" aria-labelledby="${`exp-${e.id}`}"><h3 id="${`exp-${e.id}`}">${e.id} ${e.data.status ? html`<span class="badge info">${e.data.status}</span>` : ""}</h3>
 ${facts.length ? html`<dl class="facts">${facts.map(([k, v]) => html`<div><dt>${k}</dt><dd>${scalar(v)}</dd></div>`)}</dl>` : ""}
