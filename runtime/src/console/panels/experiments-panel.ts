@@ -23,13 +23,13 @@ export function variantRows(e: Experiment): Record<string, unknown>[] {
 export function experimentsPanel(experiments: readonly Experiment[]): SafeHtml {
   const head = html`<h2 id="experiments-h">Experiments</h2>`;
   if (experiments.length === 0) return html`<section aria-labelledby="experiments-h">${head}<p class="none">No experiment recorded.</p></section>`;
-  const cards = experiments.map((e) => {
+  const cards = experiments.map((e, n) => {
     const rows = variantRows(e);
     const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
     const d = e.data as Record<string, unknown>;
     const facts = Object.entries(d).filter(([k, v]) => !["variants", "stats", "id", "status"].includes(k) && (typeof v !== "object" || v === null));
     const decision = d.decision ?? d.result;
-    return html`<article class="mini" aria-labelledby="${`exp-${e.id}`}"><h3 id="${`exp-${e.id}`}">${e.id} ${e.data.status ? html`<span class="badge info">${e.data.status}</span>` : ""}</h3>
+    return html`<article class="mini" aria-labelledby="${`exp-${n}`}"><h3 id="${`exp-${n}`}">${e.id} ${e.data.status ? html`<span class="badge info">${e.data.status}</span>` : ""}</h3>
 ${facts.length ? html`<dl class="facts">${facts.map(([k, v]) => html`<div><dt>${k}</dt><dd>${scalar(v)}</dd></div>`)}</dl>` : ""}
 ${rows.length ? html`<div class="table-wrap"><table><thead><tr>${cols.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${cols.map((c, i) => (i === 0 ? html`<th scope="row">${scalar(r[c])}</th>` : html`<td>${scalar(r[c])}</td>`))}</tr>`)}</tbody></table></div>` : html`<p class="none">No variant recorded.</p>`}
 ${typeof decision === "object" && decision !== null ? html`<details><summary>Decision</summary><pre>${JSON.stringify(decision, null, 2)}</pre></details>` : ""}
