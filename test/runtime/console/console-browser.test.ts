@@ -55,8 +55,8 @@ test("in headless Chromium: mlops ui over a trained, served registry shows every
       assert.equal(r.code, 0, r.stderr);
     };
     await train(["--data", DATA_FILE]);
-    await train(["--data", "shifted.csv", "--parent", "1"]);
-    assert.equal((await runMlops(["models", "alias", "cars", "challenger", "2", "--registry", registryDir])).code, 0);
+    // Version 2 trains while the first server starts (it loads v2 on demand when asked for it).
+    const secondVersion = train(["--data", "shifted.csv", "--parent", "1"]).then(async () => assert.equal((await runMlops(["models", "alias", "cars", "challenger", "2", "--registry", registryDir])).code, 0));
 
     // Real servers write the monitoring snapshots: shifted traffic to v1 (the champion) and to v2;
     // a second server instance later adds a second point in time for v1.
@@ -66,7 +66,8 @@ test("in headless Chromium: mlops ui over a trained, served registry shows every
     for (const [round, traffic] of [[1, [["/v1/models/cars:predict", 2.5], ["/v1/models/cars/versions/2:predict", 0]]], [2, [["/v1/models/cars:predict", 0.3]]]] as const) {
       const serve = startMlops(serveArgs, { cwd: dir });
       stops.push(() => serve.stop());
-      const [, serveUrl] = await serve.waitFor(/serving cars on (http:\/\/\S+)/, 30_000);
+      const [, serveUrl] = await serve.waitFor(/serving cars on (http:\/\/\S+)/, 60_000);
+      if (round === 1) await secondVersion;
       for (const [path, shift] of traffic) {
         const res = await fetch(`${serveUrl}${path}`, { method: "POST", body: JSON.stringify({ instances: rows(shift) }) });
         assert.equal(res.status, 200, await res.text());
