@@ -36,6 +36,12 @@ export interface ModelServingArgs {
   allowedNamespaces?: pulumi.Input<string>[];
   /** Monitoring stack: its namespace may scrape /metrics, and its ServiceMonitor release label is set. @default - no ServiceMonitor, no scrape access */
   monitoring?: { namespace: pulumi.Input<string>; serviceMonitorLabels: Record<string, string> };
+  /** Serve the read-only registry console under /ui/ on the serving port (`mlops serve --ui`); whoever reaches the endpoint sees every model's lineage and history. @default false */
+  console?: boolean;
+  /** The platform profile, passed to the servers as MLOPS_PROFILE (MlopsPlatform sets it from its `profile`). @default "dev" */
+  profile?: "dev" | "production";
+  /** Allow `console` in the production profile (refused otherwise, at preview and by the server). @default false */
+  consoleInProduction?: boolean;
   /** Expose the endpoint outside the cluster through an Ingress (opt-in). @default - no Ingress */
   ingress?: {
     /** IngressClass (e.g. "nginx", "traefik"). */
@@ -62,6 +68,9 @@ export const modelServingOptions = z
     resources: containerResources.prefault({}),
     gpus: z.number().int().min(0).default(0),
     allowedNamespaces: z.array(inputString).default([]),
+    console: z.boolean().default(false),
+    profile: z.enum(["dev", "production"]).default("dev"),
+    consoleInProduction: z.boolean().default(false),
     ingress: z
       .object({ className: z.string().min(1), host: dnsName, controllerNamespace: z.string().min(1), tlsSecretName: z.string().min(1).optional(), annotations: z.record(z.string(), z.string()).default({}) })
       .strict()
@@ -79,6 +88,9 @@ export const modelServingArgs = modelServingOptions
   })
   .superRefine((a, ctx) => {
     if (typeof a.maxReplicas === "number" && typeof a.minReplicas === "number" && a.maxReplicas < a.minReplicas) ctx.addIssue({ code: "custom", path: ["maxReplicas"], message: `must be >= minReplicas (${a.minReplicas})` });
+    if (a.console === true && a.profile === "production" && a.consoleInProduction !== true) {
+      ctx.addIssue({ code: "custom", path: ["console"], message: "the console is off in the production profile (it shows every model's lineage, dataset locations and history to whoever reaches the endpoint); set consoleInProduction: true to serve it anyway" });
+    }
     if (a.gpus > 0 && a.cluster?.gpu === undefined) ctx.addIssue({ code: "custom", path: ["gpus"], message: "the cluster has no GPU nodes (ClusterHandle.gpu is undefined)" });
   }, ALWAYS_REFINE);
 
@@ -137,7 +149,12 @@ function createModelServing(name: string, parent: pulumi.Resource, cfg: Config) 
             ...runtimePodSpec({
               cluster: cfg.cluster,
               image: cfg.image,
-              args: ["serve", "--host", "0.0.0.0", "--port", String(SERVING_PORT), "--grpc-port", String(GRPC_PORT), "--inference-grpc-port", String(INFERENCE_GRPC_PORT)],
+              args: [
+                "serve", "--host", "0.0.0.0", "--port", String(SERVING_PORT), "--grpc-port", String(GRPC_PORT), "--inference-grpc-port", String(INFERENCE_GRPC_PORT),
+                ...(cfg.console ? ["--ui"] : []),
+                ...(cfg.console && cfg.consoleInProduction ? ["--ui-in-production"] : []),
+              ],
+              env: [{ name: "MLOPS_PROFILE", value: cfg.profile }],
               resources: cfg.resources,
               gpus: cfg.gpus,
               serviceAccountName: sa.metadata.name,

@@ -74,6 +74,11 @@ export const basePlatformConfig = z
     const noGpus = c.cloud === "existing" ? "the existing cluster has no GPU nodes: set existing.gpu" : `${c.cloud}.gpuPools is empty`;
     if (!gpuNodes && c.serving?.gpus > 0) ctx.addIssue({ code: "custom", path: ["serving", "gpus"], message: noGpus });
     if (!gpuNodes && c.retraining?.training?.trainOnGpu === true) ctx.addIssue({ code: "custom", path: ["retraining", "training", "trainOnGpu"], message: noGpus });
+    // The profile reaches the servers through serving.profile (set by the profile's defaults):
+    // one that disagrees would let a production platform serve the console without the opt-in.
+    if (c.serving?.profile !== undefined && c.profile !== undefined && c.serving.profile !== c.profile) {
+      ctx.addIssue({ code: "custom", path: ["serving", "profile"], message: `must match the platform's profile (${String(c.profile)}); leave it unset` });
+    }
     if (c.cloud === "existing" && c.image?.ref === undefined && c.existing?.registryUrl === undefined) {
       ctx.addIssue({ code: "custom", path: ["image", "ref"], message: "required when existing.registryUrl is not set (nowhere to push a built image)" });
     }

@@ -14,19 +14,21 @@ type Defaults = Record<string, unknown>;
  *   control plane, one NAT, one serving replica, a week of metrics.
  * - production: highly available — private API endpoint only, regional/zone-redundant control
  *   plane and system pool, three serving replicas at least, a month of metrics.
+ * Each also tells the servers which profile they run in (`serving.profile`, MLOPS_PROFILE), so
+ * the registry console is refused in production unless `serving.consoleInProduction` allows it.
  */
 export const PROFILE_DEFAULTS: Readonly<Record<Profile, { cluster: Defaults; platform: Defaults }>> = {
   dev: {
     cluster: { publicEndpoint: true, highAvailability: false },
     platform: {
-      serving: { minReplicas: 1, maxReplicas: 3 },
+      serving: { minReplicas: 1, maxReplicas: 3, profile: "dev" },
       monitoring: { retention: "7d", storageSize: "20Gi" },
     },
   },
   production: {
     cluster: { publicEndpoint: false, highAvailability: true, systemPool: { minNodes: 3, maxNodes: 6 } },
     platform: {
-      serving: { minReplicas: 3, maxReplicas: 20 },
+      serving: { minReplicas: 3, maxReplicas: 20, profile: "production" },
       monitoring: { retention: "30d", storageSize: "100Gi" },
     },
   },

@@ -198,6 +198,11 @@ export const ERRORS = {
     (p) => `internal error: ${p.reason}`,
     "This is a bug; report it with the server log line carrying the same request id.",
   ),
+  MLOPS_ERR_SERVER_CONSOLE_REFUSED: define<{ profile: string }>(
+    400,
+    (p) => `the console (/ui/) is off in the ${p.profile} profile: it shows every model's lineage, dataset locations and history to anyone who reaches the serving port; pass --ui-in-production (or MLOPS_UI_IN_PRODUCTION=1) to turn it on anyway`,
+    "Run the console elsewhere (`mlops ui` on a workstation with read access to the registry), or opt in explicitly with --ui-in-production when the serving port is reachable only by operators.",
+  ),
   // --- cli ----------------------------------------------------------------------------------
   MLOPS_ERR_CLI_USAGE: define<{ reason: string }>(
     400,

@@ -10,3 +10,4 @@ export { type ModelServer, createModelServer } from "./serve/server.ts";
 export { type ColumnDrift, type DriftResult, type ReferenceProfile, buildReferenceProfile, compareTables, driftAgainstProfile, renderDriftReport } from "./drift/index.ts";
 export { LocalProcessExecutor, RetrainingController, type ControllerPolicy, type TrainingExecutor, loadPolicy, parsePolicy, rollback } from "./controller/index.ts";
 export { type ModelEvent, type MonitorSnapshot, type Rollout, listEvents, readFeedback, readRollout } from "./registry/index.ts";
+export { type ConsoleServer, type ConsoleServerOptions, createConsoleServer, registerConsoleRoutes } from "./console/index.ts";

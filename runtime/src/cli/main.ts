@@ -17,6 +17,7 @@ commands:
   predict   score a CSV/JSONL file with a registered model
   drift     compare a current CSV/JSONL file with a reference: per-column drift tests, a verdict
   controller  watch for drift, retrain, gate, canary and promote or roll back a model
+  ui        a read-only web console over the registry (default http://127.0.0.1:8080/ui/)
   demo      train, register, serve and query a model end to end, on a bundled dataset
 
 Run \`mlops <command> --help\` for a command's flags. Exit codes: 0 ok, 2 bad input or
@@ -33,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   predict: async () => (await import("./predict-command.ts")).predictCommand,
   drift: async () => (await import("./drift-command.ts")).driftCommand,
   controller: async () => (await import("./controller-command.ts")).controllerCommand,
+  ui: async () => (await import("./ui-command.ts")).uiCommand,
   demo: async () => (await import("./demo-command.ts")).demoCommand,
 };
 

@@ -2,14 +2,14 @@ import { mlopsError } from "../errors.ts";
 import { createLog } from "../log.ts";
 import { initBackend } from "../model/backend.ts";
 import { ModelRegistry } from "../registry/index.ts";
-import { createModelServer } from "../serve/server.ts";
+import { assertConsoleAllowed, createModelServer } from "../serve/server.ts";
 import { type Io, intFlag, parseFlags } from "./args.ts";
 
 /** Help for `mlops serve`. */
 export const SERVE_HELP = `usage: mlops serve [--registry <loc>] [--host <addr>] [--port <n>]
                   [--grpc-port <n|off>] [--inference-grpc-port <n|off>] [--max-batch-size <n>] [--batch-timeout-micros <n>] [--body-limit <bytes>]
                   [--poll-interval-ms <n>] [--monitor-interval-ms <n>] [--drift-window <rows>]
-                  [--log-level <level>] [--feedback-log-dir <dir>|none]
+                  [--log-level <level>] [--feedback-log-dir <dir>|none] [--ui [--ui-in-production]]
 
 Serves the champion of every model in the registry (and any aliased version) over
 TF Serving REST (/v1/...) and the Open Inference Protocol v2 (/v2/...), with /metrics, and
@@ -38,6 +38,11 @@ rows to the registry for the retraining controller. Logs JSON to stderr.
                               from after a crash (default: $MLOPS_FEEDBACK_LOG_DIR, else
                               .mlops/feedback-log; the image sets /tmp/mlops/feedback-log); "none" writes each
                               feedback request straight to the registry instead
+  --ui                        also serve the read-only registry console under /ui/ (default: off;
+                              on with MLOPS_UI=1); see \`mlops ui --help\`
+  --ui-in-production          allow --ui when MLOPS_PROFILE=production (refused otherwise, since the
+                              console shows every model's lineage and history to anyone who reaches
+                              the port; also MLOPS_UI_IN_PRODUCTION=1)
 
 Readiness (/v2/health/ready) is 200 only when every model the registry names has a version
 loaded; its "degraded" list says what is wrong (an unreadable registry, a champion that cannot
@@ -58,7 +63,24 @@ const flags = {
   "drift-window": { type: "string" },
   "log-level": { type: "string" },
   "feedback-log-dir": { type: "string" },
+  ui: { type: "boolean" },
+  "ui-in-production": { type: "boolean" },
 } as const;
+
+/** Reads an on/off environment variable: 1/true/on or 0/false/off (or unset); anything else is a usage error naming it. */
+export function envSwitch(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === "" || v === "0" || v === "false" || v === "off") return false;
+  if (v === "1" || v === "true" || v === "on") return true;
+  throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `${name} must be 1/true/on or 0/false/off, got ${JSON.stringify(env[name])}` });
+}
+
+/** The platform profile from MLOPS_PROFILE (dev when unset). */
+export function envProfile(env: NodeJS.ProcessEnv = process.env): "dev" | "production" {
+  const v = env.MLOPS_PROFILE?.trim();
+  if (v === undefined || v === "" || v === "dev" || v === "production") return (v || "dev") as "dev" | "production";
+  throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `MLOPS_PROFILE must be dev or production, got ${JSON.stringify(v)}` });
+}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -85,8 +107,13 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       monitorIntervalMs: intFlag(values["monitor-interval-ms"], "monitor-interval-ms", 50, 3_600_000),
       driftWindowRows: intFlag(values["drift-window"], "drift-window", 10, 1_000_000),
       feedbackLogDir: feedbackLogDir(values["feedback-log-dir"] ?? (process.env.MLOPS_FEEDBACK_LOG_DIR || undefined)),
+      console: values.ui === true || envSwitch("MLOPS_UI"),
+      profile: envProfile(),
+      consoleInProduction: values["ui-in-production"] === true || envSwitch("MLOPS_UI_IN_PRODUCTION"),
     }).filter(([, v]) => v !== undefined),
   );
+  // Refused before the slow backend start-up, not after it.
+  assertConsoleAllowed(options);
   // Listen for a stop from the start: a SIGTERM while loading (a pod deleted during start-up)
   // shuts down cleanly once listening instead of killing the process mid-write.
   let stopRequested: string | undefined;

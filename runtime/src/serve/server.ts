@@ -18,6 +18,7 @@ import { parseRequestBody } from "./request-body.ts";
 import type { ServerContext } from "./server-context.ts";
 import { type ServerMetrics, createServerMetrics } from "./server-metrics.ts";
 import { registerTfServingRoutes } from "./tf-serving-routes.ts";
+import { registerConsoleRoutes } from "../console/console-routes.ts";
 
 /** Endpoints whose requests count towards a version's traffic and error rate. */
 const SCORING: ReadonlySet<string> = new Set(["predict", "classify", "regress", "infer"]);
@@ -90,6 +91,12 @@ export const serverOptions = z
     feedbackLogDir: z.string().min(1).nullable().default(DEFAULT_FEEDBACK_LOG_DIR),
     /** Feedback labels and features further than this many training standard deviations from the training mean are refused (400). @default 100 */
     feedbackMaxAbsZ: z.number().positive().default(DEFAULT_FEEDBACK_MAX_ABS_Z),
+    /** Serve the read-only registry console under /ui/. @default false */
+    console: z.boolean().default(false),
+    /** The platform profile the server runs in (`MLOPS_PROFILE`); the console is refused in `production` unless `consoleInProduction`. @default "dev" */
+    profile: z.enum(["dev", "production"]).default("dev"),
+    /** Allow the console in the production profile. @default false */
+    consoleInProduction: z.boolean().default(false),
     /** Time a client has to send a request's headers, in ms (slow-header clients are cut off). @default 10000 */
     headersTimeoutMs: z.number().int().min(100).default(10_000),
     /** Time a client has to send a whole request, body included, in ms. @default 30000 */
@@ -101,6 +108,14 @@ export const serverOptions = z
   })
   .strict()
   .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { path: ["headersTimeoutMs"], message: "must not be larger than requestTimeoutMs" });
+
+/**
+ * Throws MLOPS_ERR_SERVER_CONSOLE_REFUSED when the console is asked for in the production profile
+ * without `consoleInProduction`: it shows every model's lineage and history to whoever reaches the port.
+ */
+export function assertConsoleAllowed(o: { console?: boolean; profile?: string; consoleInProduction?: boolean }): void {
+  if (o.console === true && o.profile === "production" && o.consoleInProduction !== true) throw mlopsError("MLOPS_ERR_SERVER_CONSOLE_REFUSED", { profile: o.profile });
+}
 
 /** Server settings as given. */
 export type ServerOptionsInput = z.input<typeof serverOptions>;
@@ -131,6 +146,7 @@ const packageVersion = (): string => {
 /** Builds the inference server over a registry: TF Serving REST and gRPC, Open Inference Protocol v2 REST and gRPC, /metrics. */
 export function createModelServer(registry: ModelRegistry, input: ServerOptionsInput = {}, log: Log = silentLog): ModelServer {
   const options = Object.freeze(parseWith(serverOptions, input, "server options"));
+  assertConsoleAllowed(options);
   const metrics = createServerMetrics();
   const instance = `${hostname()}-${process.pid}`;
   const feedbackLog = options.feedbackLogDir === null ? undefined : new FeedbackLog(registry, options.feedbackLogDir, instance, log, (model, rows) => metrics.feedbackStored.inc({ model }, rows));
@@ -227,6 +243,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
 
   registerTfServingRoutes(app, ctx);
   registerOpenInferenceRoutes(app, ctx);
+  if (options.console) registerConsoleRoutes(app, registry, log);
   app.get("/metrics", async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   let ticker: NodeJS.Timeout | undefined;

@@ -253,3 +253,25 @@ test("a server started as the Deployment starts it becomes Ready on a fresh regi
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("the console is off by default, on with console: true, and refused in production without consoleInProduction", async () => {
+  const { modelServingArgs } = await import("../../../components/kubernetes/model-serving.ts");
+  const cluster = await testClusterHandle();
+  const base = { cluster, namespace: "ns", image: "img" };
+  assert.equal(modelServingArgs.parse(base).console, false);
+  const refused = modelServingArgs.safeParse({ ...base, console: true, profile: "production" });
+  assert.ok(!refused.success && refused.error.issues.some((i) => i.path.join(".") === "console" && /consoleInProduction: true/.test(i.message)));
+  assert.ok(modelServingArgs.safeParse({ ...base, console: true, profile: "production", consoleInProduction: true }).success);
+});
+
+test("the servers learn their profile from MLOPS_PROFILE and get --ui only when the console is asked for", async () => {
+  await deploy();
+  let c = podSpec().containers[0];
+  assert.ok(!c.args.includes("--ui"));
+  assert.deepEqual(c.env.find((e: { name: string }) => e.name === "MLOPS_PROFILE"), { name: "MLOPS_PROFILE", value: "dev" });
+  mocks.reset();
+  await deploy({ console: true, profile: "production", consoleInProduction: true });
+  c = podSpec().containers[0];
+  assert.ok(c.args.includes("--ui") && c.args.includes("--ui-in-production"));
+  assert.deepEqual(c.env.find((e: { name: string }) => e.name === "MLOPS_PROFILE"), { name: "MLOPS_PROFILE", value: "production" });
+});

@@ -4,7 +4,7 @@ import { applyProfile, mergeDefaults, PROFILE_DEFAULTS } from "../../../componen
 
 test("the profile's defaults lie under what the user wrote, field by field", () => {
   const out = applyProfile({ cloud: "aws", profile: "production", serving: { maxReplicas: 40 }, aws: { systemPool: { instanceType: "m7i.xlarge" } } }) as any;
-  assert.deepEqual(out.serving, { minReplicas: 3, maxReplicas: 40 });
+  assert.deepEqual(out.serving, { minReplicas: 3, maxReplicas: 40, profile: "production" });
   assert.deepEqual(out.aws, { publicEndpoint: false, highAvailability: true, systemPool: { minNodes: 3, maxNodes: 6, instanceType: "m7i.xlarge" } });
   assert.deepEqual(out.monitoring, PROFILE_DEFAULTS.production.platform.monitoring);
 });
@@ -34,4 +34,13 @@ test("arrays and scalars replace; nested objects merge; the inputs are not mutat
   const over = { a: { c: [3] }, e: 2 };
   assert.deepEqual(mergeDefaults(under, over), { a: { b: 1, c: [3] }, d: 1, e: 2 });
   assert.deepEqual(under, { a: { b: 1, c: [1, 2] }, d: 1 });
+});
+
+test("the profile reaches the servers: serving.profile follows it, the console needs an explicit opt-in in production", async () => {
+  const { platformConfig } = await import("../../../components/platform/platform-config.ts");
+  const base = { cloud: "existing", image: { ref: "registry.example.com/mlops/runtime:1" }, existing: {} };
+  assert.equal(platformConfig.parse({ ...base }).serving.profile, "dev");
+  assert.equal(platformConfig.parse({ ...base, profile: "production" }).serving.profile, "production");
+  const mismatch = platformConfig.safeParse({ ...base, profile: "production", serving: { profile: "dev" } });
+  assert.ok(!mismatch.success && mismatch.error.issues.some((i) => i.path.join(".") === "serving.profile" && /must match the platform's profile \(production\)/.test(i.message)));
 });
