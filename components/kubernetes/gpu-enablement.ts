@@ -98,8 +98,8 @@ export function gpuNodeAffinity(gpu: GpuScheduling): Record<string, unknown> {
 export const DCGM_DRIVER_MOUNT = "/usr/local/nvidia";
 
 /**
- * DCGM exporter chart values for what the node gives its pods (dcgm-exporter chart 4.1.1,
- * deployment/templates/daemonset.yaml): with `driverHostPath` (no NVIDIA container runtime, e.g.
+ * DCGM exporter chart values for what the node gives its pods (the chart's
+ * deployment/templates/daemonset.yaml; keys checked in test/components/kubernetes/chart-facts.test.ts): with `driverHostPath` (no NVIDIA container runtime, e.g.
  * GKE on COS) the driver directory is mounted read-only at {@link DCGM_DRIVER_MOUNT} with
  * `LD_LIBRARY_PATH` on its lib64 so DCGM finds libnvidia-ml, and the container runs privileged to
  * see every /dev/nvidia* device it was not allocated — GKE's own exporter manifest does the same.
