@@ -15,7 +15,7 @@ export interface ArtifactRegistryArgs {
   scanning: boolean;
   /** CMEK for the repository's content; the Artifact Registry service agent must be granted it first. */
   kmsKeyName?: pulumi.Input<string>;
-  /** Resources the repository waits for (the key grant). */
+  /** Resources the repository waits for (the enabled APIs, the key grant). */
   dependsOn: pulumi.Resource[];
   labels: Record<string, string>;
 }
@@ -30,13 +30,10 @@ export interface ArtifactRegistry {
 /**
  * A Docker-format Artifact Registry repository: private (IAM only), immutable tags, CMEK when a
  * key is given, a cleanup policy that keeps the newest `keepImages` versions of each image and
- * deletes the rest, and vulnerability scanning. Scanning needs the Container Scanning API; it is
- * enabled here with `disableOnDestroy: false`, so a destroy never turns it off for the project.
+ * deletes the rest, and vulnerability scanning (which needs the Container Scanning API, enabled
+ * by GcpCluster (enableProjectServices) when scanning is on).
  */
 export function createArtifactRegistry(name: string, parent: pulumi.Resource, args: ArtifactRegistryArgs): ArtifactRegistry {
-  const scanningApi = args.scanning
-    ? new gcp.projects.Service(`${name}-containerscanning`, { project: args.project, service: "containerscanning.googleapis.com", disableOnDestroy: false, disableDependentServices: false }, { parent })
-    : undefined;
   const repository = new gcp.artifactregistry.Repository(
     `${name}-images`,
     {
@@ -57,8 +54,33 @@ export function createArtifactRegistry(name: string, parent: pulumi.Resource, ar
       vulnerabilityScanningConfig: { enablementConfig: args.scanning ? "INHERITED" : "DISABLED" },
       labels: args.labels,
     },
-    { parent, dependsOn: [...args.dependsOn, ...(scanningApi ? [scanningApi] : [])] },
+    { parent, dependsOn: args.dependsOn },
   );
   const url = pulumi.interpolate`${repository.location}-docker.pkg.dev/${repository.project}/${repository.repositoryId}`;
   return { repository, url };
+}
+
+/**
+ * The IAM principal of the identity a Google credential belongs to, from its OpenID email: a
+ * service account (`*.gserviceaccount.com`) or a user.
+ */
+export function principalOfEmail(email: string): string {
+  return email.endsWith(".gserviceaccount.com") ? `serviceAccount:${email}` : `user:${email}`;
+}
+
+/**
+ * Lets the identity running `pulumi up` push to the repository (`roles/artifactregistry.writer`
+ * on this repository only): the runtime image is pushed in the same run that creates the
+ * repository, with that identity's access token, and a project role that can create repositories
+ * need not include uploads (custom roles, `artifactregistry.repoAdmin` on another repository).
+ * The identity is read from the provider's credentials (`getClientOpenIdUserInfo`, which needs the
+ * userinfo.email scope the provider requests by default).
+ */
+export function grantRunnerPush(name: string, parent: pulumi.Resource, repository: gcp.artifactregistry.Repository, dependsOn: pulumi.Resource[]): gcp.artifactregistry.RepositoryIamMember {
+  const runner = gcp.organizations.getClientOpenIdUserInfoOutput({ parent });
+  return new gcp.artifactregistry.RepositoryIamMember(
+    `${name}-runner-push`,
+    { project: repository.project, location: repository.location, repository: repository.repositoryId, role: "roles/artifactregistry.writer", member: runner.email.apply(principalOfEmail) },
+    { parent, dependsOn },
+  );
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
-import { createArtifactRegistry } from "./artifact-registry.ts";
+import { createArtifactRegistry, grantRunnerPush } from "./artifact-registry.ts";
 import { createEncryptionKey } from "./encryption-key.ts";
 import { createGcpNetwork } from "./gcp-network.ts";
 import { gcpLabels, gcpResourceId } from "./gcp-resource-id.ts";
@@ -13,8 +13,10 @@ import { gpuPoolIssues } from "./gke-accelerators.ts";
 import { createGkeCluster } from "./gke-cluster.ts";
 import { gkeKubeconfig } from "./gke-kubeconfig.ts";
 import { createGpuNodePool, GPU_POOL_TAINTS } from "./gpu-node-pool.ts";
+import { gkeGpuQuotaMessage } from "./gpu-quota.ts";
 import { createModelStoreBucket } from "./model-store-bucket.ts";
 import { createNodeServiceAccount, grantRegistryRead } from "./node-service-account.ts";
+import { enableProjectServices, type GCP_CLUSTER_APIS, type GcpClusterApi } from "./project-services.ts";
 import { createSystemNodePool } from "./system-node-pool.ts";
 import { createWorkloadIdentity } from "./workload-identity.ts";
 
@@ -153,6 +155,8 @@ export const gcpClusterOptions = z
         immutableTags: z.boolean().default(true),
         /** Vulnerability scanning of pushed images (enables the Container Scanning API, billed per image). @default true */
         scanning: z.boolean().default(true),
+        /** Grant the identity running `pulumi up` (the provider credentials' email) push on this repository, so the runtime image push in the same run is allowed. @default true */
+        grantRunnerPush: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -188,6 +192,15 @@ export interface GcpClusterArgs extends z.input<typeof gcpClusterOptions> {
   /** Tags/labels on every taggable resource (the platform sets `mlops-profile: dev|production`, `mlops-environment: <stack>`). @default {} */
   tags?: Record<string, string>;
 }
+
+/**
+ * Where GKE's Container-Optimized OS GPU nodes keep the NVIDIA driver it installs
+ * (`gpuDriverInstallationConfig`): `/home/kubernetes/bin/nvidia` (lib64/, bin/), handed to pods
+ * only through GKE's device plugin, which names GPUs `nvidia0`, ... in the pod-resources API. The
+ * DCGM exporter mounts it (GoogleCloudPlatform/prometheus-engine examples/nvidia-dcgm/exporter.yaml
+ * does the same).
+ */
+export const GKE_COS_GPU_HOST = Object.freeze({ driverHostPath: "/home/kubernetes/bin/nvidia", deviceIdType: "device-name" as const });
 
 /** Zones whose letters do not start at `a`. */
 const REGION_ZONE_LETTERS: Readonly<Record<string, readonly string[]>> = { "us-east1": ["b", "c", "d"], "europe-west1": ["b", "c", "d"] };
@@ -276,8 +289,11 @@ type GcpClusterConfig = z.output<typeof gcpClusterArgs>;
  * Artifact Registry repository, a private versioned GCS model store, and a Google service account
  * only the runtime's two Kubernetes ServiceAccounts can use, limited to the model store's objects.
  *
- * The project needs these APIs enabled: container, compute, artifactregistry, cloudkms, storage,
- * iam, and containerscanning when `registry.scanning` (enabled here, never disabled on destroy).
+ * The Google APIs it uses are enabled first ({@link GCP_CLUSTER_APIS}: Resource Manager, Compute
+ * Engine, GKE, IAM, IAM Credentials, Artifact Registry, Cloud Storage, Cloud KMS with the key,
+ * Container Scanning with scanning), never disabled on destroy; everything else waits for them.
+ * Only Service Usage must already be on (it is in every new project). The runtime image is pushed
+ * with the provider's access token, after the repository and the runner's push grant exist.
  */
 export class GcpCluster extends CloudClusterResource {
   constructor(name: string, args: GcpClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -288,25 +304,34 @@ export class GcpCluster extends CloudClusterResource {
 function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpClusterConfig) {
   const client = gcp.organizations.getClientConfigOutput({ parent });
   const project = cfg.project === undefined ? client.project : pulumi.output(cfg.project);
-  const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent }).number;
   const labels = gcpLabels({ "part-of": "pulumi-mlops", ...cfg.tags });
   const zones = cfg.zones ?? defaultZones(cfg.region);
   const regional = cfg.highAvailability;
   const stack = pulumi.getStack();
+  const quota = gkeGpuQuotaMessage(cfg.gpuPools, cfg.region, regional, cfg.project);
+  if (quota !== undefined) void pulumi.log.info(quota, parent);
 
-  const key = cfg.encryption.customerManagedKey ? createEncryptionKey(name, parent, { project, region: cfg.region, rotationPeriodDays: cfg.encryption.rotationDays, labels }) : undefined;
+  const apiNames: GcpClusterApi[] = ["cloudresourcemanager", "compute", "container", "iam", "iamcredentials", "artifactregistry", "storage"];
+  if (cfg.encryption.customerManagedKey) apiNames.push("cloudkms");
+  if (cfg.registry.scanning) apiNames.push("containerscanning");
+  const apis = enableProjectServices(name, parent, project, apiNames);
+  const api = (n: GcpClusterApi) => apis[apiNames.indexOf(n)]!;
+  // Resource Manager answers getProject; enabling the GKE API creates the GKE service agent.
+  const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent, dependsOn: [api("cloudresourcemanager")] }).number;
+
+  const key = cfg.encryption.customerManagedKey ? createEncryptionKey(name, parent, { project, region: cfg.region, rotationPeriodDays: cfg.encryption.rotationDays, labels, dependsOn: apis }) : undefined;
   const gkeAgent = pulumi.interpolate`serviceAccount:service-${projectNumber}@container-engine-robot.iam.gserviceaccount.com`;
   // Artifact Registry creates its agent with the first repository; with CMEK the key grant must come
   // first, so the identity is generated explicitly.
-  const arAgent = key ? new gcp.projects.ServiceIdentity(`${name}-artifactregistry-agent`, { project, service: "artifactregistry.googleapis.com" }, { parent }) : undefined;
+  const arAgent = key ? new gcp.projects.ServiceIdentity(`${name}-artifactregistry-agent`, { project, service: "artifactregistry.googleapis.com" }, { parent, dependsOn: apis }) : undefined;
   // The storage data source also creates the Cloud Storage agent when the project has none yet.
-  const gcsAgent = key ? gcp.storage.getProjectServiceAccountOutput({ project }, { parent }).member : undefined;
+  const gcsAgent = key ? gcp.storage.getProjectServiceAccountOutput({ project }, { parent, dependsOn: [api("storage")] }).member : undefined;
   const gkeKeyGrant = key?.grant("gke", gkeAgent);
   const arKeyGrant = key && arAgent ? key.grant("artifactregistry", arAgent.member) : undefined;
   const gcsKeyGrant = key && gcsAgent ? key.grant("gcs", gcsAgent) : undefined;
 
-  const network = createGcpNetwork(name, parent, { project, region: cfg.region, ...cfg.network });
-  const nodeAccount = createNodeServiceAccount(name, parent, { project, accountId: gcpResourceId([name, stack, "nodes"], 30) });
+  const network = createGcpNetwork(name, parent, { project, region: cfg.region, ...cfg.network, dependsOn: apis });
+  const nodeAccount = createNodeServiceAccount(name, parent, { project, accountId: gcpResourceId([name, stack, "nodes"], 30), dependsOn: apis });
 
   const registry = createArtifactRegistry(name, parent, {
     project,
@@ -316,10 +341,13 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     immutableTags: cfg.registry.immutableTags,
     scanning: cfg.registry.scanning,
     kmsKeyName: key?.keyId,
-    dependsOn: arKeyGrant ? [arKeyGrant] : [],
+    dependsOn: [...apis, ...(arKeyGrant ? [arKeyGrant] : [])],
     labels,
   });
   const pull = grantRegistryRead(name, parent, registry.repository, nodeAccount.member);
+  // The image push (RuntimeImage, from the handle's registryUrl) waits for the runner's grant.
+  const push = cfg.registry.grantRunnerPush ? grantRunnerPush(name, parent, registry.repository, apis) : undefined;
+  const registryUrl = push ? pulumi.all([registry.url, push.etag]).apply(([url]) => url) : registry.url;
 
   const store = createModelStoreBucket(name, parent, {
     project,
@@ -328,7 +356,7 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     noncurrentRetentionDays: cfg.modelStore.noncurrentRetentionDays,
     forceDestroy: cfg.modelStore.forceDestroy,
     kmsKeyName: key?.keyId,
-    dependsOn: gcsKeyGrant ? [gcsKeyGrant] : [],
+    dependsOn: [...apis, ...(gcsKeyGrant ? [gcsKeyGrant] : [])],
     labels,
   });
 
@@ -346,7 +374,7 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     deletionProtection: cfg.deletionProtection ?? cfg.highAvailability,
     nodeServiceAccount: nodeAccount.email,
     resourceLabels: labels,
-    dependsOn: gkeKeyGrant ? [gkeKeyGrant] : [],
+    dependsOn: [...apis, ...(gkeKeyGrant ? [gkeKeyGrant] : [])],
   });
 
   const poolBase = { project, cluster, serviceAccount: nodeAccount.email, resourceLabels: labels, regional };
@@ -359,6 +387,8 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     namespace: cfg.namespace,
     serviceAccounts: RUNTIME_SERVICE_ACCOUNTS,
     bucket: store.bucket.name,
+    cluster,
+    dependsOn: apis,
   });
 
   const kubeconfig = gkeKubeconfig({
@@ -375,7 +405,8 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     name: cluster.name,
     managedControlPlane: true,
     gpu,
-    registryUrl: registry.url,
+    registryUrl,
+    // Artifact Registry takes an OAuth access token as the password of `oauth2accesstoken`.
     registryAuth: { username: "oauth2accesstoken", password: pulumi.secret(client.accessToken) },
     modelStore: { kind: "bucket", url: store.url },
     workloadIdentity: {
@@ -391,7 +422,7 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     clusterName: cluster.name,
     kubeconfig,
     apiEndpoint: pulumi.interpolate`https://${cluster.endpoint}`,
-    registryUrl: registry.url,
+    registryUrl,
     bucketUrl: store.url,
   };
 }
@@ -404,5 +435,6 @@ function gpuScheduling(taints: readonly Taint[]): NonNullable<ClusterHandle["gpu
     // GKE installs the driver (gpuDriverInstallationConfig) and runs its own device plugin.
     driverInstalled: true,
     devicePluginInstalled: true,
+    ...GKE_COS_GPU_HOST,
   };
 }

@@ -13,6 +13,8 @@ export interface GcpNetworkArgs {
   servicesCidr: string;
   /** Bring-your-own network: nothing is created and these ids are used as given. */
   existing?: { network: string; subnetwork: string; podsRangeName: string; servicesRangeName: string };
+  /** Resources the network waits for (the Compute Engine API). */
+  dependsOn: pulumi.Resource[];
 }
 
 /** The network a GKE cluster is placed in. */
@@ -42,7 +44,7 @@ export function createGcpNetwork(name: string, parent: pulumi.Resource, args: Gc
       servicesRangeName: args.existing.servicesRangeName,
     };
   }
-  const opts = { parent };
+  const opts = { parent, dependsOn: args.dependsOn };
   const podsRangeName = "pods";
   const servicesRangeName = "services";
   const network = new gcp.compute.Network(

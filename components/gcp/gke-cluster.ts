@@ -26,7 +26,7 @@ export interface GkeClusterArgs {
   /** Email of the node service account (also used by the short-lived default pool). */
   nodeServiceAccount: pulumi.Input<string>;
   resourceLabels: Record<string, string>;
-  /** Resources the cluster waits for (the key grant to the GKE service agent). */
+  /** Resources the cluster waits for (the enabled APIs, the key grant to the GKE service agent). */
   dependsOn: pulumi.Resource[];
 }
 

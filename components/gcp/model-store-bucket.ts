@@ -17,7 +17,7 @@ export interface ModelStoreBucketArgs {
   forceDestroy: boolean;
   /** CMEK for new objects; the Cloud Storage service agent must be granted it first. */
   kmsKeyName?: pulumi.Input<string>;
-  /** Resources the bucket waits for (the key grant). */
+  /** Resources the bucket waits for (the enabled APIs, the key grant). */
   dependsOn: pulumi.Resource[];
   labels: Record<string, string>;
 }

@@ -6,6 +6,8 @@ export interface NodeServiceAccountArgs {
   project: pulumi.Input<string>;
   /** Service account id (6-30 characters). */
   accountId: string;
+  /** Resources the account and its binding wait for (the IAM and Resource Manager APIs). */
+  dependsOn: pulumi.Resource[];
 }
 
 /**
@@ -15,8 +17,8 @@ export interface NodeServiceAccountArgs {
  * Image pulls are granted per repository with {@link grantRegistryRead}.
  */
 export function createNodeServiceAccount(name: string, parent: pulumi.Resource, args: NodeServiceAccountArgs): gcp.serviceaccount.Account {
-  const account = new gcp.serviceaccount.Account(`${name}-nodes`, { project: args.project, accountId: args.accountId, displayName: "pulumi-mlops GKE nodes" }, { parent });
-  new gcp.projects.IAMMember(`${name}-nodes-default`, { project: args.project, role: "roles/container.defaultNodeServiceAccount", member: account.member }, { parent });
+  const account = new gcp.serviceaccount.Account(`${name}-nodes`, { project: args.project, accountId: args.accountId, displayName: "pulumi-mlops GKE nodes" }, { parent, dependsOn: args.dependsOn });
+  new gcp.projects.IAMMember(`${name}-nodes-default`, { project: args.project, role: "roles/container.defaultNodeServiceAccount", member: account.member }, { parent, dependsOn: args.dependsOn });
   return account;
 }
 

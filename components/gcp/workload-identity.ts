@@ -13,6 +13,14 @@ export interface WorkloadIdentityArgs {
   serviceAccounts: RuntimeServiceAccounts;
   /** The model store bucket the runtime reads and writes. */
   bucket: pulumi.Input<string>;
+  /**
+   * The GKE cluster with Workload Identity on. The pool `<project>.svc.id.goog` exists only once a
+   * cluster with Workload Identity exists in the project; until then, granting its principals
+   * fails with "Identity Pool does not exist", so the bindings wait for the cluster.
+   */
+  cluster: pulumi.Resource;
+  /** Resources the account and bindings wait for (the IAM API). */
+  dependsOn: pulumi.Resource[];
 }
 
 /** The runtime's Google identity. */
@@ -33,18 +41,19 @@ export function workloadIdentityMember(project: pulumi.Input<string>, namespace:
  * (`roles/iam.workloadIdentityUser` on the account, not on the project), with object read, write,
  * list and delete on the model store bucket only. `roles/storage.objectUser` is the predefined role
  * with exactly those object permissions; `objectAdmin` would add object IAM and retention control.
+ * The Workload Identity bindings are created after the cluster (see {@link WorkloadIdentityArgs.cluster}).
  */
 export function createWorkloadIdentity(name: string, parent: pulumi.Resource, args: WorkloadIdentityArgs): WorkloadIdentity {
   const serviceAccount = new gcp.serviceaccount.Account(
     `${name}-runtime`,
     { project: args.project, accountId: args.accountId, displayName: "pulumi-mlops runtime", description: `Workload Identity of ${args.namespace}/{${args.serviceAccounts.serving},${args.serviceAccounts.retraining}}` },
-    { parent },
+    { parent, dependsOn: args.dependsOn },
   );
   const members = [args.serviceAccounts.serving, args.serviceAccounts.retraining].map((ksa) => {
     const member = workloadIdentityMember(args.project, args.namespace, ksa);
-    new gcp.serviceaccount.IAMMember(`${name}-wi-${ksa}`, { serviceAccountId: serviceAccount.name, role: "roles/iam.workloadIdentityUser", member }, { parent });
+    new gcp.serviceaccount.IAMMember(`${name}-wi-${ksa}`, { serviceAccountId: serviceAccount.name, role: "roles/iam.workloadIdentityUser", member }, { parent, dependsOn: [...args.dependsOn, args.cluster] });
     return member;
   });
-  new gcp.storage.BucketIAMMember(`${name}-runtime-objects`, { bucket: args.bucket, role: "roles/storage.objectUser", member: serviceAccount.member }, { parent });
+  new gcp.storage.BucketIAMMember(`${name}-runtime-objects`, { bucket: args.bucket, role: "roles/storage.objectUser", member: serviceAccount.member }, { parent, dependsOn: args.dependsOn });
   return { serviceAccount, members };
 }

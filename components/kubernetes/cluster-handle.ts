@@ -20,6 +20,20 @@ export interface GpuScheduling {
   driverInstalled: boolean;
   /** The cluster already runs a device plugin (GKE manages its own); GpuEnablement skips it. */
   devicePluginInstalled: boolean;
+  /**
+   * Host directory of the NVIDIA driver's libraries (`lib64/libnvidia-ml.so.1`) and tools (`bin/`)
+   * on nodes without the NVIDIA container runtime, where only pods granted a GPU by the device
+   * plugin get them (GKE's Container-Optimized OS: `/home/kubernetes/bin/nvidia`). Daemons that
+   * watch every GPU without requesting one (the DCGM exporter) mount it, privileged.
+   * @default - the NVIDIA container runtime injects the driver and devices
+   */
+  driverHostPath?: string;
+  /**
+   * How the cluster's device plugin names GPUs in the kubelet's pod-resources API: `uid` (NVIDIA's
+   * plugin) or `device-name` (GKE's, `nvidia0`); the DCGM exporter maps GPUs to pods with it.
+   * @default "uid"
+   */
+  deviceIdType?: "uid" | "device-name";
 }
 
 /** Where model artifacts and registry objects live, as the runtime's `--registry` sees it. */

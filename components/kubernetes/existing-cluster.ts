@@ -41,6 +41,10 @@ export interface ExistingClusterArgs {
     driverInstalled?: boolean;
     /** A device plugin already runs. @default false */
     devicePluginInstalled?: boolean;
+    /** Host directory of the NVIDIA driver on nodes without the NVIDIA container runtime (GKE COS: "/home/kubernetes/bin/nvidia"); the DCGM exporter mounts it. @default - the runtime injects the driver */
+    driverHostPath?: string;
+    /** How the running device plugin names GPUs to the kubelet: "device-name" for GKE's. @default - "uid" (NVIDIA's plugin) */
+    deviceIdType?: "uid" | "device-name";
   };
   /** Container registry the cluster pulls from (e.g. "localhost:5001" for a kind registry). @default - none */
   registryUrl?: pulumi.Input<string>;
@@ -76,6 +80,8 @@ export const existingClusterArgs = z
         resourceName: z.string().min(1).default("nvidia.com/gpu"),
         driverInstalled: z.boolean().default(true),
         devicePluginInstalled: z.boolean().default(false),
+        driverHostPath: z.string().regex(/^\/[^:]*$/, "must be an absolute path").optional(),
+        deviceIdType: z.enum(["uid", "device-name"]).optional(),
       })
       .strict()
       .optional(),

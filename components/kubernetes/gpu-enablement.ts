@@ -94,6 +94,37 @@ export function gpuNodeAffinity(gpu: GpuScheduling): Record<string, unknown> {
   };
 }
 
+/** Where {@link dcgmExporterHostValues} mounts `GpuScheduling.driverHostPath` in the exporter. */
+export const DCGM_DRIVER_MOUNT = "/usr/local/nvidia";
+
+/**
+ * DCGM exporter chart values for what the node gives its pods (the chart's
+ * deployment/templates/daemonset.yaml; keys checked in test/components/kubernetes/chart-facts.test.ts): with `driverHostPath` (no NVIDIA container runtime, e.g.
+ * GKE on COS) the driver directory is mounted read-only at {@link DCGM_DRIVER_MOUNT} with
+ * `LD_LIBRARY_PATH` on its lib64 so DCGM finds libnvidia-ml, and the container runs privileged to
+ * see every /dev/nvidia* device it was not allocated — GKE's own exporter manifest does the same.
+ * Replacing the chart's `extraVolumeMounts` list drops whatever it mounts by default, so the
+ * counters come from the image's own dcp-metrics-included.csv (it has every DCGM_FI_* field the
+ * dashboards and alert rules read). With `deviceIdType: device-name` the exporter maps GPUs to
+ * pods by device name. Empty for nodes whose runtime injects the driver.
+ */
+export function dcgmExporterHostValues(gpu: GpuScheduling): Record<string, unknown> {
+  const env: { name: string; value: string }[] = [];
+  const values: Record<string, unknown> = {};
+  if (gpu.driverHostPath !== undefined) {
+    Object.assign(values, {
+      arguments: ["-f", "/etc/dcgm-exporter/dcp-metrics-included.csv"],
+      securityContext: { privileged: true },
+      extraHostVolumes: [{ name: "nvidia-driver", hostPath: gpu.driverHostPath }],
+      extraVolumeMounts: [{ name: "nvidia-driver", mountPath: DCGM_DRIVER_MOUNT, readOnly: true }],
+    });
+    env.push({ name: "LD_LIBRARY_PATH", value: `${DCGM_DRIVER_MOUNT}/lib64` });
+  }
+  if (gpu.deviceIdType === "device-name") env.push({ name: "DCGM_EXPORTER_KUBERNETES_GPU_ID_TYPE", value: "device-name" });
+  if (env.length > 0) values.extraEnv = env;
+  return values;
+}
+
 /** The device plugin's config file (`version: v1`) sharing each GPU `replicas` ways. */
 export function timeSlicingConfig(resourceName: string, replicas: number): string {
   return stringify({
@@ -107,7 +138,8 @@ export function timeSlicingConfig(resourceName: string, replicas: number): strin
  * Makes a cluster's GPUs schedulable and observable: the NVIDIA device plugin (pinned to the GPU
  * nodes, tolerating their taints; skipped when the cluster already runs one) or the NVIDIA GPU
  * operator (driver and toolkit off where the node image has them), plus the DCGM exporter with a
- * ServiceMonitor, and optional time-slicing.
+ * ServiceMonitor (mounting the host's driver where no NVIDIA runtime injects it:
+ * {@link dcgmExporterHostValues}), and optional time-slicing.
  */
 export class GpuEnablement extends pulumi.ComponentResource {
   /** Namespace of the GPU components. */
@@ -207,6 +239,7 @@ function createGpuEnablement(name: string, parent: pulumi.Resource, cfg: Cfg) {
       tolerations,
       serviceMonitor: { enabled: true, interval: "15s", additionalLabels: cfg.serviceMonitorLabels },
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      ...dcgmExporterHostValues(gpu),
     }, { ...inNs, dependsOn: gpuStack ? [ns, gpuStack] : [ns] });
   }
 

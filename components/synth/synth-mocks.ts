@@ -11,6 +11,7 @@ export const MOCKED_INVOKES: Readonly<Record<string, string>> = {
   "aws:ecr/getAuthorizationToken:getAuthorizationToken": "user AWS and a fake token for the requested registry",
   "gcp:organizations/getProject:getProject": "the gcp:project config, else synth-project",
   "gcp:organizations/getClientConfig:getClientConfig": "project, region, zone from config",
+  "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo": "the user synth@example.com (the identity running pulumi up)",
   "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": "the Cloud Storage service agent of project number 123456789012",
   "azure-native:authorization:getClientConfig": "fixed client, object, subscription and tenant ids",
   "azure-native:containerservice:listManagedClusterUserCredentials": "a base64 kubeconfig for https://synth.invalid (AKS user credentials)",
@@ -69,6 +70,8 @@ export class SynthMocks implements pulumi.runtime.Mocks {
       }
       case "gcp:organizations/getClientConfig:getClientConfig":
         return { project: this.#config["gcp:project"] ?? "synth-project", region: this.#config["gcp:region"] ?? "us-central1", zone: this.#config["gcp:zone"] ?? "", accessToken: "synth", id: "synth" };
+      case "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo":
+        return { email: "synth@example.com", id: "synth@example.com" };
       case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
         const email = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com";
         return { emailAddress: email, member: `serviceAccount:${email}`, project: inputs.project ?? this.#config["gcp:project"] ?? "synth-project", id: email };

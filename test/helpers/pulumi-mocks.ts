@@ -98,6 +98,41 @@ export function setupPulumiMocks(opts: { project?: string; stack?: string; previ
   };
 }
 
+/**
+ * What each resource waits for, as the SDK tells the engine (explicit `dependsOn` and the
+ * resources its inputs come from), by logical name: the mock monitor's `newResource` does not see
+ * it, so the gRPC request is read on the way in, as `mlops synth` reads parents. Call right after
+ * {@link setupPulumiMocks}; the returned `reset` also forgets the mocks' records.
+ */
+export function recordDependencies(mocks: { reset(): void }) {
+  type Req = { getType(): string; getName(): string; getDependenciesList(): string[] };
+  type Resp = { getUrn(): string };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Req, cb: (err: unknown, resp?: Resp) => void): void };
+  const names = new Map<string, string>();
+  const deps: { type: string; name: string; urns: string[] }[] = [];
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    deps.push({ type: req.getType(), name: req.getName(), urns: req.getDependenciesList() });
+    original(req, (err, resp) => {
+      if (resp) names.set(resp.getUrn(), req.getName());
+      cb(err, resp);
+    });
+  };
+  const reset = mocks.reset.bind(mocks);
+  return {
+    /** Logical names of the resources the one named `name` (of `type`, when names repeat) waits for. */
+    dependenciesOf(name: string, type?: string): string[] {
+      const found = deps.filter((d) => d.name === name && (type === undefined || d.type === type));
+      if (found.length !== 1) throw new Error(`${found.length} resources named ${name}${type ? ` of type ${type}` : ""}`);
+      return (found[0] as (typeof deps)[number]).urns.map((u) => names.get(u) ?? u);
+    },
+    reset() {
+      reset();
+      deps.length = 0;
+    },
+  };
+}
+
 /** The value of an Output (under mocks every Output resolves). */
 export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
   return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));

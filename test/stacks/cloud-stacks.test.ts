@@ -119,6 +119,24 @@ test("GCP stack: accelerator pools from zero with the driver installed by GKE, t
   assert.equal(out.get("gcp-dev")!.resources.filter((r) => r.name.endsWith("-device-plugin")).length, 0);
 });
 
+test("GCP stack, first pulumi up (issue 10): APIs enabled, the image pushed with a token and a writer grant, DCGM reading the driver GKE installs on COS", () => {
+  const apis = ofType("gcp-dev", "gcp:projects/service:Service").map((s) => s.inputs);
+  for (const api of ["container.googleapis.com", "compute.googleapis.com", "artifactregistry.googleapis.com", "cloudkms.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "cloudresourcemanager.googleapis.com"]) {
+    const svc = apis.find((a) => a.service === api);
+    assert.ok(svc, `${api} enabled`);
+    assert.equal(svc.disableOnDestroy, false, api);
+  }
+  const writer = ofType("gcp-dev", "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").find((m) => m.inputs.role === "roles/artifactregistry.writer");
+  assert.equal(writer?.inputs.member, "user:synth@example.com", "the identity running pulumi up may push");
+  const [image] = ofType("gcp-dev", "docker-build:index:Image");
+  assert.equal(JSON.stringify(image!.inputs.registries).includes('"address":"us-central1-docker.pkg.dev"'), true, JSON.stringify(image!.inputs.registries));
+  assert.equal(JSON.stringify(image!.inputs.registries).includes('"username":"oauth2accesstoken"'), true);
+  const dcgm = ofType("gcp-dev", "kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "dcgm-exporter");
+  assert.ok(dcgm, "DCGM exporter installed");
+  assert.deepEqual(dcgm.inputs.values.extraHostVolumes, [{ name: "nvidia-driver", hostPath: "/home/kubernetes/bin/nvidia" }]);
+  assert.ok(dcgm.inputs.values.extraEnv.some((e: { name: string; value: string }) => e.name === "LD_LIBRARY_PATH" && e.value === "/usr/local/nvidia/lib64"));
+});
+
 test("Azure stack: spot GPU pool from zero with the AKS driver, both GPU taints tolerated; locked-down storage; federated credentials for exactly the two ServiceAccounts", () => {
   const [pool] = ofType("azure-dev", "azure-native:containerservice:AgentPool");
   assert.equal(pool!.inputs.minCount, 0);

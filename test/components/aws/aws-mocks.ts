@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
+import { recordDependencies, setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
 
 export { valueOf } from "../../helpers/pulumi-mocks.ts";
 
@@ -71,38 +71,4 @@ export function setupAwsMocks() {
     },
   });
   return { ...mocks, ...recordDependencies(mocks) };
-}
-
-/**
- * What each resource waits for, as the SDK tells the engine (explicit `dependsOn` and the
- * resources its inputs come from), by logical name: the mock monitor's `newResource` does not see
- * it, so the gRPC request is read on the way in, as `pulumi-mlops synth` reads parents.
- */
-function recordDependencies(mocks: { reset(): void }) {
-  type Req = { getType(): string; getName(): string; getDependenciesList(): string[] };
-  type Resp = { getUrn(): string };
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Req, cb: (err: unknown, resp?: Resp) => void): void };
-  const names = new Map<string, string>();
-  const deps: { type: string; name: string; urns: string[] }[] = [];
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    deps.push({ type: req.getType(), name: req.getName(), urns: req.getDependenciesList() });
-    original(req, (err, resp) => {
-      if (resp) names.set(resp.getUrn(), req.getName());
-      cb(err, resp);
-    });
-  };
-  const reset = mocks.reset.bind(mocks);
-  return {
-    /** Logical names of the resources the one named `name` (of `type`, when names repeat) waits for. */
-    dependenciesOf(name: string, type?: string): string[] {
-      const found = deps.filter((d) => d.name === name && (type === undefined || d.type === type));
-      if (found.length !== 1) throw new Error(`${found.length} resources named ${name}${type ? ` of type ${type}` : ""}`);
-      return (found[0] as (typeof deps)[number]).urns.map((u) => names.get(u) ?? u);
-    },
-    reset() {
-      reset();
-      deps.length = 0;
-    },
-  };
 }

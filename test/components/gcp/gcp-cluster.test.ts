@@ -164,10 +164,10 @@ test("the registry is a private Docker repository with immutable tags, CMEK, sca
     { id: "delete-older", action: "DELETE", condition: { tagState: "ANY" } },
   ]);
   assert.deepEqual(r.vulnerabilityScanningConfig, { enablementConfig: "INHERITED" });
-  const api = one("gcp:projects/service:Service");
+  const api = mocks.named("ml-containerscanning", "gcp:projects/service:Service").inputs;
   assert.equal(api.service, "containerscanning.googleapis.com");
   assert.equal(api.disableOnDestroy, false);
-  assert.equal(mocks.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").length, 1);
+  assert.deepEqual(mocks.ofType("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((m) => m.inputs.role).sort(), ["roles/artifactregistry.reader", "roles/artifactregistry.writer"]);
   assert.equal(await valueOf(c.registryUrl), `us-central1-docker.pkg.dev/${TEST_PROJECT.id}/${r.repositoryId}`);
   assert.equal(await valueOf(pulumi.output(c.handle.registryUrl!)), await valueOf(c.registryUrl));
   assert.equal(c.handle.registryAuth?.username, "oauth2accesstoken");
@@ -212,7 +212,7 @@ test("nodes run as a dedicated account that may pull from the one repository", a
   await mocks.settle();
   const nodes = mocks.named("ml-nodes").inputs;
   const email = `${nodes.accountId}@${TEST_PROJECT.id}.iam.gserviceaccount.com`;
-  const pull = one("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember");
+  const pull = mocks.named("ml-nodes-pull").inputs;
   const repo = one("gcp:artifactregistry/repository:Repository");
   assert.deepEqual(pull, { project: TEST_PROJECT.id, location: "us-central1", repository: repo.repositoryId, role: "roles/artifactregistry.reader", member: `serviceAccount:${email}` });
   for (const p of mocks.ofType("gcp:container/nodePool:NodePool")) assert.equal(p.inputs.nodeConfig.serviceAccount, email);

@@ -1,16 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type PulumiMocks, setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
+import { recordDependencies, setupPulumiMocks } from "../../helpers/pulumi-mocks.ts";
 
 /** Project and number the GCP invokes answer with. */
 export const TEST_PROJECT = { id: "test-project", number: "123456789012" };
+
+/** The identity the mocked `getClientOpenIdUserInfo` answers: the one running `pulumi up`. */
+export const TEST_RUNNER_EMAIL = "deployer@example.com";
 
 /**
  * Pulumi mocks for the GCP components: resources echo their inputs plus the outputs GCP computes
  * that the component reads (service-account emails and members, cluster endpoint and CA, bucket
  * names), and the GCP invokes the component calls get fixed answers; any other invoke throws.
+ * `dependenciesOf(name)` lists what a resource waits for.
  */
-export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): PulumiMocks {
-  return setupPulumiMocks({
+export function setupGcpMocks(opts: { config?: Record<string, string>; runnerEmail?: string } = {}) {
+  const mocks = setupPulumiMocks({
     config: opts.config,
     cloud: {
       outputs(args: pulumi.runtime.MockResourceArgs, s: Record<string, any>) {
@@ -44,6 +48,8 @@ export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): P
         switch (args.token) {
           case "gcp:organizations/getClientConfig:getClientConfig":
             return { project: TEST_PROJECT.id, region: "us-central1", zone: "", accessToken: "ya29.test-token", id: "client" };
+          case "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo":
+            return { email: opts.runnerEmail ?? TEST_RUNNER_EMAIL, id: opts.runnerEmail ?? TEST_RUNNER_EMAIL };
           case "gcp:organizations/getProject:getProject":
             return { projectId: args.inputs.projectId ?? TEST_PROJECT.id, number: TEST_PROJECT.number, name: "test", id: `projects/${TEST_PROJECT.id}` };
           case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
@@ -56,4 +62,5 @@ export function setupGcpMocks(opts: { config?: Record<string, string> } = {}): P
       },
     },
   });
+  return { ...mocks, ...recordDependencies(mocks) };
 }

@@ -66,8 +66,24 @@ const VALUES_KEYS: Record<string, string[]> = {
     "daemonsets.tolerations/*",
     "node-feature-discovery.worker.tolerations/*",
   ],
-  // deployment/values.yaml: nodeSelector, affinity, tolerations, resources, serviceMonitor.{enabled,interval,additionalLabels}.
-  "dcgm-exporter": ["nodeSelector/*", "affinity/*", "tolerations/*", "resources/*", "serviceMonitor.enabled", "serviceMonitor.interval", "serviceMonitor.additionalLabels/*"],
+  // deployment/values.yaml: nodeSelector, affinity, tolerations, resources, serviceMonitor.{enabled,interval,additionalLabels};
+  // for nodes without the NVIDIA runtime (GKE COS, dcgmExporterHostValues): arguments, securityContext (toYaml'd into the
+  // container), extraHostVolumes, extraVolumeMounts, extraEnv (read at chart 4.1.3 on main, two patches after the pinned
+  // 4.1.1; the same keys are already in 2.4.1's values.yaml).
+  "dcgm-exporter": [
+    "nodeSelector/*",
+    "affinity/*",
+    "tolerations/*",
+    "resources/*",
+    "serviceMonitor.enabled",
+    "serviceMonitor.interval",
+    "serviceMonitor.additionalLabels/*",
+    "arguments/*",
+    "securityContext.privileged",
+    "extraHostVolumes/*",
+    "extraVolumeMounts/*",
+    "extraEnv/*",
+  ],
 };
 
 type Values = Record<string, any>;
@@ -114,12 +130,12 @@ function unknownKeys(values: Values, known: string[]): string[] {
 }
 
 let seq = 0;
-function cluster(gpu: boolean, managedControlPlane = false): ClusterHandle {
+function cluster(gpu: boolean, managedControlPlane = false, host: { driverHostPath?: string; deviceIdType?: "uid" | "device-name" } = {}): ClusterHandle {
   return {
     provider: new k8s.Provider(`facts-k8s-${++seq}`, {}),
     name: "facts",
     managedControlPlane,
-    ...(gpu ? { gpu: { nodeSelector: { "mlops.dev/gpu": "true" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" as const }], resourceName: "nvidia.com/gpu", driverInstalled: true, devicePluginInstalled: false } } : {}),
+    ...(gpu ? { gpu: { nodeSelector: { "mlops.dev/gpu": "true" }, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" as const }], resourceName: "nvidia.com/gpu", driverInstalled: true, devicePluginInstalled: false, ...host } } : {}),
     modelStore: { kind: "pvc", claimName: "models", mountPath: "/models" },
     workloadIdentity: { annotations: {}, labels: {} },
   };
@@ -137,6 +153,7 @@ async function render(): Promise<RecordedResource[]> {
     new Monitoring("facts-mon-alerting", { cluster: cluster(false), namespace: "monitoring", alerting: { receivers: [{ name: "hook", webhook: { url: "https://example.com/a" } }], defaultReceiver: "hook" } }).grafanaUrl,
     new GpuEnablement("facts-dp", { cluster: cluster(true), timeSlicing: { replicas: 4 } }).namespace,
     new GpuEnablement("facts-op", { cluster: cluster(true), mode: "gpu-operator", timeSlicing: { replicas: 2 } }).namespace,
+    new GpuEnablement("facts-cos", { cluster: cluster(true, true, { driverHostPath: "/home/kubernetes/bin/nvidia", deviceIdType: "device-name" }) }).namespace,
   ];
   await Promise.all(ready.map((o) => new Promise((resolve) => o.apply(resolve))));
   await mocks.settle();
@@ -174,6 +191,25 @@ describe("charts the Kubernetes layer installs", () => {
     // With the chart's defaults (what the code passed before issue 10), the admission hooks render and nothing makes <release>-admission.
     const defaults = HOOKS["kube-prometheus-stack"]!.filter((h) => h.renders({}) && h.skippedBecause === undefined);
     assert.ok(defaults.some((h) => h.template.endsWith("job-createSecret.yaml")));
+  });
+
+  it("gives the DCGM exporter host volumes in the shape its daemonset template reads, each one mounted", async () => {
+    // dcgm-exporter deployment/templates/daemonset.yaml (chart 4.1.3 on main): `range .Values.extraHostVolumes` renders
+    // `- name: {{ .name }}` + `hostPath: { path: {{ .hostPath }} }` (only those two keys are read);
+    // extraVolumeMounts and extraEnv are toYaml'd into the exporter container as given. The chart's own
+    // pod-resources volume is always there; the exporter image ships /etc/dcgm-exporter/dcp-metrics-included.csv.
+    const cos = (await renderedCharts()).find((c) => c.name === "facts-cos-dcgm-exporter");
+    assert.ok(cos, "the COS variant renders the DCGM chart");
+    const v = cos.inputs.values;
+    const volumes: { name: string; hostPath: string }[] = v.extraHostVolumes;
+    assert.ok(volumes.length > 0);
+    for (const vol of volumes) assert.deepEqual(Object.keys(vol).sort(), ["hostPath", "name"]);
+    for (const m of v.extraVolumeMounts as { name: string }[]) assert.ok(volumes.some((vol) => vol.name === m.name), `mount ${m.name} has a volume`);
+    assert.deepEqual(v.arguments, ["-f", "/etc/dcgm-exporter/dcp-metrics-included.csv"]);
+    // Nodes with the NVIDIA runtime keep the chart's own volumes, mounts and counters.
+    const plain = (await renderedCharts()).find((c) => c.name === "facts-dp-dcgm-exporter");
+    assert.ok(plain);
+    for (const k of ["extraHostVolumes", "extraVolumeMounts", "extraEnv", "arguments", "securityContext"]) assert.equal(plain.inputs.values[k], undefined, k);
   });
 
   it("keeps CRDs installed by Pulumi (the chart's crds/), server-side applied, before the custom resources that need them", async () => {

@@ -68,3 +68,17 @@ test("invalid args report every bad path at once", () => {
     },
   );
 });
+
+test("an existing GKE cluster on COS tells the DCGM exporter where the driver is; a relative path is refused", async () => {
+  const { GpuEnablement } = await import("../../../components/kubernetes/gpu-enablement.ts");
+  const c = new ExistingCluster("gke", {
+    namespace: "ml",
+    gpu: { nodeSelector: { "cloud.google.com/gke-accelerator": "nvidia-l4" }, devicePluginInstalled: true, driverHostPath: "/home/kubernetes/bin/nvidia", deviceIdType: "device-name" },
+  });
+  new GpuEnablement("gke-gpu", { cluster: c.handle });
+  await mocks.settle();
+  const dcgm = mocks.ofType("kubernetes:helm.sh/v4:Chart").find((r) => r.inputs.chart === "dcgm-exporter");
+  assert.deepEqual(dcgm?.inputs.values.extraHostVolumes, [{ name: "nvidia-driver", hostPath: "/home/kubernetes/bin/nvidia" }]);
+  assert.ok(dcgm?.inputs.values.extraEnv.some((e: { name: string }) => e.name === "DCGM_EXPORTER_KUBERNETES_GPU_ID_TYPE"));
+  assert.throws(() => new ExistingCluster("bad", { namespace: "ml", gpu: { nodeSelector: { a: "b" }, driverHostPath: "home/nvidia" } }), /driverHostPath/);
+});
