@@ -94,9 +94,39 @@ export class LoadedModel {
     }
   }
 
+  /**
+   * Gradients of one output unit per row with respect to the encoded input: row r's gradient is of
+   * output column `outputs[r]` (0 for binary and regression models). n × preprocessor.width values.
+   * Rows are independent in the network, so one gradient of the sum gives every row's gradient.
+   */
+  async gradients(x: Float32Array, n: number, outputs: Int32Array): Promise<Float32Array> {
+    return networkGradients(this.network, x, n, this.preprocessor.width, this.outputWidth, outputs);
+  }
+
   /** Frees the network's tensors. */
   dispose(): void {
     this.network.dispose();
+  }
+}
+
+/**
+ * Gradients of output unit `outputs[r]` of row r with respect to that row's input, for n rows of
+ * `width` columns (n × width values). The rows of a dense network do not interact, so one gradient
+ * of the masked sum of outputs holds every row's own gradient.
+ */
+export async function networkGradients(network: tf.LayersModel, x: Float32Array, n: number, width: number, outputWidth: number, outputs: Int32Array): Promise<Float32Array> {
+  const g = tf.tidy((): tf.Tensor => {
+    const input = tf.tensor2d(x, [n, width]);
+    const f =
+      outputWidth === 1
+        ? (v: tf.Tensor): tf.Tensor => tf.sum(network.apply(v) as tf.Tensor)
+        : (v: tf.Tensor): tf.Tensor => tf.sum(tf.mul(network.apply(v) as tf.Tensor, tf.oneHot(tf.tensor1d(outputs, "int32"), outputWidth).toFloat()));
+    return tf.grad(f)(input);
+  });
+  try {
+    return (await g.data()) as Float32Array;
+  } finally {
+    g.dispose();
   }
 }
 
