@@ -1,3 +1,4 @@
+import { attachImportance } from "../explain/importance.ts";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -71,8 +72,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const table = await readTable(trainFile);
   const network = { hiddenLayers: [32, 16], epochs: 300, batchSize: 32, learningRate: 0.01, patience: 15 };
   const mpg = await trainModel({ table, config: modelConfig.parse({ name: "cars-mpg", target: "Miles_per_Gallon", features: [...CAR_FEATURES], network }), defaultName: "cars-mpg" });
+  await attachImportance(mpg, table);
   const mpgReg = await registerModel(registry, mpg, table);
   const origin = await trainModel({ table, config: modelConfig.parse({ name: "cars-origin", target: "Origin", features: ORIGIN_FEATURES, network }), defaultName: "cars-origin" });
+  await attachImportance(origin, table);
   await registerModel(registry, origin, table);
   const testRmse = (mpg.metrics as { rmse: number }).rmse;
   const om = origin.metrics as { accuracy: number };

@@ -1,3 +1,4 @@
+import { attachImportance } from "../explain/importance.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -90,6 +91,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const progress = progressReporter(io);
   const outcome = await trainModel({ table, config, defaultName, onEpoch: progress.onEpoch });
   progress.done();
+  // Post-training step: global importance and the explanation reference, stored with the version.
+  await attachImportance(outcome, table);
   const fromVersion = values.from === undefined ? undefined : /^([^@]+)@(\d+)$/.exec(values.from);
   const parent = intFlag(values.parent, "parent", 1, Number.MAX_SAFE_INTEGER) ?? (fromVersion && fromVersion[1] === outcome.config.name ? Number(fromVersion[2]) : null);
   const snapshot = inRegistrySnapshot(registry, table) ?? (values.snapshot ? await snapshotTable(registry, table) : undefined);

@@ -4,7 +4,7 @@ import type { Table } from "../data/table.ts";
 import { mlopsError } from "../errors.ts";
 import { MODEL_JSON, WEIGHTS_BIN, deserializeModel } from "../model/artifacts.ts";
 import { tf } from "../model/backend.ts";
-import { networkGradients } from "../model/loaded-model.ts";
+import { IMPORTANCE_FILE, networkGradients } from "../model/loaded-model.ts";
 import { classificationMetrics, headlineMetric, regressionMetrics } from "../model/metrics.ts";
 import { seededRandom, shuffleInPlace } from "../model/random.ts";
 import type { TrainOutcome } from "../model/train-model.ts";
@@ -15,7 +15,7 @@ import { DEFAULT_IG_STEPS } from "./integrated-gradients.ts";
 import { trainingSplit } from "./training-split.ts";
 
 /** File name of a version's global feature importance and explanation reference. */
-export const IMPORTANCE_JSON = "importance.json";
+export const IMPORTANCE_JSON = IMPORTANCE_FILE;
 
 /** Limits of the importance computed at training time. */
 export const IMPORTANCE_LIMITS = {

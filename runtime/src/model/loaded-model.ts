@@ -6,6 +6,9 @@ import { MODEL_JSON, WEIGHTS_BIN, deserializeModel } from "./artifacts.ts";
 import { tf } from "./backend.ts";
 import { PREPROCESSOR_JSON, REFERENCE_PROFILE_JSON } from "./train-model.ts";
 
+/** File name of a version's global importance and explanation reference (written by the explain module's post-training step). */
+export const IMPORTANCE_FILE = "importance.json";
+
 /** A registry version in memory: its network, its fitted preprocessing and its metadata. */
 export class LoadedModel {
   /** The version's registry metadata. */
@@ -16,11 +19,14 @@ export class LoadedModel {
   readonly profile: ReferenceProfile | undefined;
   /** Columns of the model's output: 1 (binary: P(positive class); regression: the value) or one per class. */
   readonly outputWidth: number;
+  /** The version's `importance.json` bytes (global importance and explanation reference), when it has one. */
+  readonly importance: Buffer | undefined;
   private readonly network: tf.LayersModel;
   private readonly dense: DenseStep[] | undefined;
 
-  constructor(metadata: VersionMetadata, preprocessor: PreprocessorState, network: tf.LayersModel, profile?: ReferenceProfile) {
+  constructor(metadata: VersionMetadata, preprocessor: PreprocessorState, network: tf.LayersModel, profile?: ReferenceProfile, importance?: Buffer) {
     this.metadata = metadata;
+    this.importance = importance;
     this.profile = profile;
     this.preprocessor = preprocessor;
     this.network = network;
@@ -65,8 +71,9 @@ export class LoadedModel {
         throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: (err as Error).message });
       }
     }
+    const importance = metadata.files[IMPORTANCE_FILE] ? await registry.readFile(model, version, IMPORTANCE_FILE) : undefined;
     const network = await deserializeModel(modelJson, weights, `models/${model}/versions/${version}`);
-    const loaded = new LoadedModel(metadata, preprocessor, network, profile);
+    const loaded = new LoadedModel(metadata, preprocessor, network, profile, importance);
     await loaded.predict(new Float32Array(preprocessor.width), 1);
     return loaded;
   }

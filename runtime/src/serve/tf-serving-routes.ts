@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
+import { explainRoute } from "./explain-route.ts";
 import { classScores } from "../model/outputs.ts";
 import { assertRowLimit, rowsFromColumns, rowsFromExamples, rowsFromInstances } from "./inference-input.ts";
 import type { FeedbackItem } from "./model-monitor.ts";
@@ -9,12 +10,12 @@ import { type RequestLabels, score } from "./scoring.ts";
 import { type SignatureTensor, checkSignature, servingSignature, statusVersions } from "./tf-serving.ts";
 import type { ServerContext } from "./server-context.ts";
 
-const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress)|\/(metadata|feedback))?$/;
+const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress|explain)|\/(metadata|feedback))?$/;
 
 interface Parsed {
   model: string;
   ref: VersionRef;
-  verb: "predict" | "classify" | "regress" | "metadata" | "feedback" | "status";
+  verb: "predict" | "classify" | "regress" | "explain" | "metadata" | "feedback" | "status";
 }
 
 function parsePath(url: string): Parsed | undefined {
@@ -40,7 +41,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     if (!parsed) throw mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url });
     const labels: RequestLabels = { model: parsed.model, version: "", endpoint: parsed.verb };
     request.mlops = labels;
-    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress" || parsed.verb === "feedback";
+    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress" || parsed.verb === "explain" || parsed.verb === "feedback";
     if (wantsPost !== (method === "POST")) {
       return ctx.sendJson(reply, 405, { error: `${method} is not allowed on ${request.url}; use ${wantsPost ? "POST" : "GET"}` });
     }
@@ -50,6 +51,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw bad("request body must be a JSON object");
     const b = body as Record<string, unknown>;
     if (parsed.verb === "feedback") return send(ctx, reply, await feedback(ctx, parsed, b));
+    if (parsed.verb === "explain") return explainRoute(ctx, reply, parsed.model, parsed.ref, labels, b);
     checkSignature(b.signature_name);
     if (parsed.verb === "predict") {
       const hasInstances = "instances" in b;
