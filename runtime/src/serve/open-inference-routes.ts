@@ -6,7 +6,7 @@ import { numbersJson, stringifyJson } from "./json.ts";
 import { type InferOutput, OIP_EXTENSIONS, type RequestedOutput, inferOutputs, modelMetadata, resolveOutputs, versionRef } from "./open-inference.ts";
 import { encodeBytesTensor, encodeFp32 } from "./raw-tensor.ts";
 import { binarySection } from "./request-body.ts";
-import { type RequestLabels, experimentKeyOf, score } from "./scoring.ts";
+import { type RequestLabels, experimentKeyOf, score, withoutKeyFeature } from "./scoring.ts";
 import type { ServerContext } from "./server-context.ts";
 
 interface Params {
@@ -89,7 +89,8 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
     const { served, y, n, id, experiment } = await score(ctx, model, versionRef(version), labels, (sv) => {
       wanted = resolveOutputs(sv, requested, binaryDefault);
       const pre = sv.model.preprocessor;
-      return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map((f) => f.kind), body.inputs, { binary: binarySection(body), maxRows: ctx.maxRowsPerRequest });
+      const names = pre.features.map((f) => f.name);
+      return rowsFromInferInputs(names, pre.features.map((f) => f.kind), withoutKeyFeature(ctx.pool, model, names, body.inputs), { binary: binarySection(body), maxRows: ctx.maxRowsPerRequest });
     }, requestId, version === undefined ? experimentKeyOf(ctx.pool, model, request.headers, body) : undefined);
     reply.header("x-mlops-model-version", String(served.model.version));
     reply.header("x-mlops-prediction-id", id);

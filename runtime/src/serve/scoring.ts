@@ -114,3 +114,20 @@ export function experimentKeyOf(pool: ModelPool, model: string, headers: Record<
   const col = field(b.inputs);
   return Array.isArray(col) ? text(col[0]) : undefined;
 }
+
+/**
+ * The request's rows without the experiment's key field, when the key is a feature the model does
+ * not take (a customer id, say): the model must not see it, and would refuse it as unknown.
+ */
+export function withoutKeyFeature<T>(pool: ModelPool, model: string, features: readonly string[], rows: T): T {
+  const spec = pool.experimentKey(model);
+  if (!spec || spec.source !== "feature" || features.includes(spec.name)) return rows;
+  const drop = (o: unknown): unknown => {
+    if (o === null || typeof o !== "object" || Array.isArray(o) || !Object.hasOwn(o, spec.name)) return o;
+    const { [spec.name]: _key, ...rest } = o as Record<string, unknown>;
+    return rest;
+  };
+  if (!Array.isArray(rows)) return drop(rows) as T;
+  if (rows.some((r) => (r as { name?: unknown } | null)?.name === spec.name && "datatype" in (r as object))) return rows.filter((r) => (r as { name?: unknown }).name !== spec.name) as T;
+  return rows.map(drop) as T;
+}

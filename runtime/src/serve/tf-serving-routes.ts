@@ -6,7 +6,7 @@ import { assertRowLimit, rowsFromColumns, rowsFromExamples, rowsFromInstances } 
 import type { FeedbackItem } from "./model-monitor.ts";
 import type { ServedVersion, VersionRef } from "./model-pool.ts";
 import { rowsJson } from "./json.ts";
-import { type RequestLabels, type Scored, experimentKeyOf, score } from "./scoring.ts";
+import { type RequestLabels, type Scored, experimentKeyOf, score, withoutKeyFeature } from "./scoring.ts";
 import { type SignatureTensor, checkSignature, servingSignature, statusVersions } from "./tf-serving.ts";
 import type { ServerContext } from "./server-context.ts";
 
@@ -60,7 +60,9 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (hasInstances === hasInputs) throw bad('request must have exactly one of "instances" (row format) or "inputs" (columnar format)');
       const scored = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
         const features = sv.model.preprocessor.features.map((f) => f.name);
-        return hasInstances ? rowsFromInstances(features, b.instances, "instances", ctx.maxRowsPerRequest) : rowsFromColumns(features, b.inputs, ctx.maxRowsPerRequest);
+        return hasInstances
+          ? rowsFromInstances(features, withoutKeyFeature(ctx.pool, parsed.model, features, b.instances), "instances", ctx.maxRowsPerRequest)
+          : rowsFromColumns(features, withoutKeyFeature(ctx.pool, parsed.model, features, b.inputs), ctx.maxRowsPerRequest);
       }, undefined, key);
       const { served, y, n, id } = scored;
       answeredBy(reply, scored);
@@ -77,7 +79,8 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (parsed.verb === "regress" && task !== "regression") {
         throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":regress", reason: `it is a ${task} classifier` });
       }
-      return rowsFromExamples(sv.model.preprocessor.features.map((f) => f.name), b.examples, b.context, ctx.maxRowsPerRequest);
+      const features = sv.model.preprocessor.features.map((f) => f.name);
+      return rowsFromExamples(features, withoutKeyFeature(ctx.pool, parsed.model, features, b.examples), withoutKeyFeature(ctx.pool, parsed.model, features, b.context), ctx.maxRowsPerRequest);
     }, undefined, key);
     const { served, y, n, id } = scored;
     answeredBy(reply, scored);
