@@ -105,6 +105,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     say(`   OIP v2      POST /v2/models/cars-origin/infer   → ${oip.status} label ${JSON.stringify((oip.body.outputs as { data: string[] }[])[0]?.data)} (actual ${sample.Origin})`);
     const bad = await call("POST", "/v1/models/cars-mpg:predict", { instances: [{ ...features(sample), Horsepower: "fast" }] });
     say(`   bad input   Horsepower "fast" → ${bad.status} ${JSON.stringify(bad.body)}`);
+    const why = await call("POST", "/v1/models/cars-mpg:explain", { instances: [features(sample)] });
+    const ex = (why.body.explanations as { prediction: number; baseline: number; attributions: Record<string, number> }[])[0]!;
+    const top = Object.entries(ex.attributions).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, 3);
+    say(`   explain     POST /v1/models/cars-mpg:explain    → ${why.status} ${ex.prediction.toFixed(1)} mpg vs ${ex.baseline.toFixed(1)} for the average car: ${top.map(([f, v]) => `${f} ${v >= 0 ? "+" : ""}${v.toFixed(1)}`).join(", ")} (Integrated Gradients)`);
 
     // 3. Live traffic with feedback; the controller watches, retrains, gates, canaries, promotes.
     const policy = parsePolicy(
