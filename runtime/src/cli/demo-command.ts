@@ -1,4 +1,3 @@
-import { attachImportance } from "../explain/importance.ts";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -7,6 +6,7 @@ import { readTable } from "../data/read-table.ts";
 import type { Cell, Table } from "../data/table.ts";
 import { writeTable } from "../data/write-table.ts";
 import { describeError, mlopsError } from "../errors.ts";
+import { attachImportance } from "../explain/importance.ts";
 import { silentLog } from "../log.ts";
 import { CAR_FEATURES, type CarRecord, loadCars, modelYear } from "../demo/cars-dataset.ts";
 import { LocalProcessExecutor, RetrainingController, parsePolicy } from "../controller/index.ts";

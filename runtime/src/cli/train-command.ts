@@ -1,4 +1,3 @@
-import { attachImportance } from "../explain/importance.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import { parseDatasetUrl } from "../data/dataset-url.ts";
 import { TASKS, type ModelConfigInput, modelConfig, modelName } from "../data/model-config.ts";
 import { readTable } from "../data/read-table.ts";
 import type { Table } from "../data/table.ts";
+import { attachImportance } from "../explain/importance.ts";
 import type { DatasetSnapshot } from "../registry/version-metadata.ts";
 import { mlopsError } from "../errors.ts";
 import { type Registered, type TrainOutcome, registerModel, trainModel } from "../model/train-model.ts";

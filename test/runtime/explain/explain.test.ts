@@ -28,9 +28,9 @@ const fixture = JSON.parse(readFileSync(new URL("../../fixtures/explain/explain.
   models: Record<string, FixtureModel>;
 };
 
-/** Tolerances: tfjs runs in float32, the fixture in float64. */
-const SHAP_TOLERANCE = 2e-5;
-const IG_TOLERANCE = 2e-5;
+/** Tolerances: tfjs runs in float32, the fixture in float64 (measured differences are below 5e-7). */
+const SHAP_TOLERANCE = 2e-6;
+const IG_TOLERANCE = 2e-6;
 
 function fixtureModel(name: string): LoadedModel {
   const m = fixture.models[name]!;
