@@ -220,6 +220,33 @@ export const ERRORS = {
     (p) => `model ${show(p.model)} has no previous champion to roll back to (champion: ${p.champion ?? "none"}); its history records no earlier champion`,
     "Check `mlops models history <model>`; to serve a given version, move the alias by hand with `mlops models alias <model> champion <version>`.",
   ),
+  // --- explain ------------------------------------------------------------------------------
+  MLOPS_ERR_EXPLAIN_OPTION: define<{ option: string; reason: string }>(
+    400,
+    (p) => `explain option ${p.option}: ${p.reason}`,
+    "Use method ig or kernelshap, steps from 1 to 1024, samples from 16 to 65536, and a class the model has (multiclass only).",
+  ),
+  MLOPS_ERR_EXPLAIN_NO_REFERENCE: define<{ model: string; version: number }>(
+    409,
+    (p) => `model ${show(p.model)} version ${p.version} has no importance.json (it was trained before explanations existed), so there is no baseline to explain against`,
+    "Send reference rows with the request (\"reference\": [{...}, ...], or --reference for mlops explain), or retrain the model so the version stores its training reference.",
+  ),
+  // --- experiments --------------------------------------------------------------------------
+  MLOPS_ERR_EXPERIMENT_INVALID: define<{ field: string; reason: string }>(
+    400,
+    (p) => `experiment ${p.field}: ${p.reason}`,
+    "Give two or more distinct existing versions with positive weights (--variants 3=50,4=50), a key as header:<name> or feature:<name>, a positive --min-samples and a duration like 30m, 2h or 1d.",
+  ),
+  MLOPS_ERR_EXPERIMENT_CONFLICT: define<{ model: string; reason: string }>(
+    409,
+    (p) => `model ${show(p.model)}: ${p.reason}`,
+    "Only one of a canary/shadow rollout and an experiment may route a model: stop the experiment (`mlops experiment stop <model>`) or end the rollout (promote, or `mlops models rollback <model>`) first.",
+  ),
+  MLOPS_ERR_EXPERIMENT_NOT_FOUND: define<{ model: string; id?: string }>(
+    404,
+    (p) => (p.id === undefined ? `model ${show(p.model)} has no running experiment` : `model ${show(p.model)} has no experiment ${show(p.id)}`),
+    "Start one with `mlops experiment start <model> --variants <v>=<w>,...`; `mlops experiment status <model> --all` lists past experiments.",
+  ),
   // --- drift --------------------------------------------------------------------------------
   MLOPS_ERR_DRIFT_COLUMNS: define<{ onlyInReference: string[]; onlyInCurrent: string[] }>(
     400,

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { attachImportance } from "../../runtime/src/explain/importance.ts";
 import { modelConfig } from "../../runtime/src/data/model-config.ts";
 import { readTable } from "../../runtime/src/data/read-table.ts";
 import type { Cell } from "../../runtime/src/data/table.ts";
@@ -108,6 +109,7 @@ async function trainTiny(registry: ModelRegistry, task: TinyTask, seed: number, 
       network: { hiddenLayers: [16], epochs: 30, batchSize: 32, learningRate: 0.02, patience: 0, seed },
     });
     const outcome = await trainModel({ table, config, defaultName: TINY_MODELS[task] });
+    await attachImportance(outcome, table);
     const { metadata } = await registerModel(registry, outcome, table, parent);
     return metadata.version;
   } finally {

@@ -6,6 +6,7 @@ import { readTable } from "../data/read-table.ts";
 import type { Cell, Table } from "../data/table.ts";
 import { writeTable } from "../data/write-table.ts";
 import { describeError, mlopsError } from "../errors.ts";
+import { attachImportance } from "../explain/importance.ts";
 import { silentLog } from "../log.ts";
 import { CAR_FEATURES, type CarRecord, loadCars, modelYear } from "../demo/cars-dataset.ts";
 import { LocalProcessExecutor, RetrainingController, parsePolicy } from "../controller/index.ts";
@@ -71,8 +72,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const table = await readTable(trainFile);
   const network = { hiddenLayers: [32, 16], epochs: 300, batchSize: 32, learningRate: 0.01, patience: 15 };
   const mpg = await trainModel({ table, config: modelConfig.parse({ name: "cars-mpg", target: "Miles_per_Gallon", features: [...CAR_FEATURES], network }), defaultName: "cars-mpg" });
+  await attachImportance(mpg, table);
   const mpgReg = await registerModel(registry, mpg, table);
   const origin = await trainModel({ table, config: modelConfig.parse({ name: "cars-origin", target: "Origin", features: ORIGIN_FEATURES, network }), defaultName: "cars-origin" });
+  await attachImportance(origin, table);
   await registerModel(registry, origin, table);
   const testRmse = (mpg.metrics as { rmse: number }).rmse;
   const om = origin.metrics as { accuracy: number };
@@ -102,6 +105,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     say(`   OIP v2      POST /v2/models/cars-origin/infer   → ${oip.status} label ${JSON.stringify((oip.body.outputs as { data: string[] }[])[0]?.data)} (actual ${sample.Origin})`);
     const bad = await call("POST", "/v1/models/cars-mpg:predict", { instances: [{ ...features(sample), Horsepower: "fast" }] });
     say(`   bad input   Horsepower "fast" → ${bad.status} ${JSON.stringify(bad.body)}`);
+    const why = await call("POST", "/v1/models/cars-mpg:explain", { instances: [features(sample)] });
+    const ex = (why.body.explanations as { prediction: number; baseline: number; attributions: Record<string, number> }[])[0]!;
+    const top = Object.entries(ex.attributions).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, 3);
+    say(`   explain     POST /v1/models/cars-mpg:explain    → ${why.status} ${ex.prediction.toFixed(1)} mpg vs ${ex.baseline.toFixed(1)} for the average car: ${top.map(([f, v]) => `${f} ${v >= 0 ? "+" : ""}${v.toFixed(1)}`).join(", ")} (Integrated Gradients)`);
 
     // 3. Live traffic with feedback; the controller watches, retrains, gates, canaries, promotes.
     const policy = parsePolicy(

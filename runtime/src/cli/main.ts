@@ -15,6 +15,8 @@ commands:
   models    list models, show versions and lineage, move aliases
   registry  gc: remove what writers that died mid-write left in the registry
   predict   score a CSV/JSONL file with a registered model
+  explain   per-row feature attributions (Integrated Gradients or KernelSHAP) of a registered model
+  experiment  A/B experiments: split traffic between versions by a sticky key, test, decide
   drift     compare a current CSV/JSONL file with a reference: per-column drift tests, a verdict
   controller  watch for drift, retrain, gate, canary and promote or roll back a model
   ui        a read-only web console over the registry (default http://127.0.0.1:8080/ui/)
@@ -32,6 +34,8 @@ const commands: Record<string, () => Promise<Command>> = {
   models: async () => (await import("./models-command.ts")).modelsCommand,
   registry: async () => (await import("./registry-command.ts")).registryCommand,
   predict: async () => (await import("./predict-command.ts")).predictCommand,
+  explain: async () => (await import("./explain-command.ts")).explainCommand,
+  experiment: async () => (await import("./experiment-command.ts")).experimentCommand,
   drift: async () => (await import("./drift-command.ts")).driftCommand,
   controller: async () => (await import("./controller-command.ts")).controllerCommand,
   ui: async () => (await import("./ui-command.ts")).uiCommand,

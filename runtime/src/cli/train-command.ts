@@ -7,6 +7,7 @@ import { parseDatasetUrl } from "../data/dataset-url.ts";
 import { TASKS, type ModelConfigInput, modelConfig, modelName } from "../data/model-config.ts";
 import { readTable } from "../data/read-table.ts";
 import type { Table } from "../data/table.ts";
+import { attachImportance } from "../explain/importance.ts";
 import type { DatasetSnapshot } from "../registry/version-metadata.ts";
 import { mlopsError } from "../errors.ts";
 import { type Registered, type TrainOutcome, registerModel, trainModel } from "../model/train-model.ts";
@@ -90,6 +91,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const progress = progressReporter(io);
   const outcome = await trainModel({ table, config, defaultName, onEpoch: progress.onEpoch });
   progress.done();
+  // Post-training step: global importance and the explanation reference, stored with the version.
+  await attachImportance(outcome, table);
   const fromVersion = values.from === undefined ? undefined : /^([^@]+)@(\d+)$/.exec(values.from);
   const parent = intFlag(values.parent, "parent", 1, Number.MAX_SAFE_INTEGER) ?? (fromVersion && fromVersion[1] === outcome.config.name ? Number(fromVersion[2]) : null);
   const snapshot = inRegistrySnapshot(registry, table) ?? (values.snapshot ? await snapshotTable(registry, table) : undefined);

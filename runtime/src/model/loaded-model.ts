@@ -6,6 +6,9 @@ import { MODEL_JSON, WEIGHTS_BIN, deserializeModel } from "./artifacts.ts";
 import { tf } from "./backend.ts";
 import { PREPROCESSOR_JSON, REFERENCE_PROFILE_JSON } from "./train-model.ts";
 
+/** File name of a version's global importance and explanation reference (written by the explain module's post-training step). */
+export const IMPORTANCE_FILE = "importance.json";
+
 /** A registry version in memory: its network, its fitted preprocessing and its metadata. */
 export class LoadedModel {
   /** The version's registry metadata. */
@@ -16,11 +19,14 @@ export class LoadedModel {
   readonly profile: ReferenceProfile | undefined;
   /** Columns of the model's output: 1 (binary: P(positive class); regression: the value) or one per class. */
   readonly outputWidth: number;
+  /** The version's `importance.json` bytes (global importance and explanation reference), when it has one. */
+  readonly importance: Buffer | undefined;
   private readonly network: tf.LayersModel;
   private readonly dense: DenseStep[] | undefined;
 
-  constructor(metadata: VersionMetadata, preprocessor: PreprocessorState, network: tf.LayersModel, profile?: ReferenceProfile) {
+  constructor(metadata: VersionMetadata, preprocessor: PreprocessorState, network: tf.LayersModel, profile?: ReferenceProfile, importance?: Buffer) {
     this.metadata = metadata;
+    this.importance = importance;
     this.profile = profile;
     this.preprocessor = preprocessor;
     this.network = network;
@@ -65,8 +71,9 @@ export class LoadedModel {
         throw mlopsError("MLOPS_ERR_REGISTRY_CORRUPT", { key, reason: (err as Error).message });
       }
     }
+    const importance = metadata.files[IMPORTANCE_FILE] ? await registry.readFile(model, version, IMPORTANCE_FILE) : undefined;
     const network = await deserializeModel(modelJson, weights, `models/${model}/versions/${version}`);
-    const loaded = new LoadedModel(metadata, preprocessor, network, profile);
+    const loaded = new LoadedModel(metadata, preprocessor, network, profile, importance);
     await loaded.predict(new Float32Array(preprocessor.width), 1);
     return loaded;
   }
@@ -94,9 +101,39 @@ export class LoadedModel {
     }
   }
 
+  /**
+   * Gradients of one output unit per row with respect to the encoded input: row r's gradient is of
+   * output column `outputs[r]` (0 for binary and regression models). n × preprocessor.width values.
+   * Rows are independent in the network, so one gradient of the sum gives every row's gradient.
+   */
+  async gradients(x: Float32Array, n: number, outputs: Int32Array): Promise<Float32Array> {
+    return networkGradients(this.network, x, n, this.preprocessor.width, this.outputWidth, outputs);
+  }
+
   /** Frees the network's tensors. */
   dispose(): void {
     this.network.dispose();
+  }
+}
+
+/**
+ * Gradients of output unit `outputs[r]` of row r with respect to that row's input, for n rows of
+ * `width` columns (n × width values). The rows of a dense network do not interact, so one gradient
+ * of the masked sum of outputs holds every row's own gradient.
+ */
+export async function networkGradients(network: tf.LayersModel, x: Float32Array, n: number, width: number, outputWidth: number, outputs: Int32Array): Promise<Float32Array> {
+  const g = tf.tidy((): tf.Tensor => {
+    const input = tf.tensor2d(x, [n, width]);
+    const f =
+      outputWidth === 1
+        ? (v: tf.Tensor): tf.Tensor => tf.sum(network.apply(v) as tf.Tensor)
+        : (v: tf.Tensor): tf.Tensor => tf.sum(tf.mul(network.apply(v) as tf.Tensor, tf.oneHot(tf.tensor1d(outputs, "int32"), outputWidth).toFloat()));
+    return tf.grad(f)(input);
+  });
+  try {
+    return (await g.data()) as Float32Array;
+  } finally {
+    g.dispose();
   }
 }
 

@@ -22,6 +22,8 @@ export interface FeedbackRow {
   prediction: number[];
   /** The true target value. */
   label: Cell;
+  /** The experiment that routed the prediction, when one did. @default - absent */
+  experiment?: string;
 }
 
 /** A stored feedback line that could not be used, and why; it is skipped, never trained on. */
@@ -50,6 +52,7 @@ export const feedbackRowSchema = z.object({
   features: z.record(z.string(), cell),
   prediction: z.array(z.number().nullable()),
   label: z.union([z.string(), z.number(), z.boolean()]),
+  experiment: z.string().optional(),
 });
 
 /** The object key a flush of labelled rows is stored under: time first, so a listing reads oldest first. */

@@ -14,3 +14,20 @@ export type { DatasetLineage, NewVersion, VersionFile, VersionMetadata } from ".
 export { type AcquiredHow, type AcquireResult, LeaderLease, type LeaderLeaseOptions, type LeaseRecord } from "./leader-lease.ts";
 export { quarantine, type QuarantineRecord } from "./quarantine.ts";
 export { collectGarbage, DEFAULT_GC_AGE_MS, type GarbageOptions, type GarbageReport } from "./registry-gc.ts";
+export {
+  assignVariant,
+  DEFAULT_EXPERIMENT_HEADER,
+  type Experiment,
+  experimentBucket,
+  type ExperimentKey,
+  experimentSchema,
+  isRouting,
+  listExperiments,
+  newExperimentId,
+  readActiveExperiment,
+  readExperiment,
+  readExperimentTraffic,
+  type VariantTraffic,
+  writeExperiment,
+  writeExperimentTraffic,
+} from "./experiment.ts";

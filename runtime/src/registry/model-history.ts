@@ -31,7 +31,13 @@ export type ModelEventType =
   /** Unreadable objects or poison feedback rows were set aside (see `quarantine`), with counts and reasons. */
   | "quarantined"
   /** A controller took the model's leadership lease. */
-  | "leader-elected";
+  | "leader-elected"
+  /** An A/B experiment began splitting traffic between versions. */
+  | "experiment-started"
+  /** An experiment reached its sample or time budget: its numbers and decision. */
+  | "experiment-concluded"
+  /** An experiment was stopped by hand (with a winner or none): its numbers and decision. */
+  | "experiment-stopped";
 
 /** One entry of a model's history: what happened, to which version, and why. */
 export interface ModelEvent {

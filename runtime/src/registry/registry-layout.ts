@@ -29,6 +29,14 @@ export const registryLayout = {
   event: (model: string, seq: number): string => `models/${model}/events/${String(seq).padStart(12, "0")}.json`,
   /** The champion/challenger traffic split the servers apply. */
   rollout: (model: string): string => `models/${model}/rollout.json`,
+  /** Prefix of a model's A/B experiments: `<id>.json` per experiment, and `<id>/traffic/<instance>.json` per server. */
+  experiments: (model: string): string => `models/${model}/experiments/`,
+  /** One experiment's record (variants, key, budget, status, decision). */
+  experiment: (model: string, id: string): string => `models/${model}/experiments/${id}.json`,
+  /** Prefix of the per-server traffic counts (requests, errors, latency per variant) of one experiment. */
+  experimentTraffic: (model: string, id: string): string => `models/${model}/experiments/${id}/traffic/`,
+  /** The running experiment the servers route by (a copy of its record); absent when none runs. */
+  activeExperiment: (model: string): string => `models/${model}/experiment.json`,
   /** Prefix of the labelled rows servers collected (one JSONL object per flush). */
   feedback: (model: string): string => `models/${model}/feedback/`,
   /** Prefix of the servers' monitoring snapshots of one version (one object per server instance). */

@@ -43,6 +43,10 @@ export async function readRollout(registry: ModelRegistry, model: string): Promi
 /** Writes a model's traffic split atomically (each put replaces the whole object). */
 export async function writeRollout(registry: ModelRegistry, model: string, rollout: Omit<Rollout, "updatedAt">, now: Date = new Date()): Promise<Rollout> {
   assertModelName(model);
+  // An experiment and a canary/shadow must never both route the model.
+  if (rollout.mode !== "none" && (await registry.storage.get(keys.activeExperiment(model))) !== undefined) {
+    throw mlopsError("MLOPS_ERR_EXPERIMENT_CONFLICT", { model, reason: `cannot start a ${rollout.mode} rollout while an experiment routes its traffic` });
+  }
   const full: Rollout = { ...rollout, updatedAt: now.toISOString() };
   rolloutSchema.parse(full);
   await registry.storage.put(keys.rollout(model), `${JSON.stringify(full, null, 2)}\n`);

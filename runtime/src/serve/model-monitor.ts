@@ -110,6 +110,8 @@ interface LoggedPrediction {
   outputs: Float32Array;
   width: number;
   shadow: { version: number; outputs: Float32Array } | undefined;
+  /** The experiment that routed the request. */
+  experiment: string | undefined;
 }
 
 /** One labelled prediction sent to the feedback endpoint. */
@@ -199,8 +201,8 @@ export class ModelMonitor {
     for (const m of ["accuracy", "rocAuc", "logLoss", "rmse", "mae", "r2"]) this.metrics.liveQuality.remove({ model, version: v, metric: m });
   }
 
-  /** Records a scored request: its rows go into the drift window and the prediction log under `id`. */
-  recordPrediction(id: string, model: string, version: number, n: number, get: (row: number, k: number) => Cell | undefined, outputs: Float32Array, width: number): void {
+  /** Records a scored request: its rows go into the drift window and the prediction log under `id` (with the experiment that routed it, for its feedback rows). */
+  recordPrediction(id: string, model: string, version: number, n: number, get: (row: number, k: number) => Cell | undefined, outputs: Float32Array, width: number, experiment?: string): void {
     const state = this.versions.get(`${model}@${version}`);
     if (!state) return;
     const features = state.preprocessor.features.map((f) => f.name);
@@ -213,7 +215,7 @@ export class ModelMonitor {
       o += f;
     }
     state.rows += n;
-    const entry: LoggedPrediction = { model, version, features, n, cells, outputs, width, shadow: undefined };
+    const entry: LoggedPrediction = { model, version, features, n, cells, outputs, width, shadow: undefined, experiment };
     const replaced = this.predictions.get(id);
     if (replaced) this.loggedRows -= replaced.n;
     this.predictions.set(id, entry);
@@ -299,7 +301,7 @@ export class ModelMonitor {
           });
         }
         const features = Object.fromEntries(logged.features.map((f, k) => [f, row[k] ?? null]));
-        rows.push({ id: item.id, index: item.index, time, version: logged.version, features, prediction: Array.from(output), label: item.label });
+        rows.push({ id: item.id, index: item.index, time, version: logged.version, features, prediction: Array.from(output), label: item.label, ...(logged.experiment === undefined ? {} : { experiment: logged.experiment }) });
       } else if (item.features && version !== undefined) {
         rows.push({ id: item.id, index: item.index, time, version, features: item.features, prediction: [], label: item.label });
       } else unknown.push({ id: item.id, index: item.index });

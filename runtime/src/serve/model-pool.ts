@@ -1,7 +1,7 @@
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { LoadedModel } from "../model/loaded-model.ts";
-import { type ModelRegistry, NO_ROLLOUT, type Rollout, appendEvent, listEvents, readRollout } from "../registry/index.ts";
+import { type Experiment, type ExperimentKey, type ModelRegistry, NO_ROLLOUT, type Rollout, appendEvent, assignVariant, isRouting, listEvents, readActiveExperiment, readRollout } from "../registry/index.ts";
 import { type BatchingOptions, DynamicBatcher } from "./dynamic-batcher.ts";
 import type { ModelMonitor } from "./model-monitor.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
@@ -46,6 +46,9 @@ interface ModelEntry {
   onDemand: number[];
   rollout: Rollout;
   rolloutEtag: string | undefined;
+  /** The running A/B experiment that routes keyed requests, if any. */
+  experiment: Experiment | undefined;
+  experimentEtag: string | undefined;
   /** Set while unlabelled requests go to another version because the champion cannot be loaded. */
   fallback: { wanted: number; serving: number; reason: string } | undefined;
   /** When a champion that failed to load is tried again (performance.now() ms). */
@@ -64,6 +67,8 @@ export interface PoolStatus {
 export interface Route {
   version: number;
   shadow: number | undefined;
+  /** The experiment that assigned the version (by the request's sticky key), when one did. */
+  experiment?: string;
 }
 
 /**
@@ -162,13 +167,24 @@ export class ModelPool {
    * `weight` share of requests in canary mode, else the default version (plus the challenger as
    * a shadow in shadow mode). Only versions that are loaded take part.
    */
-  route(model: string): Route {
+  route(model: string, key?: string): Route {
     const e = this.entry(model);
     const fallback = this.versionFor(model, e, { kind: "default" });
+    // A keyed request in a running experiment goes to its variant; without a key it is not in the experiment.
+    if (key !== undefined && isRouting(e.experiment)) {
+      const version = assignVariant(e.experiment, key);
+      if (e.versions.has(version)) return { version, shadow: undefined, experiment: e.experiment.id };
+    }
     const { mode, challenger, weight } = e.rollout;
     if (challenger === null || challenger === fallback || !e.versions.has(challenger)) return { version: fallback, shadow: undefined };
     if (mode === "canary" && (this.options.random ?? Math.random)() < weight) return { version: challenger, shadow: undefined };
     return { version: fallback, shadow: mode === "shadow" ? challenger : undefined };
+  }
+
+  /** The sticky key of the experiment routing `model` now, if one does (undefined for an unknown model). */
+  experimentKey(model: string): ExperimentKey | undefined {
+    const e = this.models.get(model)?.experiment;
+    return isRouting(e) ? e.key : undefined;
   }
 
   /** Is `model` known and is the version `ref` names loaded? */
@@ -323,7 +339,17 @@ export class ModelPool {
       rolloutEtag = existing?.rolloutEtag;
       rolloutProblem = `${describeError(err)}; keeping the ${rollout.mode === "none" ? "champion-only" : rollout.mode} traffic split until it is rewritten`;
     }
-    const unchanged = existing !== undefined && existing.aliasesEtag === etag && existing.rolloutEtag === rolloutEtag && (existing.fallback === undefined || performance.now() < existing.retryAt);
+    let experiment: Experiment | undefined;
+    let experimentEtag: string | undefined;
+    try {
+      ({ experiment, etag: experimentEtag } = await readActiveExperiment(this.registry, name));
+    } catch (err) {
+      if ((err as MlopsError).code !== "MLOPS_ERR_REGISTRY_CORRUPT") throw err;
+      experiment = existing?.experiment;
+      experimentEtag = existing?.experimentEtag;
+      rolloutProblem = `${rolloutProblem ? `${rolloutProblem}; ` : ""}${describeError(err)}; keeping the experiment routing in force until it is rewritten`;
+    }
+    const unchanged = existing !== undefined && existing.aliasesEtag === etag && existing.rolloutEtag === rolloutEtag && existing.experimentEtag === experimentEtag && (existing.fallback === undefined || performance.now() < existing.retryAt);
     if (unchanged && existing.aliases[DEFAULT_ALIAS] !== undefined) return this.settle(name, existing, rolloutProblem);
     // Without a champion, unlabelled requests go to the newest version, as TF Serving's default policy does.
     const latest = aliases[DEFAULT_ALIAS] === undefined ? (await this.registry.listVersions(name)).at(-1)?.version : undefined;
@@ -338,6 +364,7 @@ export class ModelPool {
     for (const [alias, v] of Object.entries(aliases)) want(v, alias);
     if (aliases[DEFAULT_ALIAS] === undefined) want(wantedDefault, "latest");
     if (rollout.mode !== "none" && rollout.challenger !== null) want(rollout.challenger, rollout.mode);
+    if (experiment?.status === "running") for (const v of experiment.variants) want(v.version, "experiment");
 
     // Load everything new before switching, so a request never finds a half-ready model.
     const loaded = new Map<number, ServedVersion>();
@@ -379,6 +406,8 @@ export class ModelPool {
       onDemand: [],
       rollout: NO_ROLLOUT,
       rolloutEtag: undefined,
+      experiment: undefined,
+      experimentEtag: undefined,
       fallback: undefined,
       retryAt: 0,
     };
@@ -399,6 +428,9 @@ export class ModelPool {
     entry.aliasesEtag = etag;
     entry.rollout = rollout;
     entry.rolloutEtag = rolloutEtag;
+    if (entry.experimentEtag !== experimentEtag && experiment) this.options.log.info({ model: name, experiment: experiment.id, status: experiment.status, variants: experiment.variants }, "experiment applied");
+    entry.experiment = experiment;
+    entry.experimentEtag = experimentEtag;
     entry.defaultVersion = defaultVersion;
     entry.fallback = fallback;
     entry.retryAt = fallback ? performance.now() + this.retryDelayMs() : 0;
@@ -511,6 +543,10 @@ export class ModelPool {
       m.trafficWeight.set({ model, version: String(e.defaultVersion), mode: "primary" }, split ? 1 - weight : 1);
       if (split) m.trafficWeight.set({ model, version: String(challenger), mode: "canary" }, weight);
       if (mode === "shadow" && challenger !== null && e.versions.has(challenger)) m.trafficWeight.set({ model, version: String(challenger), mode: "shadow" }, 1);
+      if (isRouting(e.experiment)) {
+        const total = e.experiment.variants.reduce((sum, v) => sum + v.weight, 0);
+        for (const v of e.experiment.variants) m.trafficWeight.set({ model, version: String(v.version), mode: "experiment" }, v.weight / total);
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import { numbersJson, stringifyJson } from "./json.ts";
 import { type InferOutput, OIP_EXTENSIONS, type RequestedOutput, inferOutputs, modelMetadata, resolveOutputs, versionRef } from "./open-inference.ts";
 import { encodeBytesTensor, encodeFp32 } from "./raw-tensor.ts";
 import { binarySection } from "./request-body.ts";
-import { type RequestLabels, score } from "./scoring.ts";
+import { type RequestLabels, experimentKeyOf, score, withoutKeyFeature } from "./scoring.ts";
 import type { ServerContext } from "./server-context.ts";
 
 interface Params {
@@ -87,13 +87,18 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, ctx: ServerCon
     }
     const requestId = (body.id as string | undefined) ?? randomUUID();
     let wanted: RequestedOutput[] = [];
-    const { served, y, n, id } = await score(ctx, model, versionRef(version), labels, (sv) => {
+    const { served, y, n, id, experiment } = await score(ctx, model, versionRef(version), labels, (sv) => {
       wanted = resolveOutputs(sv, requested, binaryDefault);
       const pre = sv.model.preprocessor;
-      return rowsFromInferInputs(pre.features.map((f) => f.name), pre.features.map(wireKind), body.inputs, { binary: binarySection(body), maxRows: ctx.maxRowsPerRequest });
-    }, requestId);
+      const names = pre.features.map((f) => f.name);
+      return rowsFromInferInputs(names, pre.features.map(wireKind), withoutKeyFeature(ctx.pool, model, names, body.inputs), { binary: binarySection(body), maxRows: ctx.maxRowsPerRequest });
+    }, requestId, version === undefined ? experimentKeyOf(ctx.pool, model, request.headers, body) : undefined);
     reply.header("x-mlops-model-version", String(served.model.version));
     reply.header("x-mlops-prediction-id", id);
+    if (experiment !== undefined) {
+      reply.header("x-mlops-experiment", experiment);
+      reply.header("x-mlops-variant", String(served.model.version));
+    }
     const outputs = inferOutputs(served, y, n, wanted);
     const head = { model_name: model, model_version: String(served.model.version), id };
     if (!outputs.some((o) => o.binary)) {

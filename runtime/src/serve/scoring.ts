@@ -14,6 +14,8 @@ export interface Scored {
   n: number;
   /** Prediction id: send it back with labels to the feedback endpoint. */
   id: string;
+  /** The experiment that chose the version, when one did. */
+  experiment?: string;
 }
 
 /** Which model and version a request is about, and the endpoint, for metrics and logs. */
@@ -21,6 +23,8 @@ export interface RequestLabels {
   model: string;
   version: string;
   endpoint: string;
+  /** The experiment that routed the request, for its per-variant traffic counts. */
+  experiment?: string;
 }
 
 /** What scoring needs from the server. */
@@ -38,12 +42,15 @@ export interface ScoringContext {
  * share to the challenger, shadow copy), encodes the request's rows with that version's own
  * preprocessing and runs them through its batcher. `extract` reads the rows once the version
  * (and so its feature list) is known. The rows and outputs are remembered under a prediction id
- * for feedback and drift.
+ * for feedback and drift. `experimentKey` is the request's sticky key for the model's running
+ * experiment (see {@link experimentKeyOf}), which then picks the version.
  */
-export async function score(ctx: ScoringContext, model: string, ref: VersionRef, labels: RequestLabels, extract: (served: ServedVersion) => RequestRows, id: string = randomUUID()): Promise<Scored> {
-  const route = ref.kind === "default" ? ctx.pool.route(model) : undefined;
+export async function score(ctx: ScoringContext, model: string, ref: VersionRef, labels: RequestLabels, extract: (served: ServedVersion) => RequestRows, id: string = randomUUID(), experimentKey?: string): Promise<Scored> {
+  const route = ref.kind === "default" ? ctx.pool.route(model, experimentKey) : undefined;
   const served = await ctx.pool.acquire(model, route ? { kind: "version", version: route.version } : ref);
   labels.version = String(served.model.version);
+  // Set before scoring, so a request the variant fails still counts against it.
+  if (route?.experiment !== undefined) labels.experiment = route.experiment;
   try {
     const rows = extract(served);
     // REST checks the count before reading rows; this is the backstop for every protocol (gRPC).
@@ -54,9 +61,9 @@ export async function score(ctx: ScoringContext, model: string, ref: VersionRef,
       if (issues.missing > 0) ctx.metrics.imputedValues.inc({ model, version: labels.version, feature }, issues.missing);
     }
     const y = await served.batcher.submit(x, rows.n, model);
-    ctx.monitor.recordPrediction(id, model, served.model.version, rows.n, rows.get, y, served.model.outputWidth);
+    ctx.monitor.recordPrediction(id, model, served.model.version, rows.n, rows.get, y, served.model.outputWidth, route?.experiment);
     if (route?.shadow !== undefined) shadow(ctx, model, route.shadow, id, served, rows);
-    return { served, y, n: rows.n, id };
+    return { served, y, n: rows.n, id, ...(route?.experiment === undefined ? {} : { experiment: route.experiment }) };
   } finally {
     ctx.pool.release(served);
   }
@@ -79,4 +86,48 @@ function shadow(ctx: ScoringContext, model: string, version: number, id: string,
       ctx.pool.release(sv);
     }
   })().catch((err) => ctx.log.warn({ model, version, err: describeError(err) }, "shadow scoring failed"));
+}
+
+/**
+ * The sticky key of a request for the experiment routing `model`, if one does: the named header,
+ * or the named feature of the first row (TF Serving rows or columns, tf.Example rows and context,
+ * Open Inference tensors). Strings, numbers and booleans become their text; anything else, or a
+ * missing key, leaves the request outside the experiment (served by the champion).
+ */
+export function experimentKeyOf(pool: ModelPool, model: string, headers: Record<string, string | string[] | undefined>, body: unknown): string | undefined {
+  const spec = pool.experimentKey(model);
+  if (!spec) return undefined;
+  const text = (v: unknown): string | undefined => (typeof v === "string" ? (v === "" ? undefined : v) : typeof v === "number" || typeof v === "boolean" ? String(v) : Array.isArray(v) && v.length === 1 ? text(v[0]) : undefined);
+  if (spec.source === "header") {
+    const h = headers[spec.name.toLowerCase()];
+    return text(Array.isArray(h) ? h[0] : h);
+  }
+  if (body === null || typeof body !== "object") return undefined;
+  const b = body as Record<string, unknown>;
+  const field = (o: unknown): unknown => (o !== null && typeof o === "object" && !Array.isArray(o) ? (o as Record<string, unknown>)[spec.name] : undefined);
+  if (Array.isArray(b.instances)) return text(field(b.instances[0]));
+  if (Array.isArray(b.examples)) return text(field(b.examples[0]) ?? field(b.context));
+  if (Array.isArray(b.inputs)) {
+    const t = b.inputs.find((i) => field(i) === undefined && (i as { name?: unknown })?.name === spec.name) as { data?: unknown } | undefined;
+    return Array.isArray(t?.data) ? text(t.data.flat(4)[0]) : undefined;
+  }
+  const col = field(b.inputs);
+  return Array.isArray(col) ? text(col[0]) : undefined;
+}
+
+/**
+ * The request's rows without the experiment's key field, when the key is a feature the model does
+ * not take (a customer id, say): the model must not see it, and would refuse it as unknown.
+ */
+export function withoutKeyFeature<T>(pool: ModelPool, model: string, features: readonly string[], rows: T): T {
+  const spec = pool.experimentKey(model);
+  if (!spec || spec.source !== "feature" || features.includes(spec.name)) return rows;
+  const drop = (o: unknown): unknown => {
+    if (o === null || typeof o !== "object" || Array.isArray(o) || !Object.hasOwn(o, spec.name)) return o;
+    const { [spec.name]: _key, ...rest } = o as Record<string, unknown>;
+    return rest;
+  };
+  if (!Array.isArray(rows)) return drop(rows) as T;
+  if (rows.some((r) => (r as { name?: unknown } | null)?.name === spec.name && "datatype" in (r as object))) return rows.filter((r) => (r as { name?: unknown }).name !== spec.name) as T;
+  return rows.map(drop) as T;
 }

@@ -12,6 +12,7 @@ import { stringifyJson } from "./json.ts";
 import { DEFAULT_MONITOR, ModelMonitor } from "./model-monitor.ts";
 import { DEFAULT_FEEDBACK_MAX_ABS_Z } from "../data/feedback-check.ts";
 import { DEFAULT_FEEDBACK_LOG_DIR, FeedbackLog } from "./feedback-log.ts";
+import { ExperimentTraffic } from "./experiment-traffic.ts";
 import { ModelPool } from "./model-pool.ts";
 import { registerOpenInferenceRoutes } from "./open-inference-routes.ts";
 import { parseRequestBody } from "./request-body.ts";
@@ -163,6 +164,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     log,
     feedbackLog,
   );
+  const experimentTraffic = new ExperimentTraffic(registry, log);
   const pool = new ModelPool(registry, {
     monitor,
     batching: { maxBatchSize: options.maxBatchSize, batchTimeoutMicros: options.batchTimeoutMicros, maxEnqueuedBatches: options.maxEnqueuedBatches },
@@ -221,7 +223,10 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     const l = { model: labels.model, version: labels.version, endpoint: labels.endpoint, status: String(reply.statusCode), protocol: "http" };
     metrics.requests.inc(l);
     metrics.requestDuration.observe(l, reply.elapsedTime / 1000);
-    if (SCORING.has(labels.endpoint) && labels.version !== "") monitor.recordRequest(labels.model, Number(labels.version), reply.statusCode, reply.elapsedTime);
+    if (SCORING.has(labels.endpoint) && labels.version !== "") {
+      monitor.recordRequest(labels.model, Number(labels.version), reply.statusCode, reply.elapsedTime);
+      if (labels.experiment !== undefined) experimentTraffic.record(labels.model, labels.experiment, labels.version, reply.statusCode, reply.elapsedTime);
+    }
     done();
   });
 
@@ -253,6 +258,7 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
     } catch (err) {
       log.error({ err: describeError(err) }, "monitor tick failed");
     }
+    await experimentTraffic.flush();
   };
   return {
     app,

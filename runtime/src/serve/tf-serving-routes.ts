@@ -1,20 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mlopsError, showValue } from "../errors.ts";
+import { explainRoute } from "./explain-route.ts";
 import { classScores } from "../model/outputs.ts";
 import { assertRowLimit, rowsFromColumns, rowsFromExamples, rowsFromInstances } from "./inference-input.ts";
 import type { FeedbackItem } from "./model-monitor.ts";
 import type { ServedVersion, VersionRef } from "./model-pool.ts";
 import { rowsJson } from "./json.ts";
-import { type RequestLabels, score } from "./scoring.ts";
+import { type RequestLabels, type Scored, experimentKeyOf, score, withoutKeyFeature } from "./scoring.ts";
 import { type SignatureTensor, checkSignature, servingSignature, statusVersions } from "./tf-serving.ts";
 import type { ServerContext } from "./server-context.ts";
 
-const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress)|\/(metadata|feedback))?$/;
+const PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(?::(predict|classify|regress|explain)|\/(metadata|feedback))?$/;
 
 interface Parsed {
   model: string;
   ref: VersionRef;
-  verb: "predict" | "classify" | "regress" | "metadata" | "feedback" | "status";
+  verb: "predict" | "classify" | "regress" | "explain" | "metadata" | "feedback" | "status";
 }
 
 function parsePath(url: string): Parsed | undefined {
@@ -40,7 +41,7 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     if (!parsed) throw mlopsError("MLOPS_ERR_INFER_NOT_FOUND", { path: request.url });
     const labels: RequestLabels = { model: parsed.model, version: "", endpoint: parsed.verb };
     request.mlops = labels;
-    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress" || parsed.verb === "feedback";
+    const wantsPost = parsed.verb === "predict" || parsed.verb === "classify" || parsed.verb === "regress" || parsed.verb === "explain" || parsed.verb === "feedback";
     if (wantsPost !== (method === "POST")) {
       return ctx.sendJson(reply, 405, { error: `${method} is not allowed on ${request.url}; use ${wantsPost ? "POST" : "GET"}` });
     }
@@ -50,22 +51,27 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw bad("request body must be a JSON object");
     const b = body as Record<string, unknown>;
     if (parsed.verb === "feedback") return send(ctx, reply, await feedback(ctx, parsed, b));
+    if (parsed.verb === "explain") return explainRoute(ctx, reply, parsed.model, parsed.ref, labels, b);
     checkSignature(b.signature_name);
+    const key = parsed.ref.kind === "default" ? experimentKeyOf(ctx.pool, parsed.model, request.headers, b) : undefined;
     if (parsed.verb === "predict") {
       const hasInstances = "instances" in b;
       const hasInputs = "inputs" in b;
       if (hasInstances === hasInputs) throw bad('request must have exactly one of "instances" (row format) or "inputs" (columnar format)');
-      const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
+      const scored = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
         const features = sv.model.preprocessor.features.map((f) => f.name);
-        return hasInstances ? rowsFromInstances(features, b.instances, "instances", ctx.maxRowsPerRequest) : rowsFromColumns(features, b.inputs, ctx.maxRowsPerRequest);
-      });
-      answeredBy(reply, served, id);
+        return hasInstances
+          ? rowsFromInstances(features, withoutKeyFeature(ctx.pool, parsed.model, features, b.instances), "instances", ctx.maxRowsPerRequest)
+          : rowsFromColumns(features, withoutKeyFeature(ctx.pool, parsed.model, features, b.inputs), ctx.maxRowsPerRequest);
+      }, undefined, key);
+      const { served, y, n, id } = scored;
+      answeredBy(reply, scored);
       // Written straight from the model's outputs: the request hot path (bench/serving.ts).
       const rows = rowsJson(y, n, served.model.outputWidth);
       return reply.code(200).type(JSON_TYPE).send(`{"${hasInstances ? "predictions" : "outputs"}":${rows},"id":${JSON.stringify(id)}}`);
     }
     // classify / regress take tf.Example-style rows: "examples", each merged with the shared "context".
-    const { served, y, n, id } = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
+    const scored = await score(ctx, parsed.model, parsed.ref, labels, (sv) => {
       const task = sv.model.preprocessor.targetTransform.task;
       if (parsed.verb === "classify" && task === "regression") {
         throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":classify", reason: "it is a regression model" });
@@ -73,9 +79,11 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
       if (parsed.verb === "regress" && task !== "regression") {
         throw mlopsError("MLOPS_ERR_INFER_UNSUPPORTED", { model: parsed.model, method: ":regress", reason: `it is a ${task} classifier` });
       }
-      return rowsFromExamples(sv.model.preprocessor.features.map((f) => f.name), b.examples, b.context, ctx.maxRowsPerRequest);
-    });
-    answeredBy(reply, served, id);
+      const features = sv.model.preprocessor.features.map((f) => f.name);
+      return rowsFromExamples(features, withoutKeyFeature(ctx.pool, parsed.model, features, b.examples), withoutKeyFeature(ctx.pool, parsed.model, features, b.context), ctx.maxRowsPerRequest);
+    }, undefined, key);
+    const { served, y, n, id } = scored;
+    answeredBy(reply, scored);
     const t = served.model.preprocessor.targetTransform;
     const results = parsed.verb === "regress" ? Array.from(y.subarray(0, n)) : Array.from({ length: n }, (_, i) => classScores(t, y, i));
     return send(ctx, reply, { results, id });
@@ -84,10 +92,14 @@ export function registerTfServingRoutes(app: FastifyInstance, ctx: ServerContext
   app.post("/v1/models/*", route("POST"));
 }
 
-/** Headers naming the version that answered and the prediction id to send feedback for. */
-function answeredBy(reply: FastifyReply, served: ServedVersion, id: string): void {
-  reply.header("x-mlops-model-version", String(served.model.version));
-  reply.header("x-mlops-prediction-id", id);
+/** Headers naming the version that answered, the prediction id to send feedback for and, when an experiment chose the version, the experiment and variant. */
+function answeredBy(reply: FastifyReply, scored: Scored): void {
+  reply.header("x-mlops-model-version", String(scored.served.model.version));
+  reply.header("x-mlops-prediction-id", scored.id);
+  if (scored.experiment !== undefined) {
+    reply.header("x-mlops-experiment", scored.experiment);
+    reply.header("x-mlops-variant", String(scored.served.model.version));
+  }
 }
 
 /**

@@ -209,6 +209,7 @@ describe("serve and demo", () => {
     assert.match(r.stdout, /TF Serving  POST \/v1\/models\/cars-mpg:predict → 200/);
     assert.match(r.stdout, /OIP v2      POST \/v2\/models\/cars-origin\/infer +→ 200/);
     assert.match(r.stdout, /bad input .* → 400/);
+    assert.match(r.stdout, /explain     POST \/v1\/models\/cars-mpg:explain +→ 200 [\d.]+ mpg vs [\d.]+ for the average car: \w+ [+-][\d.]+/);
     const order = ["drift-detected", "retrain-started", "gate-failed", "gate-passed", "canary-step", "promoted"].map((e) => r.stdout.indexOf(` ${e} `));
     assert.ok(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]!)), `timeline order ${order}`);
     assert.match(r.stdout, /champion is now v(\d+); live RMSE v1 [\d.]+ mpg → v\1 [\d.]+ mpg/);
