@@ -125,7 +125,8 @@ export const SCORE_FILE: EncodeOptions = { numericStrings: true, junk: "reject",
 /** Strict reading for requests: numbers for numerical features, strings (or exact known categories) for categorical ones. */
 export const SERVE: EncodeOptions = { numericStrings: false, junk: "reject", nonStringCategories: "known-only" };
 
-const widthOf = (f: FeatureTransform): number =>
+/** Encoded columns a feature occupies: its value(s), one-hot slots, missing indicator or bucket. */
+export const widthOf = (f: FeatureTransform): number =>
   f.kind === "numerical" ? (f.missingIndicator ? 2 : 1) : f.kind === "date" ? f.parts.length + (f.missingIndicator ? 1 : 0) : f.categories.length + (f.missingBucket ? 2 : 1);
 
 /** Fits the feature and target transforms on the given (training) rows of `table`. */

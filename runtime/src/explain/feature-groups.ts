@@ -1,12 +1,12 @@
-import type { PreprocessorState } from "../data/preprocessor.ts";
+import { type PreprocessorState, widthOf } from "../data/preprocessor.ts";
 
 /** One original feature and the columns of the encoded matrix it occupies (one, or its one-hot group). */
 export interface FeatureGroup {
   name: string;
-  kind: "numerical" | "categorical";
+  kind: "numerical" | "categorical" | "date";
   /** First encoded column. */
   start: number;
-  /** Number of encoded columns: 1, or categories + 1 (the out-of-vocabulary slot). */
+  /** Number of encoded columns: the value (or a date's parts, or the one-hot slots with the out-of-vocabulary and missing buckets), plus a missing indicator when the feature has one. */
   width: number;
 }
 
@@ -14,7 +14,7 @@ export interface FeatureGroup {
 export function featureGroups(pre: PreprocessorState): FeatureGroup[] {
   let start = 0;
   return pre.features.map((f) => {
-    const width = f.kind === "numerical" ? 1 : f.categories.length + 1;
+    const width = widthOf(f);
     const g: FeatureGroup = { name: f.name, kind: f.kind, start, width };
     start += width;
     return g;

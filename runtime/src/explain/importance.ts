@@ -31,7 +31,7 @@ export const IMPORTANCE_LIMITS = {
 
 const featureImportance = z.object({
   name: z.string(),
-  kind: z.enum(["numerical", "categorical"]),
+  kind: z.enum(["numerical", "categorical", "date"]),
   /** Mean |Integrated Gradients attribution| over the holdout rows, in the output's units. */
   meanAbsAttribution: z.number(),
   /** Mean drop of the metric when the feature is shuffled across the holdout (positive: the feature matters). */

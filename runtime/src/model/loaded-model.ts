@@ -127,7 +127,7 @@ export async function networkGradients(network: tf.LayersModel, x: Float32Array,
     const f =
       outputWidth === 1
         ? (v: tf.Tensor): tf.Tensor => tf.sum(network.apply(v) as tf.Tensor)
-        : (v: tf.Tensor): tf.Tensor => tf.sum(tf.mul(network.apply(v) as tf.Tensor, tf.oneHot(tf.tensor1d(outputs, "int32"), outputWidth).toFloat()));
+        : (v: tf.Tensor): tf.Tensor => tf.sum(tf.mul(network.apply(v) as tf.Tensor, tf.cast(tf.oneHot(tf.tensor1d(outputs, "int32"), outputWidth), "float32")));
     return tf.grad(f)(input);
   });
   try {
