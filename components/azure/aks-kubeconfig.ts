@@ -1,6 +1,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
+import { waitForClusterAdmin } from "./aks-rbac-readiness.ts";
 
 /** Server id (audience) of the AKS AAD server application, the same in every tenant. */
 export const AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -49,18 +50,45 @@ export function kubeloginKubeconfig(listed: string, mode: KubeloginMode): string
 /**
  * The cluster's kubeconfig (a secret): the user credentials AKS lists (the cluster server and CA;
  * local accounts are disabled, so there are no static credentials in it) with kubelogin as the
- * credential plugin, see {@link kubeloginKubeconfig}.
+ * credential plugin, see {@link kubeloginKubeconfig}; with `waitForAdmin`, only once the cluster admin
+ * role assignment works.
  */
 export function aksKubeconfig(
   parent: pulumi.Resource,
-  args: { resourceGroupName: pulumi.Input<string>; clusterName: pulumi.Input<string>; mode: KubeloginMode },
+  args: {
+    resourceGroupName: pulumi.Input<string>;
+    clusterName: pulumi.Input<string>;
+    mode: KubeloginMode;
+    /**
+     * Hold the kubeconfig back until these cluster-admin grants exist and, in a live update, have
+     * reached the cluster ({@link waitForClusterAdmin} with `token`, an Entra ID token for the AKS
+     * server application), so the Kubernetes provider's first request is not Forbidden.
+     */
+    waitForAdmin?: { grants: pulumi.Resource[]; token: pulumi.Input<string>; live: boolean };
+  },
 ): pulumi.Output<string> {
   const creds = azure.containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: args.clusterName }, { parent });
-  return pulumi.secret(
-    creds.kubeconfigs.apply((kcs) => {
-      const value = kcs?.[0]?.value;
-      if (value === undefined) throw new pulumi.ResourceError("AKS listed no user kubeconfig for the cluster", parent);
-      return kubeloginKubeconfig(Buffer.from(value, "base64").toString("utf8"), args.mode);
-    }),
-  );
+  const listed = creds.kubeconfigs.apply((kcs): string => {
+    const value = kcs?.[0]?.value;
+    if (value === undefined) throw new pulumi.ResourceError("AKS listed no user kubeconfig for the cluster", parent);
+    return Buffer.from(value, "base64").toString("utf8");
+  });
+  const wait = args.waitForAdmin;
+  const ready =
+    wait === undefined
+      ? listed
+      : pulumi.all([listed, pulumi.output(wait.token), ...wait.grants.map((g) => (g as pulumi.CustomResource).id)]).apply(async ([kc, token]): Promise<string> => {
+          const kcText = kc as string;
+          if (wait.live) {
+            const cluster = (parse(kcText) as { clusters?: { cluster?: { server?: string; "certificate-authority-data"?: string } }[] } | null)?.clusters?.[0]?.cluster;
+            if (cluster?.server === undefined) throw new pulumi.ResourceError("the kubeconfig AKS listed has no cluster server", parent);
+            try {
+              await waitForClusterAdmin({ server: cluster.server, caData: cluster["certificate-authority-data"], token: token as string });
+            } catch (err) {
+              throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), parent);
+            }
+          }
+          return kcText;
+        });
+  return pulumi.secret(ready.apply((kc) => kubeloginKubeconfig(kc, args.mode)));
 }

@@ -5,13 +5,16 @@ import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, type GpuScheduling, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
+import { isAnyAddress, isPrivateCidr, SYNTH_ENV } from "../network/index.ts";
 import { createAksCluster, SYSTEM_POOL_NAME } from "./aks-cluster.ts";
-import { aksKubeconfig, KUBELOGIN_MODES } from "./aks-kubeconfig.ts";
+import { AKS_AAD_SERVER_ID, aksKubeconfig, KUBELOGIN_MODES } from "./aks-kubeconfig.ts";
 import { createAzureNetwork } from "./azure-network.ts";
 import { createContainerRegistry } from "./container-registry.ts";
 import { createEncryptionKey } from "./encryption-key.ts";
 import { createGpuNodePool, gpuPoolTaints, taintString } from "./gpu-node-pool.ts";
 import { isAzureGpuVmSize, notAGpuVmSizeMessage } from "./gpu-vm-size.ts";
+import { ACR_REFRESH_TOKEN_USER, acrPushCredentials } from "./acr-credentials.ts";
+import { azureGpuQuotaMessage } from "./gpu-quota.ts";
 import { createModelStore } from "./model-store.ts";
 import { createWorkloadIdentity } from "./workload-identity.ts";
 
@@ -83,8 +86,10 @@ export const azureClusterOptions = z
       .prefault({}),
     /** Give the API server a public endpoint (restricted to `authorizedCidrs`); otherwise it is private to the VNet. @default false */
     publicEndpoint: z.boolean().default(false),
-    /** Who may reach a public API server endpoint. @default ["0.0.0.0/0"] */
+    /** Who may reach a public API server endpoint; its public ranges are also admitted by the registry and model store firewalls (pushing the image, `mlops train --registry az://...`). @default ["0.0.0.0/0"] */
     authorizedCidrs: z.array(sourceCidr).min(1).default(["0.0.0.0/0"]),
+    /** Let the container registry and the model store accept connections from any address (still Entra ID-authenticated); otherwise their firewalls admit only the nodes, `authorizedCidrs`, the allowed CIDRs and trusted Azure services. A named opt-in for dev (needed for a Standard registry, which has no firewall). @default false */
+    allowPublicServiceAccess: z.boolean().default(false),
     /** Production: Standard tier (uptime SLA), pools spread over `zones`, zone-redundant storage and registry. @default false */
     highAvailability: z.boolean().default(false),
     /** Availability zones the pools spread over with `highAvailability`. @default ["1", "2", "3"] */
@@ -105,7 +110,7 @@ export const azureClusterOptions = z
       .prefault({}),
     /** GPU user pools, autoscaled from `minNodes` (0: no idle cost). @default [{ name: "gpu", vmSize: "Standard_NC4as_T4_v3", minNodes: 0, maxNodes: 2, spot: false, diskSizeGb: 128 }] */
     gpuPools: z.array(azureGpuPoolOptions).prefault([{ name: "gpu" }]),
-    /** The container registry. @default { sku: "Premium", repositoryPrefix: "mlops", keepImages: 30, untaggedRetentionDays: 7, defenderForContainers: false } */
+    /** The container registry. @default { sku: "Premium", repositoryPrefix: "mlops", keepImages: 30, untaggedRetentionDays: 7, defenderForContainers: false, allowedCidrs: [] } */
     registry: z
       .object({
         /** Premium is needed for the customer-managed key, the untagged-manifest retention policy and zone redundancy. @default "Premium" */
@@ -118,6 +123,8 @@ export const azureClusterOptions = z
         untaggedRetentionDays: z.number().int().min(0).max(365).default(7),
         /** Turn on Microsoft Defender for Containers (image vulnerability scanning) for the whole subscription; usually the security team's call. @default false */
         defenderForContainers: z.boolean().default(false),
+        /** Public IPs or CIDRs (besides the NAT egress IP and `authorizedCidrs`) the registry firewall admits, e.g. a bring-your-own network's egress or a CI runner. @default [] */
+        allowedCidrs: z.array(sourceCidr).default([]),
       })
       .strict()
       .prefault({}),
@@ -198,6 +205,8 @@ export function checkAzureClusterOptions(o: Record<string, any>, ctx: z.Refineme
   // customerManagedKey defaults to true, so an unset one counts.
   if (o.encryption?.customerManagedKey !== false && o.registry?.sku === "Standard") {
     issue(["registry", "sku"], 'a customer-managed key needs the "Premium" registry; use Premium or set encryption.customerManagedKey false');
+  } else if (o.registry?.sku === "Standard" && o.allowPublicServiceAccess !== true) {
+    issue(["registry", "sku"], 'a "Standard" registry has no firewall (IP rules are Premium): use Premium, or accept a registry reachable from any address with allowPublicServiceAccess: true');
   }
 }
 
@@ -250,6 +259,10 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
   const client = azure.authorization.getClientConfigOutput({ parent });
   const subscriptionId = client.subscriptionId;
   const tenantId = client.tenantId;
+  const quota = azureGpuQuotaMessage(cfg.gpuPools, location);
+  if (quota !== undefined) void pulumi.log.info(quota, parent);
+  // What the registry and model store firewalls admit besides the nodes: the operators' public ranges.
+  const operatorCidrs = cfg.authorizedCidrs.filter((c) => !isAnyAddress(c) && !isPrivateCidr(c));
   const resourceGroupName =
     cfg.resourceGroupName !== undefined ? pulumi.output(cfg.resourceGroupName) : new azure.resources.ResourceGroup(`${name}-rg`, { location, tags }, opts).name;
 
@@ -273,7 +286,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     highAvailability: cfg.highAvailability,
     zones: cfg.zones,
     systemPool: cfg.systemPool,
-    kmsKeyId: cmk?.keyUriWithVersion,
+    kmsKeyId: cmk === undefined ? undefined : currentKeyVersion(parent, resourceGroupName, cmk),
     kmsKeyResourceId: cmk?.key.id,
     clusterAdmins: cfg.clusterAdmins ?? [client.objectId],
     logRetentionDays: cfg.logRetentionDays,
@@ -301,6 +314,9 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     highAvailability: cfg.highAvailability,
     cmk: cmk === undefined ? undefined : { keyUri: cmk.keyUri, identityId: cmk.identity.id, identityClientId: cmk.identity.clientId, grant: cmk.grant },
     kubeletObjectId: aks.kubeletObjectId,
+    pushPrincipalId: client.objectId,
+    publicNetworkAccess: cfg.allowPublicServiceAccess,
+    allowedCidrs: [...(net.egressIp === undefined ? [] : [net.egressIp.apply((ip) => ip ?? "")]), ...operatorCidrs, ...cfg.registry.allowedCidrs],
     tags,
   });
   if (cfg.registry.defenderForContainers) {
@@ -317,7 +333,9 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     noncurrentVersionRetentionDays: cfg.modelStore.noncurrentVersionRetentionDays,
     softDeleteDays: cfg.modelStore.softDeleteDays,
     allowedSubnetIds: [net.nodeSubnetId],
-    allowedCidrs: cfg.modelStore.allowedCidrs,
+    allowedCidrs: [...new Set([...operatorCidrs, ...cfg.modelStore.allowedCidrs])],
+    publicNetworkAccess: cfg.allowPublicServiceAccess,
+    operatorPrincipalId: client.objectId,
     highAvailability: cfg.highAvailability,
     forceDestroy: cfg.modelStore.forceDestroy,
     cmk: cmk === undefined ? undefined : { keyName: cmk.key.name, vaultUri: cmk.vault.properties.apply((p) => p.vaultUri ?? ""), identityId: cmk.identity.id, grant: cmk.grant },
@@ -334,7 +352,14 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     tags,
   });
 
-  const kubeconfig = aksKubeconfig(parent, { resourceGroupName, clusterName: aks.cluster.name, mode: cfg.kubeloginMode });
+  const kubeconfig = aksKubeconfig(parent, {
+    resourceGroupName,
+    clusterName: aks.cluster.name,
+    mode: cfg.kubeloginMode,
+    // The first Kubernetes resource waits until the cluster-admin assignment has propagated; the
+    // principal running Pulumi is the one checked (the default and usual clusterAdmins entry).
+    waitForAdmin: { grants: aks.adminGrants, token: azure.authorization.getClientTokenOutput({ endpoint: AKS_AAD_SERVER_ID }, { parent }).token, live: liveDeployment() },
+  });
   // GPU pools first: platform charts pinned to GPU nodes must find the pools' labels and taints.
   const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { ...opts, dependsOn: [...aks.adminGrants, ...gpuPools] });
 
@@ -344,6 +369,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     managedControlPlane: true,
     gpu: azureGpuScheduling(cfg.gpuPools),
     registryUrl: registry.url,
+    registryAuth: acrRegistryAuth(parent, registry, tenantId, cfg.registry.repositoryPrefix),
     modelStore: { kind: "bucket", url: store.url },
     workloadIdentity: {
       annotations: { "azure.workload.identity/client-id": runtime.identity.clientId, "azure.workload.identity/tenant-id": tenantId },
@@ -354,6 +380,40 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     runtimeEnv: { AZURE_STORAGE_ACCOUNT: store.account.name },
   };
   return { handle, clusterName: aks.cluster.name, kubeconfig, apiEndpoint: aks.apiEndpoint, registryUrl: registry.url, bucketUrl: store.url };
+}
+
+/** A real `pulumi up`: not a preview, not `mlops synth` (which runs the program under mocks as an update). */
+function liveDeployment(): boolean {
+  return !pulumi.runtime.isDryRun() && process.env[SYNTH_ENV] !== "1";
+}
+
+/**
+ * The versioned key id AKS KMS is given, read from Key Vault on every update: AKS KMS takes only a
+ * versioned key id, and the key rotates itself every `keyRotationDays`, so the id the Key resource
+ * recorded at creation goes stale. Read anew, the next `pulumi up` after a rotation moves KMS to the
+ * new version (AKS re-encrypts with it) before the old one expires (twice the rotation period).
+ */
+function currentKeyVersion(parent: pulumi.Resource, resourceGroupName: pulumi.Input<string>, cmk: { vault: azure.keyvault.Vault; key: azure.keyvault.Key }): pulumi.Output<string> {
+  return azure.keyvault.getKeyOutput({ resourceGroupName, vaultName: cmk.vault.name, keyName: cmk.key.name }, { parent }).keyUriWithVersion;
+}
+
+/**
+ * Push credentials for the stack's own registry (docker-build has no login for a registry created
+ * in the same update): an ACR refresh token exchanged from the Pulumi principal's Entra ID token,
+ * fetched once AcrPush is granted and granting push (see acr-credentials.ts). The image depends on
+ * the grant through this output. Unknown in a preview or synth (nothing is pushed there).
+ */
+function acrRegistryAuth(parent: pulumi.Resource, registry: { registry: azure.containerregistry.Registry; pushGrant: azure.authorization.RoleAssignment }, tenantId: pulumi.Output<string>, repositoryPrefix: string) {
+  const aadToken = azure.authorization.getClientTokenOutput({}, { parent }).token;
+  const credentials = pulumi.all([registry.registry.loginServer, tenantId, aadToken, registry.pushGrant.id]).apply(async ([loginServer, tenant, token]) => {
+    if (!liveDeployment()) return pulumi.unknown as unknown as { username: string; password: string };
+    try {
+      return await acrPushCredentials({ loginServer, tenantId: tenant, aadToken: token, repository: `${repositoryPrefix}/mlops-runtime` });
+    } catch (err) {
+      throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), parent);
+    }
+  });
+  return { username: pulumi.output(ACR_REFRESH_TOKEN_USER), password: pulumi.secret(credentials.apply((c) => c.password)) };
 }
 
 /** First address and size of an IPv4 CIDR, and whether its host bits are zero. */

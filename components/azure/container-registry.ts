@@ -20,6 +20,12 @@ export interface ContainerRegistryArgs {
   cmk?: { keyUri: pulumi.Input<string>; identityId: pulumi.Input<string>; identityClientId: pulumi.Input<string>; grant: pulumi.Resource };
   /** Object id of the cluster's kubelet identity, granted AcrPull on this registry only. */
   kubeletObjectId: pulumi.Input<string>;
+  /** Object id of the principal running Pulumi, granted AcrPush on this registry (the runtime image push). */
+  pushPrincipalId: pulumi.Input<string>;
+  /** Let any address reach the registry (still authenticated); otherwise only `allowedCidrs` (Premium firewall). */
+  publicNetworkAccess: boolean;
+  /** Public addresses the firewall admits: the nodes' egress IP, the operators' ranges. */
+  allowedCidrs: pulumi.Input<string>[];
   tags: Record<string, string>;
 }
 
@@ -28,6 +34,8 @@ export interface ContainerRegistry {
   registry: azure.containerregistry.Registry;
   /** `<name>.azurecr.io/<prefix>`. */
   url: pulumi.Output<string>;
+  /** AcrPush of the principal running Pulumi; the image push waits for it. */
+  pushGrant: azure.authorization.RoleAssignment;
 }
 
 /** The ACR Task script that keeps the newest `keep` tags of every repository under `prefix` and removes untagged manifests. */
@@ -47,7 +55,8 @@ export function purgeTaskYaml(prefix: string, keep: number): string {
  * A private Azure Container Registry: no admin user, no anonymous pull, images encrypted with the
  * customer-managed key (Premium), untagged manifests expire (Premium retention policy), a daily ACR
  * Task purges all but the newest `keepImages` tags per repository, zone-redundant with
- * `highAvailability`, and AcrPull for the cluster's kubelet identity on this registry only.
+ * `highAvailability`, a firewall admitting only `allowedCidrs` (Premium) unless `publicNetworkAccess`,
+ * AcrPull for the cluster's kubelet identity and AcrPush for the principal running Pulumi, on this registry only.
  * Vulnerability scanning of ACR images is Microsoft Defender for Containers, a subscription-level
  * plan (see `registry.defenderForContainers`); ACR has no registry-wide immutable-tag setting
  * (tags are locked per repository or image through the data plane), so none is set here.
@@ -65,8 +74,13 @@ export function createContainerRegistry(name: string, parent: pulumi.Resource, a
       sku: { name: args.sku },
       adminUserEnabled: false,
       anonymousPullEnabled: false,
+      // The firewall (Premium): the node egress IP pulls, the operators' ranges push; Standard
+      // registries have no firewall, so only an explicit publicNetworkAccess opt-in allows them.
       publicNetworkAccess: "Enabled",
       networkRuleBypassOptions: "AzureServices",
+      ...(premium && !args.publicNetworkAccess
+        ? { networkRuleSet: { defaultAction: "Deny", ipRules: args.allowedCidrs.map((c) => ({ action: "Allow", iPAddressOrRange: c })) } }
+        : {}),
       zoneRedundancy: premium && args.highAvailability ? "Enabled" : "Disabled",
       policies: premium ? { retentionPolicy: { status: "enabled", days: args.untaggedRetentionDays } } : undefined,
       ...(args.cmk === undefined
@@ -100,5 +114,10 @@ export function createContainerRegistry(name: string, parent: pulumi.Resource, a
     { scope: registry.id, roleDefinitionId: roleDefinitionId(args.subscriptionId, AZURE_ROLES.acrPull), principalId: args.kubeletObjectId, principalType: "ServicePrincipal" },
     opts,
   );
-  return { registry, url: pulumi.interpolate`${registry.loginServer}/${args.repositoryPrefix}` };
+  const pushGrant = new azure.authorization.RoleAssignment(
+    `${name}-acr-push`,
+    { scope: registry.id, roleDefinitionId: roleDefinitionId(args.subscriptionId, AZURE_ROLES.acrPush), principalId: args.pushPrincipalId },
+    opts,
+  );
+  return { registry, url: pulumi.interpolate`${registry.loginServer}/${args.repositoryPrefix}`, pushGrant };
 }

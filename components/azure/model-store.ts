@@ -1,6 +1,7 @@
 import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import { globalName } from "./azure-names.ts";
+import { AZURE_ROLES, roleDefinitionId } from "./role-definitions.ts";
 
 /** Key prefix of the runtime's registry inside the container (the `az://` URL's path). */
 export const REGISTRY_PREFIX = "registry";
@@ -22,6 +23,10 @@ export interface ModelStoreArgs {
   /** Subnets (service endpoint) and CIDRs allowed through the account firewall. */
   allowedSubnetIds: pulumi.Input<string>[];
   allowedCidrs: string[];
+  /** Let any address reach the account (still Entra ID only); otherwise the firewall denies all but the rules. */
+  publicNetworkAccess: boolean;
+  /** Object id of the principal running Pulumi, granted Storage Blob Data Contributor on the container (`mlops train --registry az://...` from the operator's machine). */
+  operatorPrincipalId: pulumi.Input<string>;
   highAvailability: boolean;
   /** Destroying the stack deletes the account and every model in it; otherwise the account is protected. */
   forceDestroy: boolean;
@@ -96,7 +101,7 @@ export function createModelStore(name: string, parent: pulumi.Resource, args: Mo
       minimumTlsVersion: "TLS1_2",
       publicNetworkAccess: "Enabled",
       networkRuleSet: {
-        defaultAction: "Deny",
+        defaultAction: args.publicNetworkAccess ? "Allow" : "Deny",
         bypass: "AzureServices",
         virtualNetworkRules: args.allowedSubnetIds.map((id) => ({ virtualNetworkResourceId: id, action: "Allow" })),
         ipRules: args.allowedCidrs.map((cidr) => ({ iPAddressOrRange: cidr.replace(/\/32$/, ""), action: "Allow" })),
@@ -132,6 +137,11 @@ export function createModelStore(name: string, parent: pulumi.Resource, args: Mo
   const container = new azure.storage.BlobContainer(
     `${name}-models-container`,
     { resourceGroupName: args.resourceGroupName, accountName: account.name, containerName: args.containerName, publicAccess: "None" },
+    opts,
+  );
+  new azure.authorization.RoleAssignment(
+    `${name}-models-operator-access`,
+    { scope: container.id, roleDefinitionId: roleDefinitionId(args.subscriptionId, AZURE_ROLES.storageBlobDataContributor), principalId: args.operatorPrincipalId },
     opts,
   );
   new azure.storage.ManagementPolicy(

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 export const AZURE_ROLES = Object.freeze({
   /** Pull images from a registry (cluster kubelet identity). */
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  /** Push and pull images (the principal running Pulumi pushes the runtime image). */
+  acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
   /** Read, write, list and delete blobs (runtime identity, on one container). */
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   /** Encrypt and decrypt with Key Vault keys (AKS KMS for secrets). */

@@ -15,6 +15,8 @@ export const MOCKED_INVOKES: Readonly<Record<string, string>> = {
   "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": "the Cloud Storage service agent of project number 123456789012",
   "azure-native:authorization:getClientConfig": "fixed client, object, subscription and tenant ids",
   "azure-native:containerservice:listManagedClusterUserCredentials": "a base64 kubeconfig for https://synth.invalid (AKS user credentials)",
+  "azure-native:authorization:getClientToken": "a fake Entra ID token for the requested endpoint",
+  "azure-native:keyvault:getKey": "the key's URIs, version synth0002 (the current version after a rotation)",
   "kubernetes:yaml:decode": "the YAML text's documents, parsed",
   "kubernetes:helm:template": "no objects (synth does not fetch charts)",
 };
@@ -89,6 +91,12 @@ export class SynthMocks implements pulumi.runtime.Mocks {
           "",
         ].join("\n");
         return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+      }
+      case "azure-native:authorization:getClientToken":
+        return { token: `synth-token-for-${String(inputs.endpoint ?? "arm")}` };
+      case "azure-native:keyvault:getKey": {
+        const uri = `https://${String(inputs.vaultName)}.vault.azure.net/keys/${String(inputs.keyName)}`;
+        return { name: inputs.keyName, keyUri: uri, keyUriWithVersion: `${uri}/synth0002`, id: uri, type: "Microsoft.KeyVault/vaults/keys", kty: "RSA" };
       }
       case "kubernetes:yaml:decode":
         return { result: parseAllDocuments(String(inputs.text ?? "")).map((d) => d.toJS()).filter((d) => d !== null && d !== undefined) };

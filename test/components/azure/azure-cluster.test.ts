@@ -34,7 +34,7 @@ test("a dev cluster by default: private API server, Free tier, overlay CNI, Entr
   assert.deepEqual(aks.aadProfile, { managed: true, enableAzureRBAC: true, tenantID: TEST_CLIENT.tenantId });
   assert.deepEqual(aks.oidcIssuerProfile, { enabled: true });
   assert.deepEqual(aks.securityProfile.workloadIdentity, { enabled: true });
-  assert.deepEqual(aks.securityProfile.azureKeyVaultKms, { enabled: true, keyId: "https://kv.vault.azure.net/keys/mlops-cmk/0123abcd", keyVaultNetworkAccess: "Public" });
+  assert.deepEqual(aks.securityProfile.azureKeyVaultKms, { enabled: true, keyId: "https://kv.vault.azure.net/keys/mlops-cmk/rotated02", keyVaultNetworkAccess: "Public" });
   assert.equal(aks.networkProfile.networkPlugin, "azure");
   assert.equal(aks.networkProfile.networkPluginMode, "overlay");
   assert.equal(aks.networkProfile.networkPolicy, "cilium");
@@ -195,7 +195,7 @@ test("the model store is private, TLS-only, Entra-only, CMK- and infrastructure-
 });
 
 test("without a customer-managed key: Microsoft-managed keys with infrastructure encryption, no vault, no KMS", async () => {
-  new AzureCluster("nocmk", { region: "eastus", namespace: "mlops", encryption: { customerManagedKey: false }, registry: { sku: "Standard" } });
+  new AzureCluster("nocmk", { region: "eastus", namespace: "mlops", encryption: { customerManagedKey: false }, registry: { sku: "Standard" }, allowPublicServiceAccess: true });
   await mocks.settle();
   assert.equal(mocks.ofType("azure-native:keyvault:Vault").length, 0);
   assert.equal(mocks.named("nocmk-aks").inputs.securityProfile.azureKeyVaultKms, undefined);

@@ -39,6 +39,8 @@ export const LISTED_KUBECONFIG = [
  * `getClientConfig` and the AKS credential list are answered.
  */
 export function setupAzureMocks() {
+  // Like `mlops synth`: nothing reaches Azure (no token exchange, no readiness polling).
+  process.env.PULUMI_MLOPS_SYNTH = "1";
   return setupPulumiMocks({
     cloud: {
       outputs(args: pulumi.runtime.MockResourceArgs, state: Record<string, any>) {
@@ -82,6 +84,8 @@ export function setupAzureMocks() {
       },
       call(args: pulumi.runtime.MockCallArgs) {
         if (args.token === "azure-native:authorization:getClientConfig") return { ...TEST_CLIENT };
+        if (args.token === "azure-native:authorization:getClientToken") return { token: `token-for-${args.inputs.endpoint ?? "arm"}` };
+        if (args.token === "azure-native:keyvault:getKey") return { keyUri: `https://kv.vault.azure.net/keys/${args.inputs.keyName}`, keyUriWithVersion: `https://kv.vault.azure.net/keys/${args.inputs.keyName}/rotated02` };
         if (args.token === "azure-native:containerservice:listManagedClusterUserCredentials") {
           return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(LISTED_KUBECONFIG).toString("base64") }] };
         }
