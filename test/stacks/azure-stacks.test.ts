@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runMlops } from "../helpers/run-cli.ts";
-import { readSynthOutput, type ResourceRecord } from "../runtime/synth/synth-output.ts";
+import { runSynth } from "../helpers/run-cli.ts";
+import { readSynthOutput, type ResourceRecord } from "../components/synth/synth-output.ts";
 
 // What `pulumi up -s azure-dev` would create, checked against what Azure does at create time
 // (issue 10, Azure items). Sources are cited at each assertion.
@@ -14,7 +14,7 @@ let out: { stderr: string; resources: (ResourceRecord & { inputs: any })[] };
 let dir = "";
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "mlops-azure-dev-"));
-  const run = await runMlops(["synth", "azure-dev", "--out", dir], { cwd: root });
+  const run = await runSynth(["azure-dev", "--out", dir], { cwd: root });
   assert.equal(run.code, 0, run.stderr);
   out = { stderr: run.stderr, resources: readSynthOutput(dir).resources as (ResourceRecord & { inputs: any })[] };
 });
