@@ -35,3 +35,12 @@ test("arrays and scalars replace; nested objects merge; the inputs are not mutat
   assert.deepEqual(mergeDefaults(under, over), { a: { b: 1, c: [3] }, d: 1, e: 2 });
   assert.deepEqual(under, { a: { b: 1, c: [1, 2] }, d: 1 });
 });
+
+test("production makes the retraining controller wait for approval before promotion; dev and an explicit false do not", () => {
+  const prod = applyProfile({ cloud: "aws", profile: "production", retraining: { policy: { model: "fraud" } } }) as any;
+  assert.deepEqual(prod.retraining.policy, { promotion: { requireApproval: true }, model: "fraud" });
+  assert.equal((applyProfile({ cloud: "aws", profile: "production" }) as any).retraining, undefined);
+  assert.equal((applyProfile({ cloud: "aws", retraining: { policy: { model: "fraud" } } }) as any).retraining.policy.promotion, undefined);
+  const optOut = applyProfile({ cloud: "aws", profile: "production", retraining: { policy: { model: "fraud", promotion: { requireApproval: false } } } }) as any;
+  assert.equal(optOut.retraining.policy.promotion.requireApproval, false);
+});
