@@ -10,3 +10,6 @@ export { type ModelServer, createModelServer } from "./serve/server.ts";
 export { type ColumnDrift, type DriftResult, type ReferenceProfile, buildReferenceProfile, compareTables, driftAgainstProfile, renderDriftReport } from "./drift/index.ts";
 export { LocalProcessExecutor, RetrainingController, type ControllerPolicy, type TrainingExecutor, loadPolicy, parsePolicy, rollback } from "./controller/index.ts";
 export { type ModelEvent, type MonitorSnapshot, type Rollout, listEvents, readFeedback, readRollout } from "./registry/index.ts";
+export { type ChainFinding, type HistoryVerification, verifyHistory } from "./registry/index.ts";
+export { approve, reject } from "./controller/index.ts";
+export { type Comparison, compareVersions, type ModelCardFormat, renderModelCard } from "./governance/index.ts";

@@ -118,13 +118,14 @@ export async function buildModelCard(registry: ModelRegistry, model: string, ref
   const by = field(meta, "trainedBy") as { user?: string; host?: string; command?: string; node?: string; ci?: Record<string, string> } | undefined;
   const registered = events.find((e) => e.type === "registered" && e.version === v);
   if (by || registered) {
-    const facts: [string, string][] = [];
+    const facts: [string, string][] = by ? [] : [["User, host, command", "not recorded (registered before versions recorded who trained them)"]];
     if (by?.user) facts.push(["User", by.user]);
     if (by?.host) facts.push(["Host", by.host]);
     if (by?.ci) facts.push(["CI", Object.entries(by.ci).map(([k, x]) => `${k}: ${x}`).join(", ")]);
+    if (by?.command) facts.push(["Command", by.command]);
     if (by?.node) facts.push(["Node.js", by.node]);
     if (registered) facts.push(["Registered by", `${registered.actor} (history seq ${registered.seq})`]);
-    sections.push({ title: "Trained by", facts, ...(by?.command ? { code: by.command } : {}) });
+    sections.push({ title: "Trained by", facts });
   } else {
     sections.push({ title: "Trained by", paragraphs: ["Not recorded: this version was registered before versions recorded who trained them."] });
   }
