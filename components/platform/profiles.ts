@@ -13,12 +13,17 @@ type Defaults = Record<string, unknown>;
  * - dev: small and cheap — public API endpoint (so `pulumi up` works from a laptop), zonal/free
  *   control plane, one NAT, one serving replica, a week of metrics.
  * - production: highly available — private API endpoint only, regional/zone-redundant control
- *   plane and system pool, three serving replicas at least, a month of metrics.
+ *   plane and system pool, three serving replicas at least, a month of metrics; and governed:
+ *   the retraining controller waits for a person's approval before promoting a version
+ *   (`promotion.requireApproval`, see `mlops models approve`).
+ * `ifPresent` applies only to sections the config has (a platform without `retraining` gets no
+ * retraining section from its profile).
  * Each also tells the servers which profile they run in (`serving.profile`, MLOPS_PROFILE), so
  * the registry console is refused in production unless `serving.consoleInProduction` allows it.
  */
-export const PROFILE_DEFAULTS: Readonly<Record<Profile, { cluster: Defaults; platform: Defaults }>> = {
+export const PROFILE_DEFAULTS: Readonly<Record<Profile, { cluster: Defaults; platform: Defaults; ifPresent: Defaults }>> = {
   dev: {
+    ifPresent: {},
     cluster: { publicEndpoint: true, highAvailability: false },
     platform: {
       serving: { minReplicas: 1, maxReplicas: 3, profile: "dev" },
@@ -26,6 +31,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, { cluster: Defaults; pla
     },
   },
   production: {
+    ifPresent: { retraining: { policy: { promotion: { requireApproval: true } } } },
     cluster: { publicEndpoint: false, highAvailability: true, systemPool: { minNodes: 3, maxNodes: 6 } },
     platform: {
       serving: { minReplicas: 3, maxReplicas: 20, profile: "production" },
@@ -55,6 +61,7 @@ export function applyProfile(raw: unknown): unknown {
   if (!(PROFILES as readonly unknown[]).includes(profile)) return raw;
   const d = PROFILE_DEFAULTS[profile as Profile];
   const out = mergeDefaults(d.platform, raw) as Record<string, unknown>;
+  for (const [section, defaults] of Object.entries(d.ifPresent)) if (isPlainObject(raw[section])) out[section] = mergeDefaults(defaults, raw[section]);
   const cloud = raw.cloud;
   if (cloud === "aws" || cloud === "gcp" || cloud === "azure") out[cloud] = mergeDefaults(d.cluster, raw[cloud]);
   return out;

@@ -128,6 +128,20 @@ export const leadershipPolicy = z
   })
   .strict();
 
+/** What promotion to champion needs besides a healthy canary. */
+export const promotionPolicy = z
+  .object({
+    /**
+     * Hold a version that passed the gate and its canary steps below 100% until a person runs
+     * `mlops models approve <model> <version> --by <name> --reason ...` (then the remaining steps
+     * run and it is promoted) or `mlops models reject ...` (it is rolled back). The controller
+     * records `awaiting-approval` and keeps the canary split while it waits. The platform's
+     * `production` profile turns it on. @default false
+     */
+    requireApproval: z.boolean().default(false),
+  })
+  .strict();
+
 /** A retraining controller's policy file (JSON or YAML). Only `model` is required. */
 export const controllerPolicy = z
   .object({
@@ -149,6 +163,8 @@ export const controllerPolicy = z
     intervalSeconds: z.number().positive().default(10),
     /** Leadership among controller replicas: only the lease holder acts. */
     leadership: leadershipPolicy.prefault({}),
+    /** What promotion to champion needs (a person's approval). */
+    promotion: promotionPolicy.prefault({}),
   })
   .strict()
   .refine((p) => p.trigger.datasetDrift || p.trigger.features.length > 0 || p.trigger.qualityDrop !== undefined, {

@@ -152,6 +152,11 @@ export const ERRORS = {
     (p) => `registry storage ${p.url} did not answer ${p.operation} ${show(p.key)} within ${p.seconds} s`,
     "Check the store's endpoint and network path (a proxy or endpoint that accepts connections but never answers); raise MLOPS_STORAGE_TIMEOUT_SECONDS for very slow links.",
   ),
+  MLOPS_ERR_REGISTRY_HISTORY_BROKEN: define<{ model: string; seq: number; reason: string }>(
+    500,
+    (p) => `history of model ${show(p.model)} fails its hash chain at seq ${p.seq}: ${p.reason}`,
+    "Someone or something rewrote, deleted or inserted a history event: restore the event objects under models/<model>/events/ from the store's versioning or a backup, and find out who had write access.",
+  ),
   // --- serving / inference -----------------------------------------------------------------
   MLOPS_ERR_INFER_BAD_REQUEST: define<{ reason: string }>(
     400,
@@ -246,6 +251,11 @@ export const ERRORS = {
     404,
     (p) => (p.id === undefined ? `model ${show(p.model)} has no running experiment` : `model ${show(p.model)} has no experiment ${show(p.id)}`),
     "Start one with `mlops experiment start <model> --variants <v>=<w>,...`; `mlops experiment status <model> --all` lists past experiments.",
+  ),
+  MLOPS_ERR_CONTROLLER_NOT_AWAITING_APPROVAL: define<{ model: string; version: number; state: string }>(
+    409,
+    (p) => `version ${p.version} of model ${show(p.model)} is not awaiting approval: ${p.state}`,
+    "Check `mlops models history <model>`: only the version of an `awaiting-approval` event not yet approved, rejected or superseded can be approved or rejected.",
   ),
   // --- drift --------------------------------------------------------------------------------
   MLOPS_ERR_DRIFT_COLUMNS: define<{ onlyInReference: string[]; onlyInCurrent: string[] }>(

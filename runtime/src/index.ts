@@ -11,3 +11,6 @@ export { type ColumnDrift, type DriftResult, type ReferenceProfile, buildReferen
 export { LocalProcessExecutor, RetrainingController, type ControllerPolicy, type TrainingExecutor, loadPolicy, parsePolicy, rollback } from "./controller/index.ts";
 export { type ModelEvent, type MonitorSnapshot, type Rollout, listEvents, readFeedback, readRollout } from "./registry/index.ts";
 export { type ConsoleServer, type ConsoleServerOptions, createConsoleServer, registerConsoleRoutes } from "./console/index.ts";
+export { type ChainFinding, type HistoryVerification, verifyHistory } from "./registry/index.ts";
+export { approve, reject } from "./controller/index.ts";
+export { type Comparison, compareVersions, type ModelCardFormat, renderModelCard } from "./governance/index.ts";

@@ -159,3 +159,13 @@ test("listing the identity that runs pulumi up in clusterAdmins fails at preview
   assert.notEqual(s.code, 0);
   assert.match(s.stderr, /clusterAdmins\[0\] \(arn:aws:iam::123456789012:user\/synth\) is the identity running pulumi up/);
 });
+
+test("aws-prod's retraining controller waits for a person's approval before promoting (the production profile's default); aws-dev's does not", () => {
+  const policyOf = (stack: string) => {
+    const maps = ofType(stack, "kubernetes:core/v1:ConfigMap").filter((r) => typeof r.inputs.data?.["policy.json"] === "string");
+    assert.equal(maps.length, 1, `${stack}: one policy ConfigMap`);
+    return JSON.parse(maps[0]!.inputs.data["policy.json"]);
+  };
+  assert.equal(policyOf("aws-prod").promotion?.requireApproval, true);
+  assert.notEqual(policyOf("aws-dev").promotion?.requireApproval, true);
+});

@@ -6,10 +6,10 @@ import { loadPolicy } from "../controller/policy.ts";
 import { MlopsError, describeError, mlopsError } from "../errors.ts";
 import { createLog } from "../log.ts";
 import { ModelRegistry } from "../registry/index.ts";
-import { type Io, parseFlags, required } from "./args.ts";
+import { type Io, intFlag, parseFlags, required } from "./args.ts";
 
 /** Help for `mlops controller`. */
-export const CONTROLLER_HELP = `usage: mlops controller --policy <file> [--registry <loc>] [--once] [--work-dir <dir>]
+export const CONTROLLER_HELP = `usage: mlops controller --policy <file> [--registry <loc>] [--once | --roll-out <version>] [--work-dir <dir>]
 
 Keeps a model fresh: watches the champion's monitoring snapshots for drift (or a quality
 drop), retrains on the reference data plus labelled feedback, gates the new version against
@@ -22,7 +22,11 @@ stops renewing; --once stands by too when another controller leads.
 
   --policy <file>     controller policy, JSON or YAML (model, trigger, training, gate, rollout, executor)
   --registry <loc>    directory, s3://, gs:// or az:// URL (default: .mlops/registry)
-  --once              one pass (a trigger check, and the whole cycle when it fires), then exit
+  --once              one pass (a trigger check, and the whole cycle when it fires), then exit;
+                      with a version awaiting approval, the pass finishes its rollout once approved
+  --roll-out <version>  take a registered version (a CI pipeline's candidate) through the gate
+                      (when the labelled feedback holds gate.minHoldoutRows) and the canary now,
+                      then exit: promoted, rolled-back, gate-failed or awaiting-approval
   --work-dir <dir>    where each run's training log is kept (the training table and config are
                       staged in the model store) (default: .mlops/controller)
   --listen <host:port>  serve the Alertmanager webhook (POST /alerts): a firing alert whose
@@ -45,6 +49,7 @@ const flags = {
   "work-dir": { type: "string" },
   listen: { type: "string" },
   "job-template": { type: "string" },
+  "roll-out": { type: "string" },
 } as const;
 
 /** Parses `--listen host:port` (`[::1]:9000` for IPv6). */
@@ -118,6 +123,17 @@ export async function controllerCommand(argv: string[], io: Io): Promise<number>
     // The webhook loop below runs its own passes: the lease must outlive the waits between them.
     holdLeaseBetweenPasses: !values.once,
   });
+  if (values["roll-out"] !== undefined) {
+    if (values.once) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "--roll-out runs once by itself; drop --once" });
+    const version = intFlag(values["roll-out"], "roll-out", 1, Number.MAX_SAFE_INTEGER)!;
+    try {
+      const r = await controller.gateAndRollOut(version);
+      io.out(`${policy.model}: version ${version} ${r.outcome}${r.gated ? ` (gated on ${r.holdout} labelled rows)` : ` (gate skipped: ${r.holdout} labelled rows, the policy's gate needs ${policy.gate.minHoldoutRows})`}\n`);
+      return r.outcome === "promoted" || r.outcome === "awaiting-approval" ? 0 : 1;
+    } finally {
+      await controller.release();
+    }
+  }
   if (values.once) {
     try {
       const pass = await controller.runOnce();

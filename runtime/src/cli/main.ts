@@ -20,6 +20,7 @@ commands:
   drift     compare a current CSV/JSONL file with a reference: per-column drift tests, a verdict
   controller  watch for drift, retrain, gate, canary and promote or roll back a model
   ui        a read-only web console over the registry (default http://127.0.0.1:8080/ui/)
+  init      init ci: write a GitHub Actions or GitLab CI pipeline (train, gate, preview, deploy, approve)
   demo      train, register, serve and query a model end to end, on a bundled dataset
 
 Run \`mlops <command> --help\` for a command's flags. Exit codes: 0 ok, 2 bad input or
@@ -40,6 +41,7 @@ const commands: Record<string, () => Promise<Command>> = {
   controller: async () => (await import("./controller-command.ts")).controllerCommand,
   ui: async () => (await import("./ui-command.ts")).uiCommand,
   demo: async () => (await import("./demo-command.ts")).demoCommand,
+  init: async () => (await import("./init-command.ts")).initCommand,
 };
 
 /** Exit code of a command that stopped because its parent process died. */

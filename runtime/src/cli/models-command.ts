@@ -1,6 +1,10 @@
+import { writeFile } from "node:fs/promises";
 import { mlopsError } from "../errors.ts";
+import { approve, reject } from "../controller/approval.ts";
 import { rollback } from "../controller/rollback.ts";
-import { type ModelEvent, ModelRegistry, type VersionMetadata, appendEvent, listEvents } from "../registry/index.ts";
+import { compareVersions } from "../governance/compare-versions.ts";
+import { type ModelCardFormat, renderModelCard } from "../governance/model-card.ts";
+import { type ModelEvent, ModelRegistry, type VersionMetadata, appendEvent, listEvents, verifyHistory } from "../registry/index.ts";
 import { LEARNING_CURVE_JSON, type LearningCurve } from "../model/learning-curve.ts";
 import { type Io, parseFlags } from "./args.ts";
 
@@ -9,8 +13,14 @@ export const MODELS_HELP = `usage: mlops models list [--json] [--registry <loc>]
        mlops models show <model> [--json] [--registry <loc>]
        mlops models alias <model> <alias> <version> [--registry <loc>]
        mlops models alias <model> <alias> --delete [--registry <loc>]
-       mlops models history <model> [--json] [--registry <loc>]
+       mlops models history <model> [--verify] [--json] [--registry <loc>]
        mlops models rollback <model> [--registry <loc>]
+       mlops models approve <model> <version> --by <name> --reason <text> [--registry <loc>]
+       mlops models reject <model> <version> --by <name> --reason <text> [--registry <loc>]
+       mlops models card <model> [<version|alias>] [--format md|html] [--out <file>] [--registry <loc>]
+       mlops models compare <model> --candidate <version|alias> [--candidate-registry <loc>]
+                            [--against <version|alias>] [--metric <name>] [--min-improvement <x>]
+                            [--fail-if-worse] [--out <file>] [--json] [--registry <loc>]
 
 Lists models, shows a model's versions with lineage and metrics, and moves aliases
 (champion, challenger or any name). A running server picks up a moved alias by itself.
@@ -18,13 +28,39 @@ history prints the model's timeline (registrations, alias moves, drift, retraini
 canary, promotions, rollbacks) with the reason for each; --json prints the events.
 rollback puts the previous champion back, stops any canary and records why.
 
+history --verify checks the history's hash chain (each event carries the hash of the one
+before it): a changed, deleted or inserted event exits 1 naming the first broken seq; events
+written before the chain existed are reported as unchained legacy, not failures.
+approve / reject answer a controller whose policy has promotion.requireApproval: approve lets
+the held canary finish and promote; reject rolls the version back at once. Both are recorded.
+card writes a version's model card (default the champion) as Markdown or HTML: lineage,
+features, metrics with baselines and intervals, explanations, drift, who trained it, parents.
+compare is the quality gate of a CI pipeline: the candidate's recorded test metric against the
+champion's (or --against), a Markdown report (for a pull-request comment) on stdout and in
+--out; with --fail-if-worse it exits 1 when the candidate is not better by --min-improvement.
+
 list checks every aliased version's artifacts against their sha256 and show checks every
 version: a corrupt object is named on stderr, marked CORRUPT in the STATUS column, and the
 command exits 1. alias also repairs a corrupt aliases.json (the old bytes are kept under
 models/<model>/quarantine/).
 `;
 
-const flags = { json: { type: "boolean" }, registry: { type: "string" }, delete: { type: "boolean" } } as const;
+const flags = {
+  json: { type: "boolean" },
+  registry: { type: "string" },
+  delete: { type: "boolean" },
+  verify: { type: "boolean" },
+  by: { type: "string" },
+  reason: { type: "string" },
+  format: { type: "string" },
+  out: { type: "string" },
+  candidate: { type: "string" },
+  "candidate-registry": { type: "string" },
+  against: { type: "string" },
+  metric: { type: "string" },
+  "min-improvement": { type: "string" },
+  "fail-if-worse": { type: "boolean" },
+} as const;
 
 /** `mlops models ...`. */
 export async function modelsCommand(argv: string[], io: Io): Promise<number> {
@@ -172,6 +208,21 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
     if ((await registry.versionNumbers(model)).length === 0 && (await registry.storage.list(`models/${model}/events/`)).length === 0) {
       throw mlopsError("MLOPS_ERR_REGISTRY_MODEL_NOT_FOUND", { model });
     }
+    if (values.verify) {
+      const r = await verifyHistory(registry, model);
+      const legacy = r.findings.filter((f) => f.kind === "legacy");
+      emit(r, () => {
+        const lines = [`${model}: ${r.events} events; ${r.chained} chained${r.chainStart !== null ? ` (seq ${r.chainStart}-${r.chainEnd})` : ""}${legacy.length ? `; ${legacy.length} unchained legacy (seq ${legacy[0]!.seq}${legacy.length > 1 ? `-${legacy.at(-1)!.seq}` : ""}, written before the history carried hashes)` : ""}`];
+        for (const f of r.findings) if (f.kind !== "legacy") lines.push(`  ${f.kind === "broken" ? "BROKEN" : "set aside"}  ${f.message}`);
+        lines.push(r.firstBroken ? `chain broken: first at seq ${r.firstBroken.seq}` : `chain intact; head ${r.head ?? "none"} (keep it elsewhere: a deleted tail leaves a shorter valid chain)`);
+        return `${lines.join("\n")}\n`;
+      });
+      if (r.firstBroken) {
+        io.err(`mlops models: history of model ${JSON.stringify(model)} fails its hash chain at seq ${r.firstBroken.seq}: ${r.firstBroken.message} [MLOPS_ERR_REGISTRY_HISTORY_BROKEN]\n`);
+        return 1;
+      }
+      return 0;
+    }
     const skipped: string[] = [];
     const events = await listEvents(registry, model, { onSkip: (p) => skipped.push(`${p.key}: ${p.reason}`) });
     emit(events, () => (events.length === 0 ? `${model}: no history recorded\n` : `${model}\n${historyTable(events)}`));
@@ -187,7 +238,42 @@ export async function modelsCommand(argv: string[], io: Io): Promise<number> {
     io.out(`${model}: champion rolled back from version ${r.from} to version ${r.to}${extra.length ? ` (${extra.join(", ")})` : ""}\n`);
     return 0;
   }
-  throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `unknown models subcommand ${JSON.stringify(sub)}; use list, show, alias, history or rollback` });
+  if (sub === "approve" || sub === "reject") {
+    const [model, version] = rest;
+    if (!model || version === undefined || !/^\d+$/.test(version) || rest.length > 2) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `models ${sub} needs <model> <version>` });
+    if (values.by === undefined || values.reason === undefined) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `models ${sub} needs --by <name> and --reason <text>: the history records who decided and why` });
+    const decision = { by: values.by, reason: values.reason };
+    const event = sub === "approve" ? await approve(registry, model, Number(version), decision) : await reject(registry, model, Number(version), decision);
+    io.out(`${model}: ${event.reason} (history seq ${event.seq})${sub === "approve" ? "; the controller promotes it on its next pass" : "; traffic is back on the champion"}\n`);
+    return 0;
+  }
+  if (sub === "card") {
+    const [model, ref] = rest;
+    if (!model || rest.length > 2) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "models card needs <model> and optionally a <version> or alias" });
+    const text = await renderModelCard(registry, model, ref ?? "champion", (values.format ?? "md") as ModelCardFormat);
+    if (values.out) {
+      await writeFile(values.out, text);
+      io.out(`${model}: model card written to ${values.out}\n`);
+    } else io.out(text);
+    return 0;
+  }
+  if (sub === "compare") {
+    const model = rest[0];
+    if (!model || rest.length > 1) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "models compare needs exactly one model name" });
+    if (values.candidate === undefined) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: "models compare needs --candidate <version|alias> (with --candidate-registry for a scratch registry)" });
+    const minImprovement = values["min-improvement"] === undefined ? undefined : Number(values["min-improvement"]);
+    if (minImprovement !== undefined && !Number.isFinite(minImprovement)) throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `--min-improvement must be a number, got ${JSON.stringify(values["min-improvement"])}` });
+    const candidateRegistry = values["candidate-registry"] === undefined ? registry : ModelRegistry.open(values["candidate-registry"]);
+    const c = await compareVersions(registry, model, { registry: candidateRegistry, ref: values.candidate }, values.against ?? "champion", {
+      ...(values.metric === undefined ? {} : { metric: values.metric }),
+      ...(minImprovement === undefined ? {} : { minImprovement }),
+    });
+    if (values.out) await writeFile(values.out, c.markdown);
+    io.out(values.json ? `${JSON.stringify(c, null, 2)}\n` : c.markdown);
+    if (!c.passed) io.err(`mlops models: candidate version ${c.candidate.version} is not better than ${c.baseline.ref} (version ${c.baseline.version}) on ${c.metric}: improvement ${c.improvement.toFixed(4)} < ${c.minImprovement}\n`);
+    return !c.passed && values["fail-if-worse"] ? 1 : 0;
+  }
+  throw mlopsError("MLOPS_ERR_CLI_USAGE", { reason: `unknown models subcommand ${JSON.stringify(sub)}; use list, show, alias, history, rollback, approve, reject, card or compare` });
 }
 
 /** A version's dataset lineage: where the data came from, its digest, rows, schema and snapshot. */

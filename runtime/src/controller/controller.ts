@@ -27,6 +27,7 @@ import {
   writeRollout,
 } from "../registry/index.ts";
 import { registryLayout } from "../registry/registry-layout.ts";
+import { approvalState } from "./approval.ts";
 import { quarantineFeedback, readCheckedFeedback } from "./feedback-quarantine.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { LocalProcessExecutor } from "./local-process-executor.ts";
@@ -90,6 +91,8 @@ export type CycleOutcome =
   | "rolled-back"
   /** The aliases or rollout were changed by someone else mid-rollout; the controller stepped aside. */
   | "interrupted"
+  /** The policy's `promotion.requireApproval` holds the canary until `mlops models approve` or `reject`. */
+  | "awaiting-approval"
   /** Another controller holds the model's lease (or took it over mid-pass); this one waits. */
   | "standby";
 
@@ -131,7 +134,11 @@ interface InFlight {
   /** The champion it is measured against. */
   champion: number;
 }
-type Pending = (InFlight & { kind: "gate" }) | (InFlight & { kind: "rollout"; phase: "shadow" | "canary"; step: number });
+type Pending =
+  | (InFlight & { kind: "gate" })
+  | (InFlight & { kind: "rollout"; phase: "shadow" | "canary"; step: number })
+  /** Held for a person's approval before canary step `nextStep` (0-based; the steps' length: before promotion). */
+  | (InFlight & { kind: "approval"; nextStep: number });
 type Watch = { kind: "interrupted" } | { kind: "done" | "unhealthy" | "starved"; health: RolloutHealth; seconds: number };
 
 const BOOKKEEPING: ReadonlySet<ModelEventType> = new Set(["leader-elected", "quarantined", "retrain-abandoned"]);
@@ -267,7 +274,8 @@ export class RetrainingController {
       const pending = this.#pending;
       if (pending) {
         this.#pending = undefined;
-        const outcome = pending.kind === "gate" ? await this.#gateAndRollOut(pending, undefined, work) : await this.#rollOut(pending, work);
+        const outcome =
+          pending.kind === "gate" ? await this.#gateAndRollOut(pending, undefined, work) : pending.kind === "approval" ? await this.#afterApproval(pending, work) : await this.#rollOut(pending, work);
         return { reconciled, check: null, outcome: this.#report(outcome) };
       }
       const check = await this.check();
@@ -395,7 +403,12 @@ export class RetrainingController {
       return actions;
     }
     if (rollout.mode !== "none") {
-      if (rollout.challenger !== null && challenger === rollout.challenger) {
+      const held = rollout.challenger !== null && challenger === rollout.challenger ? lastAbout(challenger) : undefined;
+      if (held?.type === "awaiting-approval" && rollout.mode === "canary") {
+        const nextStep = typeof held.details?.nextStep === "number" ? held.details.nextStep : this.#approvalStep();
+        this.#pending = { kind: "approval", version: challenger!, champion, nextStep };
+        actions.push(`waiting for approval of version ${challenger} (asked at seq ${held.seq}); the canary stays at ${pct(rollout.weight)}`);
+      } else if (rollout.challenger !== null && challenger === rollout.challenger) {
         const steps = this.#policy.rollout.steps;
         const found = steps.findIndex((w) => w >= rollout.weight - 1e-9);
         const step = rollout.mode === "shadow" ? 0 : found < 0 ? steps.length - 1 : found;
@@ -689,20 +702,83 @@ export class RetrainingController {
     return this.#report(await this.#rollOut({ version, champion, ...this.#firstPhase() }, signal));
   }
 
-  async #rollOut(p: InFlight & { phase: "shadow" | "canary"; step: number }, signal: AbortSignal): Promise<CycleOutcome> {
+  /**
+   * Takes a registered version (a CI pipeline's candidate) through the gate and the rollout now:
+   * when the latest labelled feedback gives the gate its `minHoldoutRows`, the version is gated
+   * against the champion on that holdout first (and stops there when it fails); with fewer labels
+   * there is nothing to gate on here and it goes straight to {@link rollOut} (the pipeline's
+   * `mlops models compare` was its gate). With `promotion.requireApproval` it stops at
+   * `awaiting-approval`. Returns the outcome and whether the gate ran.
+   */
+  async gateAndRollOut(version: number, signal: AbortSignal = NEVER): Promise<{ outcome: CycleOutcome; gated: boolean; holdout: number }> {
+    const standby = await this.#lead();
+    if (standby !== undefined) throw new Error(`cannot roll out version ${version}: standing by (${standby})`);
+    const champion = await this.#registry.resolve(this.#model, "champion");
+    await this.#registry.getVersion(this.#model, version);
+    if (version === champion.version) throw new Error(`version ${version} of ${this.#model} is already its champion`);
+    const { holdout } = await splitFeedback(this.#registry, this.#model, this.#policy.training, await this.#feedbackReader(champion));
+    if (holdout.length < this.#policy.gate.minHoldoutRows) return { outcome: await this.rollOut(version, signal), gated: false, holdout: holdout.length };
+    return { outcome: this.#report(await this.#gateAndRollOut({ version, champion: champion.version }, holdout, signal)), gated: true, holdout: holdout.length };
+  }
+
+  async #rollOut(p: InFlight & { phase: "shadow" | "canary"; step: number }, signal: AbortSignal, approval?: ModelEvent): Promise<CycleOutcome> {
     if (p.phase === "shadow") {
       const failed = await this.#shadow(p, signal);
       if (failed) return failed;
     }
     const steps = this.#policy.rollout.steps;
+    const holdAt = this.#policy.promotion.requireApproval && approval === undefined ? this.#approvalStep() : -1;
     let last: RolloutHealth | undefined;
-    for (let i = p.phase === "shadow" ? 0 : p.step; i < steps.length; i++) {
+    for (let i = p.phase === "shadow" ? 0 : p.step; i <= steps.length; i++) {
+      if (i === holdAt) return this.#awaitApproval(p, i, last);
+      if (i === steps.length) break;
       const result = await this.#canaryStep(p, i, signal);
       if (typeof result === "string") return result;
       last = result;
     }
-    await this.#promote(p, last);
+    await this.#promote(p, last, approval);
     return "promoted";
+  }
+
+  /** The canary step a version waits for approval before: the first at 100% of traffic, else promotion itself. */
+  #approvalStep(): number {
+    const steps = this.#policy.rollout.steps;
+    const full = steps.findIndex((w) => w >= 1);
+    return full < 0 ? steps.length : full;
+  }
+
+  /** Records `awaiting-approval` and holds the canary where it is (weight 0 when no step ran). */
+  async #awaitApproval(p: InFlight, nextStep: number, last: RolloutHealth | undefined): Promise<CycleOutcome> {
+    const steps = this.#policy.rollout.steps;
+    const weight = nextStep > 0 ? steps[nextStep - 1]! : 0;
+    if (nextStep === 0) await this.#writeRollout("canary", p.version, 0, `version ${p.version} awaits approval before its canary`);
+    await this.#event(
+      "awaiting-approval",
+      p.version,
+      p.champion,
+      `version ${p.version} passed the gate and ${nextStep} canary step${nextStep === 1 ? "" : "s"}; promotion needs a person's approval: mlops models approve ${this.#model} ${p.version} --by <name> --reason <why> (or reject); ${pct(weight)} of traffic stays on it meanwhile`,
+      { nextStep, steps: steps.length, weight, lastStep: last ?? null },
+    );
+    this.#pending = { kind: "approval", version: p.version, champion: p.champion, nextStep };
+    return "awaiting-approval";
+  }
+
+  /** A pass while a version waits for approval: carries on once approved, stops once rejected, waits otherwise. */
+  async #afterApproval(p: InFlight & { nextStep: number }, signal: AbortSignal): Promise<CycleOutcome> {
+    const { awaiting, decision } = approvalState(await listEvents(this.#registry, this.#model), p.version);
+    const aliases = await this.#registry.getAliases(this.#model);
+    if (decision?.type === "rejected" || decision?.type === "rolled-back") {
+      // `mlops models reject` rolled it back already; finish what a crash between its writes left.
+      if (aliases.challenger === p.version) await this.#rollBack(p, decision.reason, { phase: "approval", rejectedSeq: decision.seq });
+      return "rolled-back";
+    }
+    if (awaiting === undefined || aliases.champion !== p.champion || aliases.challenger !== p.version) return "interrupted";
+    if (decision?.type === "approved") {
+      this.#log.info({ version: p.version, by: decision.details?.by }, "approved; finishing the rollout");
+      return this.#rollOut({ version: p.version, champion: p.champion, phase: "canary", step: p.nextStep }, signal, decision);
+    }
+    this.#pending = { kind: "approval", version: p.version, champion: p.champion, nextStep: p.nextStep };
+    return "awaiting-approval";
   }
 
   async #shadow(p: InFlight, signal: AbortSignal): Promise<CycleOutcome | undefined> {
@@ -802,17 +878,19 @@ export class RetrainingController {
   }
 
   /** Promotion: the champion alias moves in one compare-and-swap (the commit point), then the rollout and challenger alias are cleared. */
-  async #promote(p: InFlight, last: RolloutHealth | undefined): Promise<void> {
+  async #promote(p: InFlight, last: RolloutHealth | undefined, approval?: ModelEvent): Promise<void> {
     this.#guard();
     await this.#registry.setAlias(this.#model, "champion", p.version);
     await this.#writeRollout("none", null, 0, `version ${p.version} promoted to champion`);
     await this.#deleteChallenger(p.version);
     const steps = this.#policy.rollout.steps.length;
-    await this.#event("promoted", p.version, p.version, `version ${p.version} replaced version ${p.champion} as champion after ${steps} healthy canary step${steps === 1 ? "" : "s"}`, {
+    const approvedBy = approval ? `, approved by ${String(approval.details?.by)}` : "";
+    await this.#event("promoted", p.version, p.version, `version ${p.version} replaced version ${p.champion} as champion after ${steps} healthy canary step${steps === 1 ? "" : "s"}${approvedBy}`, {
       from: p.champion,
       to: p.version,
       steps,
       lastStep: last ?? null,
+      ...(approval ? { approval: { by: approval.details?.by ?? null, reason: approval.details?.reason ?? null, seq: approval.seq } } : {}),
     });
   }
 

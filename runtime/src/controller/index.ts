@@ -1,3 +1,4 @@
+export { type ApprovalDecision, type ApprovalState, approvalState, approve, reject } from "./approval.ts";
 export { AlertWebhook, type AlertWebhookOptions, type AlertmanagerPayload, alertmanagerPayload } from "./alert-webhook.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export {
@@ -23,6 +24,7 @@ export {
   loadPolicy,
   maxStepSeconds,
   parsePolicy,
+  promotionPolicy,
   qualityDropTrigger,
   rolloutPolicy,
   trainingPolicy,

@@ -7,6 +7,7 @@ export {
   gatePolicy,
   healthPolicy,
   leadershipPolicy,
+  promotionPolicy,
   qualityDropTrigger,
   rolloutPolicy,
   trainingPolicy,

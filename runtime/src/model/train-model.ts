@@ -1,4 +1,5 @@
 import { type ModelConfig, type NetworkConfig, type ResolvedModelConfig, type ResolvedNetworkConfig, type Task, adaptiveSchedule } from "../data/model-config.ts";
+import { trainedBy } from "./trained-by.ts";
 import { type ColumnDecision, resolveConfig } from "../data/infer-schema.ts";
 import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarget, featureSignature, fitPreprocessor, rowsWithTarget } from "../data/preprocessor.ts";
 import type { Table } from "../data/table.ts";
@@ -534,6 +535,7 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
       taskInference: { task: outcome.config.task, rule: outcome.taskRule },
       evaluation: outcome.evaluation,
       baselines: outcome.baselines,
+      trainedBy: trainedBy(),
     },
   });
   // The version is visible from here on: what follows may fail (a full disk, a store outage) but

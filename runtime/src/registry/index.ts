@@ -2,7 +2,8 @@ export { AzureBlobStorage, type AzureBlobStorageOptions } from "./azure-blob-sto
 export { type FeedbackRow, feedbackKey, feedbackRowSchema, parseFeedbackObject, readFeedback, type ReadFeedbackOptions, type UnreadableFeedback, writeFeedback, writeFeedbackLines } from "./feedback-store.ts";
 export { FileSystemStorage, type FileSystemStorageOptions } from "./file-system-storage.ts";
 export { GcsStorage, type GcsStorageOptions } from "./gcs-storage.ts";
-export { appendEvent, listEvents, type ModelEvent, type ModelEventType, type NewModelEvent, type UnreadableEvent } from "./model-history.ts";
+export { type ChainFinding, type HistoryVerification, verifyHistory } from "./history-chain.ts";
+export { appendEvent, canonicalJson, eventHash, linkTo, listEvents, type ModelEvent, type ModelEventType, type NewModelEvent, type UnreadableEvent } from "./model-history.ts";
 export { DEFAULT_REGISTRY_LOCATION, ModelRegistry, type ModelRegistryOptions } from "./model-registry.ts";
 export { type FeatureDriftSnapshot, type MonitorSnapshot, readMonitorSnapshots, writeMonitorSnapshot } from "./monitor-snapshot.ts";
 export { type ObjectStoreLocation, type ObjectStoreScheme, parseObjectStoreUrl } from "./object-store-location.ts";

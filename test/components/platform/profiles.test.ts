@@ -44,3 +44,12 @@ test("the profile reaches the servers: serving.profile follows it, the console n
   const mismatch = platformConfig.safeParse({ ...base, profile: "production", serving: { profile: "dev" } });
   assert.ok(!mismatch.success && mismatch.error.issues.some((i) => i.path.join(".") === "serving.profile" && /must match the platform's profile \(production\)/.test(i.message)));
 });
+
+test("production makes the retraining controller wait for approval before promotion; dev and an explicit false do not", () => {
+  const prod = applyProfile({ cloud: "aws", profile: "production", retraining: { policy: { model: "fraud" } } }) as any;
+  assert.deepEqual(prod.retraining.policy, { promotion: { requireApproval: true }, model: "fraud" });
+  assert.equal((applyProfile({ cloud: "aws", profile: "production" }) as any).retraining, undefined);
+  assert.equal((applyProfile({ cloud: "aws", retraining: { policy: { model: "fraud" } } }) as any).retraining.policy.promotion, undefined);
+  const optOut = applyProfile({ cloud: "aws", profile: "production", retraining: { policy: { model: "fraud", promotion: { requireApproval: false } } } }) as any;
+  assert.equal(optOut.retraining.policy.promotion.requireApproval, false);
+});

@@ -14,10 +14,10 @@ test("controller and models history/rollback document their flags", async () => 
   assert.match(top.stdout, /\n {2}controller {2}watch for drift, retrain, gate, canary and promote or roll back a model\n/);
   const help = await mlops(["controller", "--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /^usage: mlops controller --policy <file> \[--registry <loc>\] \[--once\] \[--work-dir <dir>\]\n/);
-  for (const flag of ["--policy", "--registry", "--once", "--work-dir"]) assert.match(help.stdout, new RegExp(`\\n {2}${flag} `));
+  assert.match(help.stdout, /^usage: mlops controller --policy <file> \[--registry <loc>\] \[--once \| --roll-out <version>\] \[--work-dir <dir>\]\n/);
+  for (const flag of ["--policy", "--registry", "--once", "--roll-out", "--work-dir"]) assert.match(help.stdout, new RegExp(`\\n {2}${flag} `));
   const models = await mlops(["models", "--help"]);
-  assert.match(models.stdout, /mlops models history <model> \[--json\] \[--registry <loc>\]\n/);
+  assert.match(models.stdout, /mlops models history <model> \[--verify\] \[--json\] \[--registry <loc>\]\n/);
   assert.match(models.stdout, /mlops models rollback <model> \[--registry <loc>\]\n/);
 });
 

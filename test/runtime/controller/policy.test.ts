@@ -27,6 +27,7 @@ test("a policy naming only the model gets every default", () => {
     executor: { kind: "local", timeoutSeconds: 900, retries: 2, backoffSeconds: 10 },
     intervalSeconds: 10,
     leadership: { leaseSeconds: 15 },
+    promotion: { requireApproval: false },
   });
   assert.equal(maxStepSeconds(parsePolicy({ model: "churn" })), 600);
   assert.equal(maxStepSeconds(parsePolicy({ model: "churn", rollout: { dwellSeconds: 120 } })), 1200);
