@@ -69,7 +69,7 @@ export async function runTrial(options: RunTrialOptions): Promise<TrialRecord> {
     }
     await save({ status: "complete" });
   } catch (err) {
-    if ((err as { code?: string }).code?.startsWith("MLOPS_ERR_REGISTRY_")) throw err;
+    if (/^MLOPS_ERR_REGISTRY_/.test((err as { code?: string }).code ?? "")) throw err;
     await save({ status: "failed", error: `${stage}: ${describeError(err)}` });
   }
   return record;
