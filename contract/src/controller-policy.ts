@@ -47,6 +47,14 @@ export const trainingPolicy = z
     recentRows: z.number().int().min(0).default(2000),
     /** Most recent labelled rows kept out of training for the gate; never more than half the labelled rows. @default 200 */
     holdoutRows: z.number().int().min(1).default(200),
+    /**
+     * The model config a retrain uses: "champion", the champion's resolved config as it is;
+     * "tuned", the champion's config with the network of its tuning lineage (`mlops tune`) — the
+     * champion's own, else the nearest ancestor's, else the best of the model's latest finished
+     * search — so a champion retrained or hand-edited since keeps learning with the tuned
+     * hyperparameters. @default "champion"
+     */
+    config: z.enum(["champion", "tuned"]).default("champion"),
   })
   .strict();
 

@@ -257,6 +257,27 @@ export const ERRORS = {
     (p) => `version ${p.version} of model ${show(p.model)} is not awaiting approval: ${p.state}`,
     "Check `mlops models history <model>`: only the version of an `awaiting-approval` event not yet approved, rejected or superseded can be approved or rejected.",
   ),
+  // --- tune ---------------------------------------------------------------------------------
+  MLOPS_ERR_TUNE_SEARCH_NOT_FOUND: define<{ model: string; searchId: string }>(
+    404,
+    (p) => `model ${show(p.model)} has no tuning search ${show(p.searchId)}`,
+    "Check the id (`mlops tune` prints it, and it is the folder name under models/<model>/tuning/ in the registry) and that --model and --registry are the ones the search ran with.",
+  ),
+  MLOPS_ERR_TUNE_SEARCH_MISMATCH: define<{ searchId: string; field: string; stored: unknown; given: unknown }>(
+    409,
+    (p) => `tuning search ${show(p.searchId)} was started with ${p.field} ${show(p.stored)}, not ${show(p.given)}; a resumed search keeps its data, target and space`,
+    "Resume with the same --data and --target (or leave them out: --resume reads them from search.json), or start a new search without --resume.",
+  ),
+  MLOPS_ERR_TUNE_NO_COMPLETE_TRIAL: define<{ searchId: string; trials: number; reason: string }>(
+    422,
+    (p) => `tuning search ${show(p.searchId)} has no complete trial after ${p.trials} trials: ${p.reason}`,
+    "Raise --budget or --trials (each trial runs k-fold cross-validation at every rung), read the failed trials' errors in the registry, then `mlops tune --resume <id>`; finished trials are not rerun.",
+  ),
+  MLOPS_ERR_TUNE_NO_TUNED_CONFIG: define<{ model: string; version: number }>(
+    409,
+    (p) => `training.config is "tuned", but neither version ${p.version} of model ${show(p.model)}, nor its ancestors, nor a finished tuning search of the model has a tuned config`,
+    "Run `mlops tune --data <file> --target <column> --model <model>` once (its best config becomes a version and its search the lineage), or set training.config to \"champion\".",
+  ),
   // --- drift --------------------------------------------------------------------------------
   MLOPS_ERR_DRIFT_COLUMNS: define<{ onlyInReference: string[]; onlyInCurrent: string[] }>(
     400,

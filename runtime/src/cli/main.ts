@@ -11,6 +11,7 @@ component library.)
 
 commands:
   train     train a model on a CSV/JSONL file and register a new version
+  tune      search hyperparameters (TPE or random, k-fold CV, successive halving); register the best
   serve     serve every model's champion over HTTP and gRPC (default 127.0.0.1:8501; gRPC 8500, 8001)
   models    list models, show versions and lineage, move aliases
   registry  gc: remove what writers that died mid-write left in the registry
@@ -31,6 +32,9 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 // Loaded on use: TensorFlow.js and fastify take most of a second to import.
 const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import("./train-command.ts")).trainCommand,
+  tune: async () => (await import("./tune-command.ts")).tuneCommand,
+  // Internal: one trial of a search (mlops tune's worker processes and Indexed Job pods run it).
+  "tune-trial": async () => (await import("./tune-command.ts")).tuneTrialCommand,
   serve: async () => (await import("./serve-command.ts")).serveCommand,
   models: async () => (await import("./models-command.ts")).modelsCommand,
   registry: async () => (await import("./registry-command.ts")).registryCommand,

@@ -289,6 +289,11 @@ export function lineageLines(v: VersionMetadata): string {
     lines.push(`    snapshot  ${d.snapshot.url} (${d.snapshot.rows} rows, ${d.snapshot.bytes} bytes)`);
     lines.push(`    retrain   mlops train --from ${v.model}@${v.version}`);
   } else lines.push("    snapshot  none (train with --snapshot to keep a copy of the rows)");
+  if (v.tuning) {
+    const t = v.tuning;
+    lines.push(`    tuning    search ${t.searchId} trial ${t.trial} of ${t.trials} (${t.sampler}, ${t.folds}-fold CV ${t.objective} ${t.value.toFixed(4)}): models/${v.model}/tuning/${t.searchId}/`);
+    lines.push(`    params    ${Object.entries(t.params).map(([k, x]) => `${k}=${typeof x === "number" && !Number.isInteger(x) ? x.toPrecision(3) : x}`).join(" ")}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 

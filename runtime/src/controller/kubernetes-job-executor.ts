@@ -34,14 +34,16 @@ export function loadJobTemplate(file: string): V1Job {
   return JSON.parse(readFileSync(file, "utf8")) as V1Job;
 }
 
-function defaultKubeConfig(): KubeConfig {
+/** Cluster access: the pod's service account in a cluster, else KUBECONFIG / ~/.kube/config. */
+export function defaultKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();
   return kc;
 }
 
-function inClusterNamespace(): string | undefined {
+/** The namespace of the pod this runs in, if it runs in one. */
+export function inClusterNamespace(): string | undefined {
   try {
     return readFileSync("/var/run/secrets/kubernetes.io/serviceaccount/namespace", "utf8").trim() || undefined;
   } catch {

@@ -18,8 +18,8 @@ export interface LocalProcessExecutorOptions {
   tailChars?: number;
 }
 
-/** The CLI entry point: runtime/bin/mlops.js next to this source tree, or the package's from the compiled dist/runtime/src. */
-function resolveBin(): string {
+/** The CLI entry point (also used by `mlops tune`'s local workers): runtime/bin/mlops.js next to this source tree, or the package's from the compiled dist/runtime/src. */
+export function resolveBin(): string {
   const beside = fileURLToPath(new URL("../../bin/mlops.js", import.meta.url));
   return existsSync(beside) ? beside : fileURLToPath(new URL("../../../../runtime/bin/mlops.js", import.meta.url));
 }

@@ -9,6 +9,7 @@ import { registryLayout } from "../registry/registry-layout.ts";
 import { mlopsError } from "../errors.ts";
 import { type FeedbackRow, type ModelRegistry, type VersionMetadata, readFeedback } from "../registry/index.ts";
 import { parseWith } from "../validation.ts";
+import { tunedConfig } from "../tune/tuned-config.ts";
 import type { TrainingPolicy } from "./policy.ts";
 
 /**
@@ -55,7 +56,7 @@ export interface PreparedTrainingData {
    * `dataset.source` and snapshot, and the next retrain starts from it.
    */
   dataPath: string;
-  /** URL of the champion's resolved model config as JSON, staged in the model store beside the model's controller state. */
+  /** URL of the champion's resolved model config as JSON (with the tuned network when `training.config` is "tuned"), staged in the model store beside the model's controller state. */
   configPath: string;
   /** The reference table used, or null with the reason it was not. */
   reference: { source: string | null; note: string | null };
@@ -122,7 +123,8 @@ export async function prepareTrainingData(input: {
   }
   await mkdir(input.dir, { recursive: true });
   const staged = await snapshotTable(input.registry, { source: "retraining table", columns, rows, digest: "" });
-  const configText = `${JSON.stringify({ ...(champion.config as object), name: champion.model }, null, 2)}\n`;
+  const base = training.config === "tuned" ? (await tunedConfig(input.registry, champion)).config : champion.config;
+  const configText = `${JSON.stringify({ ...(base as object), name: champion.model }, null, 2)}\n`;
   const configKey = `${registryLayout.model(champion.model)}controller/configs/sha256-${createHash("sha256").update(configText).digest("hex")}.json`;
   await input.registry.storage.put(configKey, configText);
   const referenceRows = reference?.rows.length ?? 0;

@@ -28,6 +28,8 @@ export const networkConfig = z
     batchSize: z.number().int().min(1).max(65_536).default(32),
     /** Adam learning rate. @default 0.001 */
     learningRate: z.number().positive().max(10).default(0.001),
+    /** L2 penalty on the weight matrices (not the biases), added to the training loss as weightDecay/2 · Σw². @default 0 */
+    weightDecay: z.number().min(0).max(1).default(0),
     /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. @default - a tenth of the epochs, between 10 and 50, and at least 20 when the validation split has fewer than 200 rows */
     patience: z.number().int().min(0).max(10_000).optional(),
     /** Share of the non-test rows used for early stopping. @default 0.2 */

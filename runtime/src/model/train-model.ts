@@ -8,7 +8,7 @@ import { describeError, mlopsError, showValue } from "../errors.ts";
 import { readCategory, readDate, readNumber } from "../data/values.ts";
 import { datasetLineage } from "../data/dataset-snapshot.ts";
 import { type ModelRegistry, type VersionMetadata, appendEvent } from "../registry/index.ts";
-import type { DatasetSnapshot } from "../registry/version-metadata.ts";
+import type { DatasetSnapshot, TuningLineage } from "../registry/version-metadata.ts";
 import { serializeModel } from "./artifacts.ts";
 import { type BackendChoice, initBackend, tf } from "./backend.ts";
 import { LEARNING_CURVE_JSON, type LearningCurve } from "./learning-curve.ts";
@@ -502,7 +502,14 @@ export interface Registered {
  * Stores a trained model as a new registry version with its lineage; the first version of a
  * model becomes its champion, later ones wait for a promotion.
  */
-export async function registerModel(registry: ModelRegistry, outcome: TrainOutcome, table: Table, parent: number | null = null, snapshot?: DatasetSnapshot): Promise<Registered> {
+export async function registerModel(
+  registry: ModelRegistry,
+  outcome: TrainOutcome,
+  table: Table,
+  parent: number | null = null,
+  snapshot?: DatasetSnapshot,
+  lineage: { tuning?: TuningLineage } = {},
+): Promise<Registered> {
   const metrics: Record<string, number> = {};
   const undefinedMetrics: string[] = [];
   for (const [k, v] of Object.entries(outcome.metrics)) {
@@ -517,6 +524,7 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
     backend: outcome.backend.name,
     config: outcome.config,
     metrics,
+    ...(lineage.tuning ? { tuning: lineage.tuning } : {}),
     extra: {
       signature: outcome.signature,
       report: outcome.report,
@@ -555,8 +563,8 @@ export async function registerModel(registry: ModelRegistry, outcome: TrainOutco
       type: "registered",
       version: metadata.version,
       ...(aliases?.champion === undefined ? {} : { champion: aliases.champion }),
-      actor: "train",
-      reason: `trained on ${table.source} (${metadata.dataset.rows} rows${parent === null ? "" : `, retrained from version ${parent}`}): ${summary}`,
+      actor: lineage.tuning ? "tune" : "train",
+      reason: `${lineage.tuning ? `best config of tuning search ${lineage.tuning.searchId} (trial ${lineage.tuning.trial}) ` : ""}trained on ${table.source} (${metadata.dataset.rows} rows${parent === null ? "" : `, retrained from version ${parent}`}): ${summary}`,
       details: { metrics, dataset: metadata.dataset, parent },
     });
   } catch (err) {

@@ -98,6 +98,10 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
     });
     return tf.add(tf.matMul(h, kernel!), bias!);
   };
+  const kernels = model.layers.map((l) => l.trainableWeights[0]!.read() as tf.Variable);
+  // L2 on the kernels only, in the training objective (the validation loss stays the plain loss).
+  const penalised = (loss: tf.Scalar): tf.Scalar =>
+    network.weightDecay > 0 ? tf.add(loss, tf.mul(network.weightDecay / 2, tf.addN(kernels.map((w) => tf.sum(tf.square(w)))))) : loss;
   const lossOf = (z: tf.Tensor, y: tf.Tensor, w?: tf.Tensor): tf.Scalar => {
     if (!w) {
       return task === "binary"
@@ -132,7 +136,7 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
           const xb = tf.gather(xTrain, idx);
           const yb = tf.gather(yTrain, idx);
           const wb = wTrain ? tf.gather(wTrain, idx) : undefined;
-          const cost = optimizer.minimize(() => lossOf(logits(xb, s), yb, wb), true, vars)!;
+          const cost = optimizer.minimize(() => penalised(lossOf(logits(xb, s), yb, wb)), true, vars)!;
           return tf.add(lossSum, tf.mul(cost, end - start));
         });
         lossSum.dispose();

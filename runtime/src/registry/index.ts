@@ -11,7 +11,7 @@ export { openRegistryStorage } from "./open-registry-storage.ts";
 export { NO_ROLLOUT, type Rollout, readRollout, rolloutSchema, writeRollout } from "./rollout.ts";
 export { S3Storage, type S3StorageOptions } from "./s3-storage.ts";
 export { PreconditionFailedError, type PutCondition, type RegistryStorage, type StoredObject } from "./storage.ts";
-export type { DatasetLineage, NewVersion, VersionFile, VersionMetadata } from "./version-metadata.ts";
+export type { DatasetLineage, NewVersion, TuningLineage, VersionFile, VersionMetadata } from "./version-metadata.ts";
 export { type AcquiredHow, type AcquireResult, LeaderLease, type LeaderLeaseOptions, type LeaseRecord } from "./leader-lease.ts";
 export { quarantine, type QuarantineRecord } from "./quarantine.ts";
 export { collectGarbage, DEFAULT_GC_AGE_MS, type GarbageOptions, type GarbageReport } from "./registry-gc.ts";

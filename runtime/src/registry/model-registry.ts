@@ -161,6 +161,7 @@ export class ModelRegistry {
       config: v.config ?? null,
       metrics: v.metrics,
       files,
+      ...(v.tuning === undefined ? {} : { tuning: structuredClone(v.tuning) }),
       ...(v.extra === undefined ? {} : { extra: v.extra }),
     };
     JSON.stringify(draft);

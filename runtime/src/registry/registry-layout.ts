@@ -3,8 +3,9 @@
  * `models/<model>/versions/<n>/<file>` (artifacts), `models/<model>/versions/<n>/version.json`
  * (manifest, written last), `models/<model>/claims/<n>` (version-number claims) and
  * `models/<model>/aliases.json`; beside them the history, rollout, feedback, monitoring snapshots,
- * the controller's trigger count and lease, and quarantined objects; content-addressed dataset
- * copies under `datasets/`.
+ * the controller's trigger count and lease, quarantined objects, and hyperparameter searches
+ * (`models/<model>/tuning/<searchId>/search.json` and `trials/<n>.json`); content-addressed
+ * dataset copies under `datasets/`.
  */
 export const registryLayout = {
   /** Prefix of every model. */
@@ -51,6 +52,14 @@ export const registryLayout = {
   controllerLease: (model: string): string => `models/${model}/controller/lease.json`,
   /** Prefix of objects set aside because they could not be read (corrupt JSON, poison rows), with why. */
   quarantine: (model: string): string => `models/${model}/quarantine/`,
+  /** Prefix of a model's hyperparameter searches (`mlops tune`). */
+  tuning: (model: string): string => `models/${model}/tuning/`,
+  /** A search's settings, progress and best trial. */
+  tuningSearch: (model: string, searchId: string): string => `models/${model}/tuning/${searchId}/search.json`,
+  /** Prefix of a search's trial records. */
+  tuningTrials: (model: string, searchId: string): string => `models/${model}/tuning/${searchId}/trials/`,
+  /** One trial's record: its point, every rung's fold metrics, time and status. */
+  tuningTrial: (model: string, searchId: string, trial: number): string => `models/${model}/tuning/${searchId}/trials/${trial}.json`,
   /** The object a writability check overwrites (outside `models/`, so no reader ever looks at it). */
   writeProbe: "probes/write-check.json",
 } as const;

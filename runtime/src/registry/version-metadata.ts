@@ -50,6 +50,23 @@ export interface DatasetLineage {
   snapshot?: DatasetSnapshot;
 }
 
+/** The hyperparameter search a version's config came from (`mlops tune`). */
+export interface TuningLineage {
+  /** The search, under `models/<model>/tuning/<searchId>/`. */
+  searchId: string;
+  /** The trial whose config was trained. */
+  trial: number;
+  /** The trial's point of the search space. */
+  params: Record<string, number | string | boolean>;
+  /** What the search minimised and the trial's mean over the folds. */
+  objective: string;
+  value: number;
+  /** Folds of the cross-validation, and trials the search had run when the version was trained. */
+  folds: number;
+  trials: number;
+  sampler: string;
+}
+
 /** A registered model version: lineage, metrics and the checksum of every artifact (its `version.json`). */
 export interface VersionMetadata {
   /** Model name. */
@@ -70,6 +87,8 @@ export interface VersionMetadata {
   metrics: Record<string, number>;
   /** Every artifact by file name with its checksum. */
   files: Record<string, VersionFile>;
+  /** The tuning search the config came from. @default - absent for a version not trained by `mlops tune` */
+  tuning?: TuningLineage;
   /** Room for later layers (drift reference profile summary, etc.). */
   extra?: Record<string, unknown>;
 }
@@ -88,6 +107,8 @@ export interface NewVersion {
   config: unknown;
   /** Evaluation metrics by name; finite numbers. */
   metrics: Record<string, number>;
+  /** The tuning search the config came from. @default - none */
+  tuning?: TuningLineage;
   /** Room for later layers; must be JSON-serialisable. */
   extra?: Record<string, unknown>;
 }
@@ -104,6 +125,16 @@ const dataset = z.object({
   snapshot: z.object({ url: z.string(), key: z.string(), sha256: sha256Hex, bytes: z.number().int().min(0), rows: z.number().int().min(0) }).optional(),
 });
 const metrics = z.record(z.string(), z.number());
+const tuning = z.object({
+  searchId: z.string(),
+  trial: z.number().int().min(0),
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  objective: z.string(),
+  value: z.number(),
+  folds: z.number().int(),
+  trials: z.number().int(),
+  sampler: z.string(),
+});
 
 /** Schema of the metadata a caller hands to `createVersion` (files excluded). */
 export const newVersionMetadata = z.object({
@@ -112,6 +143,7 @@ export const newVersionMetadata = z.object({
   backend: z.string().min(1),
   config: z.unknown(),
   metrics,
+  tuning: tuning.optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -126,6 +158,7 @@ export const versionMetadata = z.looseObject({
   config: z.unknown(),
   metrics,
   files: z.record(z.string(), z.object({ sha256: sha256Hex, bytes: z.number().int().min(0) })),
+  tuning: tuning.optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
 });
 

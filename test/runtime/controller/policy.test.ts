@@ -15,7 +15,7 @@ test("a policy naming only the model gets every default", () => {
     model: "churn",
     trigger: { datasetDrift: true, features: [], persistChecks: 3, minWindowRows: 100, maxSnapshotAgeSeconds: 300 },
     cooldownSeconds: 600,
-    training: { includeReference: true, recentRows: 2000, holdoutRows: 200 },
+    training: { includeReference: true, recentRows: 2000, holdoutRows: 200, config: "champion" },
     gate: { minImprovement: 0, minHoldoutRows: 50 },
     rollout: {
       shadowSeconds: 0,

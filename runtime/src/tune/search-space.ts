@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { type NetworkConfig, modelConfig } from "../data/model-config.ts";
+
+/** A value a hyperparameter takes. */
+export type ParamValue = number | string | boolean;
+/** One sampled point of a search space: parameter name → value. */
+export type Params = Record<string, ParamValue>;
+
+/** A numeric hyperparameter over [low, high]; `log` samples it uniformly in log space (learning rates). */
+export interface NumericParam {
+  name: string;
+  type: "int" | "float";
+  low: number;
+  high: number;
+  /** Sample and model it in log space (low must be > 0). @default false */
+  log?: boolean;
+}
+
+/** A hyperparameter with a fixed set of choices (no order assumed). */
+export interface CategoricalParam {
+  name: string;
+  type: "categorical";
+  choices: ParamValue[];
+}
+
+/** One dimension of a search space. */
+export type ParamSpec = NumericParam | CategoricalParam;
+
+/** Schema of a stored search space (search.json `space`). */
+export const paramSpec = z.union([
+  z.object({ name: z.string(), type: z.enum(["int", "float"]), low: z.number(), high: z.number(), log: z.boolean().optional() }).strict(),
+  z.object({ name: z.string(), type: z.literal("categorical"), choices: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1) }).strict(),
+]);
+
+/**
+ * Where a class-weighting option lives in the model config, if this build has one: probed
+ * against the schema, so the dimension appears as soon as the config gains the field.
+ */
+export function classWeightField(): { path: ["classWeight"] | ["classWeights"] | ["network", "classWeight"]; choices: ParamValue[] } | undefined {
+  const probes = [
+    { path: ["classWeight"] as ["classWeight"], config: { target: "y", classWeight: "balanced" } },
+    { path: ["classWeights"] as ["classWeights"], config: { target: "y", classWeights: "balanced" } },
+    { path: ["network", "classWeight"] as ["network", "classWeight"], config: { target: "y", network: { classWeight: "balanced" } } },
+  ];
+  for (const p of probes) if (modelConfig.safeParse(p.config).success) return { path: p.path, choices: ["none", "balanced"] };
+  return undefined;
+}
+
+/**
+ * The default search space over the network and the training loop. Epochs are not a dimension
+ * here: they are successive halving's resource (rungs at increasing epoch budgets up to the
+ * config's `network.epochs`), and early stopping's patience is searched instead.
+ */
+export function defaultSearchSpace(task: "binary" | "multiclass" | "regression"): ParamSpec[] {
+  const space: ParamSpec[] = [
+    { name: "layers", type: "int", low: 1, high: 3 },
+    { name: "width", type: "int", low: 16, high: 256, log: true },
+    { name: "shape", type: "categorical", choices: ["constant", "funnel"] },
+    { name: "dropout", type: "float", low: 0, high: 0.5 },
+    { name: "learningRate", type: "float", low: 1e-4, high: 3e-2, log: true },
+    { name: "batchSize", type: "categorical", choices: [16, 32, 64, 128, 256] },
+    { name: "weightDecay", type: "float", low: 1e-7, high: 1e-2, log: true },
+    { name: "patience", type: "categorical", choices: [5, 10, 20] },
+  ];
+  const cw = classWeightField();
+  if (cw && task !== "regression") space.push({ name: "classWeight", type: "categorical", choices: cw.choices });
+  return space;
+}
+
+/** Hidden layer sizes of a point: `layers` layers of `width` units, halving per layer for "funnel" (never below 4). */
+export function hiddenLayersOf(params: Params): number[] {
+  const layers = Number(params.layers ?? 2);
+  const width = Number(params.width ?? 64);
+  return Array.from({ length: layers }, (_, i) => (params.shape === "funnel" ? Math.max(4, Math.round(width / 2 ** i)) : width));
+}
+
+/**
+ * A model config (as a plain object: a resolved or a user config) with a point of the space
+ * applied: network fields overridden, `epochs` set to the given budget when there is one.
+ */
+export function applyParams<C extends { network: NetworkConfig }>(config: C, params: Params, epochs?: number): C {
+  const network: NetworkConfig = { ...config.network };
+  if (params.layers !== undefined || params.width !== undefined) network.hiddenLayers = hiddenLayersOf(params);
+  for (const key of ["dropout", "learningRate", "batchSize", "weightDecay", "patience"] as const) {
+    if (params[key] !== undefined) (network as Record<string, unknown>)[key] = Number(params[key]);
+  }
+  if (epochs !== undefined) network.epochs = epochs;
+  const out: Record<string, unknown> = { ...config, network };
+  const cw = params.classWeight === undefined ? undefined : classWeightField();
+  if (cw) {
+    if (cw.path.length === 1) out[cw.path[0]] = params.classWeight;
+    else (network as Record<string, unknown>).classWeight = params.classWeight;
+  }
+  return out as C;
+}
+
+/** Throws a TypeError naming the problem unless every spec is usable (a caller's bug). */
+export function assertSpace(space: readonly ParamSpec[]): void {
+  const names = new Set<string>();
+  for (const p of space) {
+    if (names.has(p.name)) throw new TypeError(`search space: ${p.name} appears twice`);
+    names.add(p.name);
+    if (p.type === "categorical") continue;
+    if (!(p.low < p.high)) throw new TypeError(`search space: ${p.name} needs low < high`);
+    if (p.log && p.low <= 0) throw new TypeError(`search space: ${p.name} is log-scaled and needs low > 0`);
+  }
+}
