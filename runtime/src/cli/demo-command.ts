@@ -12,6 +12,7 @@ import { CAR_FEATURES, type CarRecord, loadCars, modelYear } from "../demo/cars-
 import { LocalProcessExecutor, RetrainingController, parsePolicy } from "../controller/index.ts";
 import { UnitBugExecutor } from "../demo/unit-bug-executor.ts";
 import { compareTables, renderDriftReport } from "../drift/index.ts";
+import { renderModelCard } from "../governance/model-card.ts";
 import { registerModel, trainModel } from "../model/train-model.ts";
 import { ModelRegistry, listEvents } from "../registry/index.ts";
 import { parseJson } from "../serve/json.ts";
@@ -184,6 +185,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     const drifted = report.columns.filter((c) => c.drifted).map((c) => c.name);
     say(`   drift report: ${rel(reportFile)} (${drifted.length} of ${report.columns.length} columns drifted: ${drifted.join(", ")})`);
     say(`   history:      npx mlops models history cars-mpg --registry ${rel(registryDir)}`);
+    const cardFile = path.join(dir, "model-card.html");
+    await writeFile(cardFile, await renderModelCard(registry, "cars-mpg", "champion", "html"));
+    say(`   model card:   ${rel(cardFile)} (the champion's lineage, metrics with baselines, explanations, history)`);
+    say(`   console:      npx mlops ui --registry ${rel(registryDir)}   → http://127.0.0.1:8080/ui/`);
   } finally {
     controllerStop.abort();
     await controllerRun;

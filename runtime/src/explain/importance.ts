@@ -97,7 +97,9 @@ export function referenceOf(importance: Importance): ExplainReference {
 export async function computeImportance(outcome: TrainOutcome, table: Table): Promise<Importance> {
   const pre = outcome.preprocessor;
   const width = pre.width;
-  const split = trainingSplit(outcome.config, table);
+  const trained = trainingSplit(outcome.config, table);
+  // k-fold evaluation (testSplit 0) keeps no test rows: the validation rows are the holdout then.
+  const split = trained.test.length > 0 ? trained : { ...trained, test: trained.validation };
   const network = await deserializeModel(outcome.files[MODEL_JSON]!, outcome.files[WEIGHTS_BIN]!, `trained model ${outcome.config.name}`);
   const outputWidth = network.outputs[0]?.shape.at(-1) ?? 1;
   const model: Explainable = {

@@ -30,6 +30,19 @@ export interface ModelCard {
 const fmt = (x: unknown): string => (typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, "")) : x === null || x === undefined ? "-" : typeof x === "string" ? x : JSON.stringify(x));
 
 /** Reads an optional field written at the top level of version.json or under `extra`. */
+/**
+ * Baselines by metric. Training records them by baseline (`{majority: {rmse: ...}, linear: {...},
+ * metric, verdict, summary}`); a card row wants each metric's baselines side by side.
+ */
+function perMetric(raw: Record<string, unknown>, metrics: Record<string, unknown>): Record<string, unknown> {
+  if (Object.keys(raw).some((k) => Object.hasOwn(metrics, k))) return raw;
+  const byBaseline = Object.entries(raw).filter(([, v]) => v !== null && typeof v === "object" && !Array.isArray(v) && Object.values(v).some((x) => typeof x === "number"));
+  if (byBaseline.length === 0) return raw;
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, metrics] of byBaseline) for (const [m, v] of Object.entries(metrics as Record<string, unknown>)) if (typeof v === "number") (out[m] ??= {})[name] = v;
+  return out;
+}
+
 const field = (meta: VersionMetadata, name: string): unknown => (meta as unknown as Record<string, unknown>)[name] ?? meta.extra?.[name];
 
 /** An interval given as [low, high], {low, high}, {lower, upper} or {lo, hi}, with its level when said. */
@@ -150,8 +163,9 @@ export async function buildModelCard(registry: ModelRegistry, model: string, ref
     sections.push({ title: "Features", table: { header: ["Feature", "Kind", "Type in data"], rows: config.features.map((f) => [f.name, f.kind ?? "-", types.get(f.name) ?? "-"]) } });
   }
 
-  const baselines = (field(meta, "baselines") ?? {}) as Record<string, unknown>;
-  const intervals = (field(meta, "intervals") ?? {}) as Record<string, unknown>;
+  const baselines = perMetric((field(meta, "baselines") ?? {}) as Record<string, unknown>, meta.metrics);
+  const evaluation = field(meta, "evaluation") as { intervals?: Record<string, unknown> } | undefined;
+  const intervals = (field(meta, "intervals") ?? evaluation?.intervals ?? {}) as Record<string, unknown>;
   const names = Object.keys(meta.metrics);
   const hasB = names.some((n) => baselines[n] !== undefined);
   const hasI = names.some((n) => intervals[n] !== undefined);

@@ -285,7 +285,7 @@ function compareBaselines(task: Task, metrics: MetricValues, majority: MetricVal
 }
 
 /** Rows in a class-label lookup for stratification (classification only). */
-function labeller(table: Table, config: ResolvedModelConfig): ((row: number) => string) | undefined {
+export function labeller(table: Table, config: ResolvedModelConfig): ((row: number) => string) | undefined {
   if (config.task === "regression") return undefined;
   const j = table.columns.indexOf(config.target);
   return (row) => readCategory(table.rows[row]![j]) ?? "";

@@ -215,6 +215,9 @@ describe("serve and demo", () => {
     assert.match(r.stdout, /champion is now v(\d+); live RMSE v1 [\d.]+ mpg → v\1 [\d.]+ mpg/);
     const html = await readFile(path.join(demoDir, "drift-report.html"), "utf8");
     assert.match(html, /<title>[^<]*drift/i);
+    assert.match(r.stdout, /model card: +\S*model-card\.html/);
+    assert.match(r.stdout, /console: +npx mlops ui --registry \S+ +→ http:\/\/127\.0\.0\.1:8080\/ui\//);
+    assert.match(await readFile(path.join(demoDir, "model-card.html"), "utf8"), /cars-mpg/);
     const history = await mlops(["models", "history", "cars-mpg", "--json", "--registry", path.join(demoDir, "registry")]);
     const types = (JSON.parse(history.stdout) as { type: string }[]).map((e) => e.type);
     assert.ok(types.includes("gate-failed") && types.at(-1) === "promoted", types.join(","));

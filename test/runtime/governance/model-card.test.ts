@@ -59,7 +59,7 @@ test("training records who and what trained a version: user, host, command, and 
   assert.equal(redactArgument("https://user:pw@host/x.csv"), "https://***@host/x.csv");
 });
 
-test("the Markdown card of a fresh version: lineage, features, metrics, trained by; no baselines section it does not have", async () => {
+test("the Markdown card of a fresh version: lineage, features, metrics with training's baselines and intervals, explanations, trained by; no sections it has no data for", async () => {
   const card = await renderModelCard(registry, "card-test", 1, "md");
   assert.match(card, /^# Model card: card-test version 1\n/);
   assert.match(card, /\| Aliases \| champion \|/);
@@ -67,8 +67,11 @@ test("the Markdown card of a fresh version: lineage, features, metrics, trained 
   assert.match(card, /\| CI \| provider: github, actor: octocat, repository: acme\/platform/);
   assert.match(card, /\| Command \| mlops train --data /);
   assert.match(card, /## Features\n\n\| Feature \| Kind \| Type in data \|\n\|---\|---\|---\|\n\| x1 \| numerical \| string \|/);
-  assert.match(card, /No baselines or confidence intervals were recorded for this version\./);
-  assert.doesNotMatch(card, /## Explanations|## Drift at training time|## Parent versions/);
+  // `mlops train` records baselines (by baseline: majority, linear) and bootstrap intervals, and importance.json.
+  assert.match(card, /\| Metric \| Value \| Baseline \| Interval \|/);
+  assert.match(card, /\| rmse \| [\d.]+ \| majority [\d.]+; linear [\d.]+ \| \\\[[\d.]+, [\d.]+\\\] \|/);
+  assert.match(card, /## Explanations/);
+  assert.doesNotMatch(card, /## Drift at training time|## Parent versions/);
   // The data path's markup is escaped, never raw.
   assert.match(card, /evil\\<script\\>alert\(1\)\\</);
   assert.doesNotMatch(card, /<script>/);

@@ -16,17 +16,22 @@ export function baselinesOf(meta: VersionMetadata): Baselines | undefined {
     if (!isRecord(metrics)) continue;
     const m: Record<string, number> = {};
     for (const [k, v] of Object.entries(metrics)) if (typeof v === "number") m[k] = v;
-    out[name] = m;
+    // Training's baselines object also holds its verdicts and the compared metric's name.
+    if (Object.keys(m).length > 0) out[name] = m;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** version.json's optional `intervals` (metric → {low, high}), top level or under `extra`. */
+/** version.json's optional `intervals` (metric → {low, high} or [low, high]): top level, under `extra`, or training's `extra.evaluation`. */
 export function intervalsOf(meta: VersionMetadata): Intervals | undefined {
-  const raw = (meta as unknown as Record<string, unknown>).intervals ?? meta.extra?.intervals;
+  const evaluation = meta.extra?.evaluation;
+  const raw = (meta as unknown as Record<string, unknown>).intervals ?? meta.extra?.intervals ?? (isRecord(evaluation) ? evaluation.intervals : undefined);
   if (!isRecord(raw)) return undefined;
   const out: Intervals = {};
-  for (const [k, v] of Object.entries(raw)) if (isRecord(v) && typeof v.low === "number" && typeof v.high === "number") out[k] = { low: v.low, high: v.high };
+  for (const [k, v] of Object.entries(raw)) {
+    if (isRecord(v) && typeof v.low === "number" && typeof v.high === "number") out[k] = { low: v.low, high: v.high };
+    else if (Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "number") out[k] = { low: v[0], high: v[1] };
+  }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
