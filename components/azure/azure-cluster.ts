@@ -5,7 +5,7 @@ import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, type GpuScheduling, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
-import { isAnyAddress, isPrivateCidr, SYNTH_ENV } from "../network/index.ts";
+import { checkPublicEndpointCidrs, isAnyAddress, isPrivateCidr, SYNTH_ENV } from "../network/index.ts";
 import { createAksCluster, SYSTEM_POOL_NAME } from "./aks-cluster.ts";
 import { AKS_AAD_SERVER_ID, aksKubeconfig, KUBELOGIN_MODES } from "./aks-kubeconfig.ts";
 import { createAzureNetwork } from "./azure-network.ts";
@@ -86,8 +86,10 @@ export const azureClusterOptions = z
       .prefault({}),
     /** Give the API server a public endpoint (restricted to `authorizedCidrs`); otherwise it is private to the VNet. @default false */
     publicEndpoint: z.boolean().default(false),
-    /** Who may reach a public API server endpoint; its public ranges are also admitted by the registry and model store firewalls (pushing the image, `mlops train --registry az://...`). @default ["0.0.0.0/0"] */
-    authorizedCidrs: z.array(sourceCidr).min(1).default(["0.0.0.0/0"]),
+    /** Who may reach a public API server endpoint, required with one (your address, e.g. "198.51.100.7/32"); its public ranges are also admitted by the registry and model store firewalls (pushing the image, `mlops train --registry az://...`). @default - none: required when publicEndpoint is true */
+    authorizedCidrs: z.array(sourceCidr).min(1).optional(),
+    /** Accept `0.0.0.0/0` in `authorizedCidrs`: the whole internet may reach the public API server endpoint. @default false */
+    allowOpenEndpoint: z.boolean().default(false),
     /** Let the container registry and the model store accept connections from any address (still Entra ID-authenticated); otherwise their firewalls admit only the nodes, `authorizedCidrs`, the allowed CIDRs and trusted Azure services. A named opt-in for dev (needed for a Standard registry, which has no firewall). @default false */
     allowPublicServiceAccess: z.boolean().default(false),
     /** Production: Standard tier (uptime SLA), pools spread over `zones`, zone-redundant storage and registry. @default false */
@@ -178,6 +180,7 @@ export const azureClusterOptions = z
 export function checkAzureClusterOptions(o: Record<string, any>, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
   // Runs even when a field failed (every problem at once), so values may be unvalidated here.
   const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
+  checkPublicEndpointCidrs(o, ctx, path);
   const seen = new Map<string, number>();
   (Array.isArray(o.gpuPools) ? o.gpuPools : []).forEach((p: { name?: unknown; minNodes?: unknown; maxNodes?: unknown } | undefined, i: number) => {
     if (typeof p?.minNodes === "number" && typeof p.maxNodes === "number" && p.maxNodes < p.minNodes) {
@@ -262,7 +265,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
   const quota = azureGpuQuotaMessage(cfg.gpuPools, location);
   if (quota !== undefined) void pulumi.log.info(quota, parent);
   // What the registry and model store firewalls admit besides the nodes: the operators' public ranges.
-  const operatorCidrs = cfg.authorizedCidrs.filter((c) => !isAnyAddress(c) && !isPrivateCidr(c));
+  const operatorCidrs = (cfg.authorizedCidrs ?? []).filter((c) => !isAnyAddress(c) && !isPrivateCidr(c));
   const resourceGroupName =
     cfg.resourceGroupName !== undefined ? pulumi.output(cfg.resourceGroupName) : new azure.resources.ResourceGroup(`${name}-rg`, { location, tags }, opts).name;
 
@@ -282,7 +285,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     serviceCidr: cfg.network.serviceCidr,
     outboundType: cfg.network.existing?.outboundType ?? "userAssignedNATGateway",
     publicEndpoint: cfg.publicEndpoint,
-    authorizedCidrs: cfg.authorizedCidrs,
+    authorizedCidrs: cfg.authorizedCidrs ?? [],
     highAvailability: cfg.highAvailability,
     zones: cfg.zones,
     systemPool: cfg.systemPool,

@@ -7,6 +7,7 @@ import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS, type Tain
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createArtifactRegistry, grantRunnerPush } from "./artifact-registry.ts";
 import { createEncryptionKey } from "./encryption-key.ts";
+import { checkPublicEndpointCidrs } from "../network/index.ts";
 import { createGcpNetwork } from "./gcp-network.ts";
 import { gcpLabels, gcpResourceId } from "./gcp-resource-id.ts";
 import { gpuPoolIssues } from "./gke-accelerators.ts";
@@ -107,8 +108,10 @@ export const gcpClusterOptions = z
       .prefault({}),
     /** Reach the Kubernetes API over the internet (from `authorizedCidrs` only); otherwise only from inside the VPC. @default false */
     publicEndpoint: z.boolean().default(false),
-    /** Source ranges allowed to reach a public API endpoint; with a private one only RFC 1918 ranges apply ("0.0.0.0/0" is dropped, the node subnet is always allowed). @default ["0.0.0.0/0"] */
-    authorizedCidrs: z.array(cidr).min(1).max(50).default(["0.0.0.0/0"]),
+    /** Source ranges allowed to reach the API endpoint: required with a public one (your address, e.g. "198.51.100.7/32"); with a private one only RFC 1918 ranges apply (the node subnet is always allowed). @default - none: required when publicEndpoint is true */
+    authorizedCidrs: z.array(cidr).min(1).max(50).optional(),
+    /** Accept `0.0.0.0/0` in `authorizedCidrs`: the whole internet may reach the public endpoint. @default false */
+    allowOpenEndpoint: z.boolean().default(false),
     /** Regional control plane (3 zones), node pools over all zones, deletion protection. @default false */
     highAvailability: z.boolean().default(false),
     /** Refuse to delete the cluster. @default - highAvailability */
@@ -262,6 +265,7 @@ export function checkGcpClusterOptions(a: Record<string, any>, ctx: z.Refinement
     }
   }
   if (typeof n?.masterCidr === "string" && !/\/28$/.test(n.masterCidr)) issue(["network", "masterCidr"], "must be a /28");
+  checkPublicEndpointCidrs(a, ctx, path);
   if (a.publicEndpoint !== true && Array.isArray(a.authorizedCidrs)) {
     a.authorizedCidrs.forEach((c: unknown, i: number) => {
       if (typeof c === "string" && c !== "0.0.0.0/0" && cidr.safeParse(c).success && !isPrivateCidr(c)) {
@@ -368,7 +372,7 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     releaseChannel: cfg.releaseChannel,
     kubernetesVersion: cfg.kubernetesVersion,
     publicEndpoint: cfg.publicEndpoint,
-    authorizedCidrs: cfg.publicEndpoint ? cfg.authorizedCidrs : cfg.authorizedCidrs.filter(isPrivateCidr),
+    authorizedCidrs: cfg.publicEndpoint ? (cfg.authorizedCidrs ?? []) : (cfg.authorizedCidrs ?? []).filter(isPrivateCidr),
     masterCidr: cfg.network.masterCidr,
     databaseEncryptionKey: key?.keyId,
     deletionProtection: cfg.deletionProtection ?? cfg.highAvailability,

@@ -46,6 +46,27 @@ export function checkEndpointAccess(a: EndpointAccess, ctx: z.RefinementCtx, pat
   });
 }
 
+/**
+ * The public-endpoint half of {@link checkEndpointAccess}, for clouds whose private endpoint is
+ * reachable from inside the cluster's network without a list (GKE, AKS): a public endpoint needs
+ * `authorizedCidrs`, and `0.0.0.0/0` only with `allowOpenEndpoint` (CIS GKE 6.6.2, AKS API server
+ * authorized IP ranges).
+ */
+export function checkPublicEndpointCidrs(a: EndpointAccess, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  if (a.publicEndpoint !== true) return;
+  const issue = (at: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
+  if (a.authorizedCidrs === undefined || (Array.isArray(a.authorizedCidrs) && a.authorizedCidrs.length === 0)) {
+    issue(["authorizedCidrs"], `required when publicEndpoint is true (the dev profile's default): list ${HOW_TO_FIND}; or set publicEndpoint: false and run pulumi up from inside the network`);
+    return;
+  }
+  if (!Array.isArray(a.authorizedCidrs)) return; // the field's own schema reports it
+  a.authorizedCidrs.forEach((c, i) => {
+    if (typeof c === "string" && isAnyAddress(c) && a.allowOpenEndpoint !== true) {
+      issue(["authorizedCidrs", i], `${c} opens the Kubernetes API to the whole internet: list ${HOW_TO_FIND}, or set allowOpenEndpoint: true to accept that`);
+    }
+  });
+}
+
 /** Set to "1" by `pulumi-mlops synth`: it renders a program as an update would, but reports like a preview. */
 export const SYNTH_ENV = "PULUMI_MLOPS_SYNTH";
 

@@ -10,7 +10,8 @@ const platform = new MlopsPlatform("churn", {
   region: config.require("region"),
   profile: config.get("profile") === "production" ? "production" : "dev",
   // Churn models are small: CPU only, no GPU node pool at all.
-  gcp: { gpuPools: [] },
+  // Who may reach the Kubernetes API (the dev profile gives GKE a public endpoint): your address.
+  gcp: { gpuPools: [], authorizedCidrs: config.requireObject<string[]>("authorizedCidrs") },
   serving: { minReplicas: 2, maxReplicas: 6 },
   retraining: {
     policy: {

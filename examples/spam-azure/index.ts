@@ -10,6 +10,8 @@ const platform = new MlopsPlatform("spam", {
   region: config.require("region"),
   profile: config.get("profile") === "production" ? "production" : "dev",
   azure: {
+    // Who may reach the Kubernetes API (the dev profile gives AKS a public endpoint): your address.
+    authorizedCidrs: config.requireObject<string[]>("authorizedCidrs"),
     gpuPools: [{ name: "t4", vmSize: "Standard_NC4as_T4_v3", minNodes: 0, maxNodes: 1, spot: true }],
   },
   serving: { minReplicas: 2, maxReplicas: 8 },

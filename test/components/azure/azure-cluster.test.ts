@@ -131,7 +131,7 @@ test("publicEndpoint opens the API server to the authorized CIDRs only", async (
 });
 
 test("a public endpoint open to everyone leaves authorizedIPRanges unset (AKS's way of saying all)", async () => {
-  new AzureCluster("open", { region: "eastus", namespace: "mlops", publicEndpoint: true });
+  new AzureCluster("open", { region: "eastus", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["0.0.0.0/0"], allowOpenEndpoint: true });
   await mocks.settle();
   assert.deepEqual(mocks.named("open-aks").inputs.apiServerAccessProfile, { enablePrivateCluster: false });
 });

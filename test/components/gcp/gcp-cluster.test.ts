@@ -219,7 +219,7 @@ test("nodes run as a dedicated account that may pull from the one repository", a
 });
 
 test("the kubeconfig is a secret that authenticates with gke-gcloud-auth-plugin", async () => {
-  const c = new GcpCluster("ml", { region: "us-central1", namespace: "mlops", publicEndpoint: true });
+  const c = new GcpCluster("ml", { region: "us-central1", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["198.51.100.7/32"] });
   await mocks.settle();
   assert.equal(await pulumi.isSecret(c.kubeconfig), true);
   const kc = JSON.parse(await valueOf(c.kubeconfig));
