@@ -30,6 +30,20 @@ export interface KubernetesJobExecutorOptions {
 }
 
 /** Reads a Job template from a JSON file (the mounted ConfigMap). */
+/**
+ * Makes a (copied) template a Job to create: batch/v1 Job, `name` in `namespace` with `labels`,
+ * and none of the server-set fields (generateName, resourceVersion, uid, status) a template read
+ * back from a cluster may carry.
+ */
+export function asNewJob(t: V1Job, name: string, namespace: string, labels: Record<string, string>): V1Job {
+  t.apiVersion = "batch/v1";
+  t.kind = "Job";
+  const { generateName: _g, resourceVersion: _r, uid: _u, ...metadata } = t.metadata ?? {};
+  t.metadata = { ...metadata, name, namespace, labels };
+  delete t.status;
+  return t;
+}
+
 export function loadJobTemplate(file: string): V1Job {
   return JSON.parse(readFileSync(file, "utf8")) as V1Job;
 }
@@ -107,12 +121,7 @@ export class KubernetesJobExecutor implements TrainingExecutor {
     t.spec.template.spec.restartPolicy ??= "Never";
     t.spec.template.metadata = { ...t.spec.template.metadata, labels: { ...t.spec.template.metadata?.labels, [MODEL_LABEL]: labels[MODEL_LABEL] } };
     t.spec.activeDeadlineSeconds = Math.min(t.spec.activeDeadlineSeconds ?? Infinity, Math.ceil(job.timeoutSeconds));
-    t.apiVersion = "batch/v1";
-    t.kind = "Job";
-    const { generateName: _g, resourceVersion: _r, uid: _u, ...metadata } = t.metadata ?? {};
-    t.metadata = { ...metadata, name, namespace: this.#namespace, labels };
-    delete t.status;
-    return t;
+    return asNewJob(t, name, this.#namespace, labels);
   }
 
   /** Runs `job`; see {@link TrainingExecutor.run}. */

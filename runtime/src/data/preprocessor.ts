@@ -125,6 +125,13 @@ export const SCORE_FILE: EncodeOptions = { numericStrings: true, junk: "reject",
 /** Strict reading for requests: numbers for numerical features, strings (or exact known categories) for categorical ones. */
 export const SERVE: EncodeOptions = { numericStrings: false, junk: "reject", nonStringCategories: "known-only" };
 
+/** Counts a junk cell of a feature and keeps the first three as examples. */
+function recordJunk(is: FeatureIssues | undefined, cell: unknown): void {
+  if (!is) return;
+  is.junk++;
+  if (is.examples.length < 3) is.examples.push(String(cell));
+}
+
 /** Encoded columns a feature occupies: its value(s), one-hot slots, missing indicator or bucket. */
 export const widthOf = (f: FeatureTransform): number =>
   f.kind === "numerical" ? (f.missingIndicator ? 2 : 1) : f.kind === "date" ? f.parts.length + (f.missingIndicator ? 1 : 0) : f.categories.length + (f.missingBucket ? 2 : 1);
@@ -281,11 +288,7 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
               o = (r + 1) * state.width;
               break;
             }
-            const is = issues?.[k];
-            if (is) {
-              is.junk++;
-              if (is.examples.length < 3) is.examples.push(String(cell));
-            }
+            recordJunk(issues?.[k], cell);
           } else if (issues) issues[k]!.missing++;
           out[o] = 0; // the training mean, standardised
           if (f.missingIndicator) out[o + 1] = 1;
@@ -307,11 +310,7 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
               o = (r + 1) * state.width;
               break;
             }
-            const is = issues?.[k];
-            if (is) {
-              is.junk++;
-              if (is.examples.length < 3) is.examples.push(String(cell));
-            }
+            recordJunk(issues?.[k], cell);
           } else if (issues) issues[k]!.missing++;
           if (f.missingIndicator) out[o + f.parts.length] = 1;
         }

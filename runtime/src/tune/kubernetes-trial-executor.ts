@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { BatchV1Api, type KubeConfig, type V1Job } from "@kubernetes/client-node";
-import { MODEL_LABEL, defaultKubeConfig, inClusterNamespace } from "../controller/kubernetes-job-executor.ts";
+import { MODEL_LABEL, asNewJob, defaultKubeConfig, inClusterNamespace } from "../controller/kubernetes-job-executor.ts";
 import type { TrialExecutor, TrialRunOutcome, TrialTarget } from "./trial-executor.ts";
 
 /** Label carrying the search id on every tuning Job. */
@@ -78,12 +78,7 @@ export class KubernetesTrialExecutor implements TrialExecutor {
     // A trial records its own failures; a pod that died (OOM, node loss) is retried once per index.
     t.spec.backoffLimitPerIndex = 1;
     delete t.spec.backoffLimit;
-    t.apiVersion = "batch/v1";
-    t.kind = "Job";
-    const { generateName: _g, resourceVersion: _r, uid: _u, ...metadata } = t.metadata ?? {};
-    t.metadata = { ...metadata, name, namespace: this.#namespace, labels };
-    delete t.status;
-    return t;
+    return asNewJob(t, name, this.#namespace, labels);
   }
 
   async run(target: TrialTarget, trials: number[], signal: AbortSignal): Promise<TrialRunOutcome> {
