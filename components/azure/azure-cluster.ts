@@ -5,7 +5,7 @@ import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, type GpuScheduling, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
-import { checkPublicEndpointCidrs, isAnyAddress, isPrivateCidr, SYNTH_ENV } from "../network/index.ts";
+import { checkPublicEndpointCidrs, cidrsOverlap, isAnyAddress, isLiveDeployment, isPrivateCidr, parseCidr, refusePlaceholderCidrs } from "../network/index.ts";
 import { createAksCluster, SYSTEM_POOL_NAME } from "./aks-cluster.ts";
 import { AKS_AAD_SERVER_ID, aksKubeconfig, KUBELOGIN_MODES } from "./aks-kubeconfig.ts";
 import { createAzureNetwork } from "./azure-network.ts";
@@ -24,7 +24,7 @@ const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\
 const networkCidr = z
   .string()
   .regex(IPV4_CIDR, "must be an IPv4 CIDR like 10.0.0.0/16")
-  .refine((c) => !IPV4_CIDR.test(c) || cidrRange(c).hostBitsZero, "must be a network address (host bits zero), e.g. 10.0.0.0/16");
+  .refine((c) => !IPV4_CIDR.test(c) || parseCidr(c) !== undefined, "must be a network address (host bits zero), e.g. 10.0.0.0/16");
 
 /** An IPv4 CIDR or a single address. */
 const sourceCidr = z.string().regex(IPV4_CIDR, "must be an IPv4 CIDR like 203.0.113.0/24");
@@ -262,6 +262,9 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
   const client = azure.authorization.getClientConfigOutput({ parent });
   const subscriptionId = client.subscriptionId;
   const tenantId = client.tenantId;
+  refusePlaceholderCidrs(cfg.authorizedCidrs ?? [], "azure.authorizedCidrs");
+  refusePlaceholderCidrs(cfg.registry.allowedCidrs, "azure.registry.allowedCidrs");
+  refusePlaceholderCidrs(cfg.modelStore.allowedCidrs, "azure.modelStore.allowedCidrs");
   const quota = azureGpuQuotaMessage(cfg.gpuPools, location);
   if (quota !== undefined) void pulumi.log.info(quota, parent);
   // What the registry and model store firewalls admit besides the nodes: the operators' public ranges.
@@ -361,7 +364,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     mode: cfg.kubeloginMode,
     // The first Kubernetes resource waits until the cluster-admin assignment has propagated; the
     // principal running Pulumi is the one checked (the default and usual clusterAdmins entry).
-    waitForAdmin: { grants: aks.adminGrants, token: azure.authorization.getClientTokenOutput({ endpoint: AKS_AAD_SERVER_ID }, { parent }).token, live: liveDeployment() },
+    waitForAdmin: { grants: aks.adminGrants, token: azure.authorization.getClientTokenOutput({ endpoint: AKS_AAD_SERVER_ID }, { parent }).token, live: isLiveDeployment() },
   });
   // GPU pools first: platform charts pinned to GPU nodes must find the pools' labels and taints.
   const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { ...opts, dependsOn: [...aks.adminGrants, ...gpuPools] });
@@ -385,11 +388,6 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
   return { handle, clusterName: aks.cluster.name, kubeconfig, apiEndpoint: aks.apiEndpoint, registryUrl: registry.url, bucketUrl: store.url };
 }
 
-/** A real `pulumi up`: not a preview, not `mlops synth` (which runs the program under mocks as an update). */
-function liveDeployment(): boolean {
-  return !pulumi.runtime.isDryRun() && process.env[SYNTH_ENV] !== "1";
-}
-
 /**
  * The versioned key id AKS KMS is given, read from Key Vault on every update: AKS KMS takes only a
  * versioned key id, and the key rotates itself every `keyRotationDays`, so the id the Key resource
@@ -409,7 +407,7 @@ function currentKeyVersion(parent: pulumi.Resource, resourceGroupName: pulumi.In
 function acrRegistryAuth(parent: pulumi.Resource, registry: { registry: azure.containerregistry.Registry; pushGrant: azure.authorization.RoleAssignment }, tenantId: pulumi.Output<string>, repositoryPrefix: string) {
   const aadToken = azure.authorization.getClientTokenOutput({}, { parent }).token;
   const credentials = pulumi.all([registry.registry.loginServer, tenantId, aadToken, registry.pushGrant.id]).apply(async ([loginServer, tenant, token]) => {
-    if (!liveDeployment()) return pulumi.unknown as unknown as { username: string; password: string };
+    if (!isLiveDeployment()) return pulumi.unknown as unknown as { username: string; password: string };
     try {
       return await acrPushCredentials({ loginServer, tenantId: tenant, aadToken: token, repository: `${repositoryPrefix}/mlops-runtime` });
     } catch (err) {
@@ -419,16 +417,3 @@ function acrRegistryAuth(parent: pulumi.Resource, registry: { registry: azure.co
   return { username: pulumi.output(ACR_REFRESH_TOKEN_USER), password: pulumi.secret(credentials.apply((c) => c.password)) };
 }
 
-/** First address and size of an IPv4 CIDR, and whether its host bits are zero. */
-function cidrRange(cidr: string): { start: number; size: number; hostBitsZero: boolean } {
-  const [ip, bits] = cidr.split("/");
-  const start = ip!.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(bits));
-  return { start, size, hostBitsZero: start % size === 0 };
-}
-
-function cidrsOverlap(a: string, b: string): boolean {
-  const x = cidrRange(a);
-  const y = cidrRange(b);
-  return x.start < y.start + y.size && y.start < x.start + x.size;
-}

@@ -7,7 +7,7 @@ import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS, type Tain
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createArtifactRegistry, grantRunnerPush } from "./artifact-registry.ts";
 import { createEncryptionKey } from "./encryption-key.ts";
-import { checkPublicEndpointCidrs } from "../network/index.ts";
+import { checkPublicEndpointCidrs, cidrsOverlap, isPrivateCidr, refusePlaceholderCidrs } from "../network/index.ts";
 import { createGcpNetwork } from "./gcp-network.ts";
 import { gcpLabels, gcpResourceId } from "./gcp-resource-id.ts";
 import { gpuPoolIssues } from "./gke-accelerators.ts";
@@ -213,32 +213,6 @@ export function defaultZones(r: string): string[] {
   return (REGION_ZONE_LETTERS[r] ?? ["a", "b", "c"]).map((l) => `${r}-${l}`);
 }
 
-function cidrRange(c: string): [number, number] {
-  const [ip, bits] = c.split("/") as [string, string];
-  const start = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(bits));
-  const base = start - (start % size);
-  return [base, base + size - 1];
-}
-
-/** RFC 1918 and shared (RFC 6598) ranges: the only ones GKE accepts as authorized networks of a private endpoint. */
-const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
-
-/** True when every address of `c` is in a private range. */
-export function isPrivateCidr(c: string): boolean {
-  const [a0, a1] = cidrRange(c);
-  return PRIVATE_RANGES.some((p) => {
-    const [p0, p1] = cidrRange(p);
-    return p0 <= a0 && a1 <= p1;
-  });
-}
-
-const overlaps = (a: string, b: string) => {
-  const [a0, a1] = cidrRange(a);
-  const [b0, b1] = cidrRange(b);
-  return a0 <= b1 && b0 <= a1;
-};
-
 /**
  * The cross-field checks of GcpCluster's options (zones in the region, non-overlapping ranges, a
  * /28 control-plane range, private authorized networks for a private endpoint), reported under
@@ -260,7 +234,7 @@ export function checkGcpClusterOptions(a: Record<string, any>, ctx: z.Refinement
     const ranges = (["cidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter((k) => typeof n[k] === "string" && cidr.safeParse(n[k]).success);
     for (let i = 0; i < ranges.length; i++) {
       for (let j = i + 1; j < ranges.length; j++) {
-        if (overlaps(n[ranges[i]!], n[ranges[j]!])) issue(["network", ranges[j]!], `${n[ranges[j]!]} overlaps network.${ranges[i]} (${n[ranges[i]!]})`);
+        if (cidrsOverlap(n[ranges[i]!], n[ranges[j]!])) issue(["network", ranges[j]!], `${n[ranges[j]!]} overlaps network.${ranges[i]} (${n[ranges[i]!]})`);
       }
     }
   }
@@ -312,6 +286,7 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
   const zones = cfg.zones ?? defaultZones(cfg.region);
   const regional = cfg.highAvailability;
   const stack = pulumi.getStack();
+  refusePlaceholderCidrs(cfg.authorizedCidrs ?? [], "gcp.authorizedCidrs");
   const quota = gkeGpuQuotaMessage(cfg.gpuPools, cfg.region, regional, cfg.project);
   if (quota !== undefined) void pulumi.log.info(quota, parent);
 

@@ -12,17 +12,26 @@ export interface CidrRange {
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-/** Parses an IPv4 CIDR (`10.0.0.0/16`); undefined when malformed or when host bits are set. */
-export function parseCidr(cidr: string): CidrRange | undefined {
+/**
+ * The range an IPv4 CIDR covers, host bits masked off (`10.0.0.7/16` covers `10.0.0.0/16`, as
+ * clouds read an address with a prefix); undefined when malformed.
+ */
+function rangeOf(cidr: string): (CidrRange & { hostBitsSet: boolean }) | undefined {
   const m = IPV4_CIDR.exec(cidr);
   if (!m) return undefined;
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
   if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const start = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
   const size = 2 ** (32 - prefix);
-  if (start % size !== 0) return undefined;
-  return { start, size, prefix };
+  const start = address - (address % size);
+  return { start, size, prefix, hostBitsSet: start !== address };
+}
+
+/** Parses an IPv4 CIDR (`10.0.0.0/16`); undefined when malformed or when host bits are set. */
+export function parseCidr(cidr: string): CidrRange | undefined {
+  const r = rangeOf(cidr);
+  return r === undefined || r.hostBitsSet ? undefined : { start: r.start, size: r.size, prefix: r.prefix };
 }
 
 /** zod schema of an IPv4 network CIDR (host bits zero). */
@@ -42,18 +51,18 @@ export function cidrSubnet(cidr: string, newBits: number, index: number): string
   return `${octets.join(".")}/${prefix}`;
 }
 
-/** True when two valid CIDRs share an address. */
+/** True when two CIDRs share an address (false when either is malformed). */
 export function cidrsOverlap(a: string, b: string): boolean {
-  const x = parseCidr(a);
-  const y = parseCidr(b);
+  const x = rangeOf(a);
+  const y = rangeOf(b);
   if (!x || !y) return false;
   return x.start < y.start + y.size && y.start < x.start + x.size;
 }
 
-/** True when every address of `inner` is in `outer`. */
+/** True when every address of `inner` is in `outer` (false when either is malformed). */
 export function cidrContains(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
+  const o = rangeOf(outer);
+  const i = rangeOf(inner);
   if (!o || !i) return false;
   return o.start <= i.start && i.start + i.size <= o.start + o.size;
 }

@@ -75,8 +75,13 @@ export const SYNTH_ENV = "PULUMI_MLOPS_SYNTH";
  * with `message` before creating anything.
  */
 export function refusePlaceholder(message: string): void {
-  if (pulumi.runtime.isDryRun() || process.env[SYNTH_ENV] === "1") pulumi.log.warn(`${message}; pulumi up will refuse it`);
-  else throw new pulumi.RunError(message);
+  if (isLiveDeployment()) throw new pulumi.RunError(message);
+  pulumi.log.warn(`${message}; pulumi up will refuse it`);
+}
+
+/** A real `pulumi up`: not a preview, and not `pulumi-mlops synth` (which runs the program under mocks as an update). */
+export function isLiveDeployment(): boolean {
+  return !pulumi.runtime.isDryRun() && process.env[SYNTH_ENV] !== "1";
 }
 
 /**

@@ -15,7 +15,7 @@ import { embeddedJobs, type Manifest, podSpecs, readSynthOutput, type ResourceRe
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const STACKS = ["aws-dev", "aws-prod", "gcp-dev", "azure-dev", "local"];
 const dirs: string[] = [];
-const out = new Map<string, { resources: ResourceRecord[]; manifests: Manifest[] }>();
+const out = new Map<string, { resources: ResourceRecord[]; manifests: Manifest[]; stderr: string }>();
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 before(async () => {
@@ -33,7 +33,7 @@ before(async () => {
     const run = await runSynth([stack, "--project", dir, "--out", o], { cwd: root });
     assert.equal(run.code, 0, `${stack}: ${run.stderr}`);
     const { resources, manifests } = readSynthOutput(o);
-    out.set(stack, { resources, manifests: [...manifests, ...embeddedJobs(manifests)] });
+    out.set(stack, { resources, manifests: [...manifests, ...embeddedJobs(manifests)], stderr: run.stderr });
   };
   await Promise.all([...STACKS.map((s) => synth(s, root)), synth("insecure", project)]);
 });
@@ -135,6 +135,12 @@ test("GCP stack, first pulumi up (issue 10): APIs enabled, the image pushed with
   assert.ok(dcgm, "DCGM exporter installed");
   assert.deepEqual(dcgm.inputs.values.extraHostVolumes, [{ name: "nvidia-driver", hostPath: "/home/kubernetes/bin/nvidia" }]);
   assert.ok(dcgm.inputs.values.extraEnv.some((e: { name: string; value: string }) => e.name === "LD_LIBRARY_PATH" && e.value === "/usr/local/nvidia/lib64"));
+});
+
+test("GCP and Azure dev stacks: the shipped RFC 5737 placeholder is warned about at preview and refused by pulumi up (issue 10 item 16)", () => {
+  // components/network/endpoint-access.ts refusePlaceholderCidrs, as on aws-dev (aws-stacks.test.ts).
+  assert.match(out.get("gcp-dev")!.stderr, /gcp\.authorizedCidrs holds the documentation range 203\.0\.113\.0\/24.*pulumi up will refuse it/);
+  assert.match(out.get("azure-dev")!.stderr, /azure\.authorizedCidrs holds the documentation range 203\.0\.113\.0\/24.*pulumi up will refuse it/);
 });
 
 test("Azure stack: spot GPU pool from zero with the AKS driver, both GPU taints tolerated; locked-down storage; federated credentials for exactly the two ServiceAccounts", () => {

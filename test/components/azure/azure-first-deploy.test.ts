@@ -165,3 +165,25 @@ test("item 15: preview names the NC-family (on-demand) or regional spot vCPU quo
   assert.equal(azureGpuQuotaMessage([], "eastus"), undefined);
   assert.match(azureGpuQuotaMessage([{ name: "g", vmSize: "Standard_NC8as_T4_v3", maxNodes: 3, spot: false }], "westeurope")!, /"Standard NCASv3_T4 Family vCPUs" needs 24 vCPUs/);
 });
+
+test("the RFC 5737 placeholder stops pulumi up before any Azure resource exists, in any list a firewall or the API server admits", () => {
+  const synth = process.env.PULUMI_MLOPS_SYNTH;
+  process.env.PULUMI_MLOPS_SYNTH = "0"; // a real `pulumi up` (the mocks run as an update)
+  try {
+    for (const [extra, path] of [
+      [{ publicEndpoint: true, authorizedCidrs: ["203.0.113.0/24"] }, "azure.authorizedCidrs"],
+      [{ registry: { allowedCidrs: ["52.1.2.3/32", "192.0.2.10/32"] } }, "azure.registry.allowedCidrs"],
+      [{ modelStore: { allowedCidrs: ["198.51.100.0/24"] } }, "azure.modelStore.allowedCidrs"],
+    ] as const) {
+      mocks.reset();
+      assert.throws(
+        () => new AzureCluster("ph", { region: "eastus", namespace: "mlops", ...extra }),
+        (e: unknown) => e instanceof pulumi.RunError && (e as Error).message.startsWith(`${path} holds the documentation range`),
+        path,
+      );
+      assert.deepEqual(mocks.resources.filter((r) => r.type.startsWith("azure-native:")), [], path);
+    }
+  } finally {
+    process.env.PULUMI_MLOPS_SYNTH = synth;
+  }
+});

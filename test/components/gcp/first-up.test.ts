@@ -182,3 +182,13 @@ test("GPU quota needs count zones of a zonal cluster's pool and totals of a regi
   assert.match(gkeGpuQuotaMessage([pool], "us-east1", true) ?? "", /NVIDIA_T4_GPUS \(us-east1\) needs 6 for t4/);
   assert.equal(gkeGpuQuotaMessage([], "us-east1", false), undefined);
 });
+
+test("the RFC 5737 placeholder the shipped stacks carry stops pulumi up before any GCP resource exists", () => {
+  // Same rule as AWS (components/network/endpoint-access.ts refusePlaceholderCidrs): a cluster whose
+  // API admits only a documentation range cannot be finished from anywhere.
+  assert.throws(
+    () => new GcpCluster("ph", { region: "us-central1", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["52.94.0.7/32", "203.0.113.0/24"] }),
+    (e: unknown) => e instanceof pulumi.RunError && /gcp\.authorizedCidrs holds the documentation range 203\.0\.113\.0\/24/.test((e as Error).message),
+  );
+  assert.deepEqual(mocks.resources.filter((r) => r.type.startsWith("gcp:")), []);
+});

@@ -219,7 +219,7 @@ test("nodes run as a dedicated account that may pull from the one repository", a
 });
 
 test("the kubeconfig is a secret that authenticates with gke-gcloud-auth-plugin", async () => {
-  const c = new GcpCluster("ml", { region: "us-central1", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["198.51.100.7/32"] });
+  const c = new GcpCluster("ml", { region: "us-central1", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["52.94.0.7/32"] });
   await mocks.settle();
   assert.equal(await pulumi.isSecret(c.kubeconfig), true);
   const kc = JSON.parse(await valueOf(c.kubeconfig));
@@ -243,12 +243,12 @@ test("the kubeconfig is a secret that authenticates with gke-gcloud-auth-plugin"
 });
 
 test("publicEndpoint opens the API endpoint to the authorized CIDRs only", async () => {
-  new GcpCluster("ml", { region: "us-central1", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["198.51.100.0/24", "203.0.113.7/32"] });
+  new GcpCluster("ml", { region: "us-central1", namespace: "mlops", publicEndpoint: true, authorizedCidrs: ["52.94.0.0/24", "35.190.0.7/32"] });
   await mocks.settle();
   const c = mocks.named("ml-cluster").inputs;
   assert.equal(c.privateClusterConfig.enablePrivateEndpoint, false);
   assert.equal(c.privateClusterConfig.enablePrivateNodes, true);
-  assert.deepEqual(c.masterAuthorizedNetworksConfig.cidrBlocks.map((b: { cidrBlock: string }) => b.cidrBlock), ["198.51.100.0/24", "203.0.113.7/32"]);
+  assert.deepEqual(c.masterAuthorizedNetworksConfig.cidrBlocks.map((b: { cidrBlock: string }) => b.cidrBlock), ["52.94.0.0/24", "35.190.0.7/32"]);
   assert.equal(c.masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled, false);
 });
 

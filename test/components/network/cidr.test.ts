@@ -33,3 +33,16 @@ test("overlap, containment, private, documentation and any-address ranges", () =
   assert.equal(isAnyAddress("::/0"), true);
   assert.equal(isAnyAddress("0.0.0.0/1"), false);
 });
+
+test("overlap and containment read an address with a prefix as its network, as the clouds do; malformed input is neither", () => {
+  // GCP's and Azure's source ranges accept `10.1.2.3/16`; it covers 10.1.0.0/16.
+  assert.equal(isPrivateCidr("10.1.2.3/16"), true);
+  assert.equal(cidrsOverlap("10.1.2.3/16", "10.1.200.0/24"), true);
+  assert.equal(cidrContains("10.1.0.0/16", "10.1.2.3/24"), true);
+  assert.equal(parseCidr("10.1.2.3/16"), undefined, "a network CIDR still has no host bits");
+  for (const bad of ["", "10.0.0.0", "300.0.0.0/8", "10.0.0.0/40"]) {
+    assert.equal(cidrsOverlap(bad, "0.0.0.0/0"), false, bad);
+    assert.equal(cidrContains("0.0.0.0/0", bad), false, bad);
+    assert.equal(isPrivateCidr(bad), false, bad);
+  }
+});
