@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { RUNTIME_IMAGE_REPOSITORY } from "../kubernetes/runtime-image.ts";
 
-/** Name of the runtime image's repository under the registry prefix (RuntimeImage pushes to `${registryUrl}/mlops-runtime`). */
-export const RUNTIME_REPOSITORY = "mlops-runtime";
 
 /** Arguments for {@link createEcrRegistry}. */
 export interface EcrRegistryArgs {
@@ -45,7 +44,7 @@ export function createEcrRegistry(name: string, args: EcrRegistryArgs, parent: p
     `${name}-runtime-repo`,
     {
       region: args.region,
-      name: `${args.repositoryPrefix}/${RUNTIME_REPOSITORY}`,
+      name: `${args.repositoryPrefix}/${RUNTIME_IMAGE_REPOSITORY}`,
       imageTagMutability: "IMMUTABLE",
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfigurations: [args.kmsKeyArn === undefined ? { encryptionType: "AES256" } : { encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
@@ -55,7 +54,7 @@ export function createEcrRegistry(name: string, args: EcrRegistryArgs, parent: p
     { parent },
   );
   new aws.ecr.LifecyclePolicy(`${name}-runtime-repo`, { region: args.region, repository: repository.name, policy: keepNewestImagesPolicy(args.keepImages) }, { parent });
-  const suffix = `/${RUNTIME_REPOSITORY}`;
+  const suffix = `/${RUNTIME_IMAGE_REPOSITORY}`;
   const registryUrl = repository.repositoryUrl.apply((url) => (url?.endsWith(suffix) ? url.slice(0, -suffix.length) : url));
   return { repository, registryUrl: pulumi.output(registryUrl) };
 }

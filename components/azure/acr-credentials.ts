@@ -13,6 +13,7 @@
  * waits until an access token for the repository actually grants `push` (the `access` claim of
  * `POST /oauth2/token`), the same check docker's push makes.
  */
+import { notReady, type PollTiming, pollUntilReady } from "../platform/poll.ts";
 
 /** The user name docker logs in to ACR with when the password is an ACR refresh token. */
 export const ACR_REFRESH_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
@@ -20,8 +21,8 @@ export const ACR_REFRESH_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
 /** The HTTP client the exchange uses (the global `fetch` by default; tests pass their own). */
 export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
-/** Inputs of {@link acrPushCredentials}. */
-export interface AcrPushCredentialsArgs {
+/** Inputs of {@link acrPushCredentials}; it polls every 10 s for up to 10 minutes unless told otherwise. */
+export interface AcrPushCredentialsArgs extends PollTiming {
   /** `<name>.azurecr.io`. */
   loginServer: string;
   /** Tenant of the Entra ID token. */
@@ -30,13 +31,7 @@ export interface AcrPushCredentialsArgs {
   aadToken: string;
   /** Repository the push goes to (`mlops/mlops-runtime`), whose `push` permission is waited for. */
   repository: string;
-  /** Give up after this long. @default 600000 (10 minutes) */
-  timeoutMs?: number;
-  /** Pause between tries. @default 10000 */
-  intervalMs?: number;
   fetch?: Fetch;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 /** Why credentials could not be had, with what to do. */
@@ -69,48 +64,29 @@ export function grantedActions(accessToken: string, repository: string): string[
  */
 export async function acrPushCredentials(args: AcrPushCredentialsArgs): Promise<{ username: string; password: string }> {
   const fetchImpl = args.fetch ?? (globalThis.fetch as unknown as Fetch);
-  const sleep = args.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = args.now ?? Date.now;
-  const deadline = now() + (args.timeoutMs ?? 600_000);
   const headers = { "content-type": "application/x-www-form-urlencoded" };
-  let last = "no answer yet";
-  for (;;) {
-    try {
-      const exchanged = await fetchImpl(`https://${args.loginServer}/oauth2/exchange`, {
-        method: "POST",
-        headers,
-        body: form({ grant_type: "access_token", service: args.loginServer, tenant: args.tenantId, access_token: args.aadToken }),
-        signal: AbortSignal.timeout(30_000),
-      });
+  const post = (path: string, fields: Record<string, string>) =>
+    fetchImpl(`https://${args.loginServer}${path}`, { method: "POST", headers, body: form(fields), signal: AbortSignal.timeout(30_000) });
+  return pollUntilReady(
+    async () => {
+      const exchanged = await post("/oauth2/exchange", { grant_type: "access_token", service: args.loginServer, tenant: args.tenantId, access_token: args.aadToken });
       const body = await exchanged.text();
-      if (exchanged.status !== 200) last = `POST /oauth2/exchange answered ${exchanged.status}: ${body.slice(0, 200)}`;
-      else {
-        const refresh = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
-        if (!refresh) last = "POST /oauth2/exchange answered without a refresh_token";
-        else {
-          const token = await fetchImpl(`https://${args.loginServer}/oauth2/token`, {
-            method: "POST",
-            headers,
-            body: form({ grant_type: "refresh_token", service: args.loginServer, scope: `repository:${args.repository}:pull,push`, refresh_token: refresh }),
-            signal: AbortSignal.timeout(30_000),
-          });
-          const tokenBody = await token.text();
-          if (token.status !== 200) last = `POST /oauth2/token answered ${token.status}: ${tokenBody.slice(0, 200)}`;
-          else {
-            const actions = grantedActions((JSON.parse(tokenBody) as { access_token?: string }).access_token ?? "", args.repository);
-            if (actions.includes("push") || actions.includes("*")) return { username: ACR_REFRESH_TOKEN_USER, password: refresh };
-            last = `the token grants [${actions.join(", ")}] on ${args.repository}, not push (the AcrPush role assignment has not propagated yet)`;
-          }
-        }
-      }
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (now() + (args.intervalMs ?? 10_000) > deadline) break;
-    await sleep(args.intervalMs ?? 10_000);
-  }
-  throw new AcrCredentialsError(
-    `could not get push credentials for ${args.loginServer}/${args.repository}: ${last}. The principal running Pulumi needs AcrPush on the registry ` +
-      `(granted by this stack; propagation can take minutes: run pulumi up again), and the registry firewall must admit the address pulumi up runs from (azure.authorizedCidrs)`,
+      if (exchanged.status !== 200) return notReady(`POST /oauth2/exchange answered ${exchanged.status}: ${body.slice(0, 200)}`);
+      const refresh = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
+      if (!refresh) return notReady("POST /oauth2/exchange answered without a refresh_token");
+      const token = await post("/oauth2/token", { grant_type: "refresh_token", service: args.loginServer, scope: `repository:${args.repository}:pull,push`, refresh_token: refresh });
+      const tokenBody = await token.text();
+      if (token.status !== 200) return notReady(`POST /oauth2/token answered ${token.status}: ${tokenBody.slice(0, 200)}`);
+      const actions = grantedActions((JSON.parse(tokenBody) as { access_token?: string }).access_token ?? "", args.repository);
+      if (actions.includes("push") || actions.includes("*")) return { username: ACR_REFRESH_TOKEN_USER, password: refresh };
+      return notReady(`the token grants [${actions.join(", ")}] on ${args.repository}, not push (the AcrPush role assignment has not propagated yet)`);
+    },
+    args,
+    { timeoutMs: 600_000, intervalMs: 10_000 },
+    (last) =>
+      new AcrCredentialsError(
+        `could not get push credentials for ${args.loginServer}/${args.repository}: ${last}. The principal running Pulumi needs AcrPush on the registry ` +
+          `(granted by this stack; propagation can take minutes: run pulumi up again), and the registry firewall must admit the address pulumi up runs from (azure.authorizedCidrs)`,
+      ),
   );
 }

@@ -1,4 +1,5 @@
 import { request } from "node:https";
+import { notReady, type PollTiming, pollUntilReady } from "../platform/poll.ts";
 
 /**
  * The Kubernetes permissions the platform's first resources need (a namespace, cluster-scoped RBAC,
@@ -45,21 +46,15 @@ export const httpsApiPost: ApiPost = (url, body, auth) =>
     req.end(data);
   });
 
-/** Inputs of {@link waitForClusterAdmin}. */
-export interface ClusterAdminWaitArgs {
+/** Inputs of {@link waitForClusterAdmin}; it polls every 15 s for up to 15 minutes unless told otherwise. */
+export interface ClusterAdminWaitArgs extends PollTiming {
   /** API server URL (`https://<fqdn>:443`). */
   server: string;
   /** Base64 PEM of the cluster CA (kubeconfig `certificate-authority-data`). */
   caData?: string;
   /** Entra ID token for the AKS server application, of the principal granted cluster admin. */
   token: string;
-  /** @default 900000 (15 minutes) */
-  timeoutMs?: number;
-  /** @default 15000 */
-  intervalMs?: number;
   post?: ApiPost;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 /**
@@ -71,14 +66,10 @@ export interface ClusterAdminWaitArgs {
  */
 export async function waitForClusterAdmin(args: ClusterAdminWaitArgs): Promise<void> {
   const post = args.post ?? httpsApiPost;
-  const sleep = args.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = args.now ?? Date.now;
-  const deadline = now() + (args.timeoutMs ?? 900_000);
   const url = `${args.server.replace(/\/+$/, "")}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`;
-  let last = "no answer yet";
-  for (;;) {
-    const denied: string[] = [];
-    try {
+  await pollUntilReady(
+    async () => {
+      const denied: string[] = [];
       for (const p of BOOTSTRAP_PERMISSIONS) {
         const review = { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { group: p.group, resource: p.resource, verb: p.verb } } };
         const res = await post(url, review, { token: args.token, caData: args.caData });
@@ -88,15 +79,13 @@ export async function waitForClusterAdmin(args: ClusterAdminWaitArgs): Promise<v
         }
         if (res.body?.status?.allowed !== true) denied.push(`${p.verb} ${p.resource}`);
       }
-      if (denied.length === 0) return;
-      last = `not yet allowed: ${denied.join(", ")}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (now() + (args.intervalMs ?? 15_000) > deadline) break;
-    await sleep(args.intervalMs ?? 15_000);
-  }
-  throw new Error(
-    `the cluster admin role assignment has not reached ${args.server} (${last}). The principal running Pulumi (or azure.clusterAdmins) holds Azure Kubernetes Service RBAC Cluster Admin on the cluster; run pulumi up again once it has propagated`,
+      return denied.length === 0 ? true : notReady(`not yet allowed: ${denied.join(", ")}`);
+    },
+    args,
+    { timeoutMs: 900_000, intervalMs: 15_000 },
+    (last) =>
+      new Error(
+        `the cluster admin role assignment has not reached ${args.server} (${last}). The principal running Pulumi (or azure.clusterAdmins) holds Azure Kubernetes Service RBAC Cluster Admin on the cluster; run pulumi up again once it has propagated`,
+      ),
   );
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, type GpuScheduling, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
+import { RUNTIME_IMAGE_REPOSITORY } from "../kubernetes/runtime-image.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { checkPublicEndpointCidrs, cidrsOverlap, isAnyAddress, isLiveDeployment, isPrivateCidr, parseCidr, refusePlaceholderCidrs } from "../network/index.ts";
 import { createAksCluster, SYSTEM_POOL_NAME } from "./aks-cluster.ts";
@@ -409,7 +410,7 @@ function acrRegistryAuth(parent: pulumi.Resource, registry: { registry: azure.co
   const credentials = pulumi.all([registry.registry.loginServer, tenantId, aadToken, registry.pushGrant.id]).apply(async ([loginServer, tenant, token]) => {
     if (!isLiveDeployment()) return pulumi.unknown as unknown as { username: string; password: string };
     try {
-      return await acrPushCredentials({ loginServer, tenantId: tenant, aadToken: token, repository: `${repositoryPrefix}/mlops-runtime` });
+      return await acrPushCredentials({ loginServer, tenantId: tenant, aadToken: token, repository: `${repositoryPrefix}/${RUNTIME_IMAGE_REPOSITORY}` });
     } catch (err) {
       throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), parent);
     }

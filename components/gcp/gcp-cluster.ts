@@ -4,10 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";
 import { type ClusterHandle, GPU_NODE_LABEL, RUNTIME_SERVICE_ACCOUNTS, type Taint } from "../kubernetes/cluster-handle.ts";
+import { RUNTIME_IMAGE_REPOSITORY } from "../kubernetes/runtime-image.ts";
 import { ALWAYS_REFINE, parseArgs } from "../kubernetes/runtime-workload-args.ts";
 import { createArtifactRegistry, grantRunnerPush } from "./artifact-registry.ts";
+import { waitForArtifactRegistryPush } from "./registry-push-readiness.ts";
 import { createEncryptionKey } from "./encryption-key.ts";
-import { checkPublicEndpointCidrs, cidrsOverlap, isPrivateCidr, refusePlaceholderCidrs } from "../network/index.ts";
+import { checkPublicEndpointCidrs, cidrsOverlap, isLiveDeployment, isPrivateCidr, refusePlaceholderCidrs } from "../network/index.ts";
 import { createGcpNetwork } from "./gcp-network.ts";
 import { gcpLabels, gcpResourceId } from "./gcp-resource-id.ts";
 import { gpuPoolIssues } from "./gke-accelerators.ts";
@@ -271,7 +273,8 @@ type GcpClusterConfig = z.output<typeof gcpClusterArgs>;
  * Engine, GKE, IAM, IAM Credentials, Artifact Registry, Cloud Storage, Cloud KMS with the key,
  * Container Scanning with scanning), never disabled on destroy; everything else waits for them.
  * Only Service Usage must already be on (it is in every new project). The runtime image is pushed
- * with the provider's access token, after the repository and the runner's push grant exist.
+ * with the provider's access token, after the repository and the runner's push grant exist and
+ * Artifact Registry honours the grant.
  */
 export class GcpCluster extends CloudClusterResource {
   constructor(name: string, args: GcpClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -324,9 +327,22 @@ function createGcpCluster(name: string, parent: pulumi.Resource, cfg: GcpCluster
     labels,
   });
   const pull = grantRegistryRead(name, parent, registry.repository, nodeAccount.member);
-  // The image push (RuntimeImage, from the handle's registryUrl) waits for the runner's grant.
+  // The image push (RuntimeImage, from the handle's registryUrl) waits for the runner's grant, and
+  // on `pulumi up` until Artifact Registry honours it (IAM propagation).
   const push = cfg.registry.grantRunnerPush ? grantRunnerPush(name, parent, registry.repository, apis) : undefined;
-  const registryUrl = push ? pulumi.all([registry.url, push.etag]).apply(([url]) => url) : registry.url;
+  const registryUrl = push
+    ? pulumi.unsecret(
+        pulumi.all([registry.url, push.etag, client.accessToken]).apply(async ([url, , accessToken]) => {
+          if (!isLiveDeployment()) return url;
+          try {
+            await waitForArtifactRegistryPush({ registryUrl: url, image: RUNTIME_IMAGE_REPOSITORY, accessToken });
+          } catch (err) {
+            throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), parent);
+          }
+          return url;
+        }),
+      )
+    : registry.url;
 
   const store = createModelStoreBucket(name, parent, {
     project,

@@ -7,6 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { inputString, parseArgs } from "./runtime-workload-args.ts";
 
+/** The runtime image's repository under a cluster's `registryUrl`, unless RuntimeImage is told otherwise. */
+export const RUNTIME_IMAGE_REPOSITORY = "mlops-runtime";
+
 /**
  * Files whose content decides the runtime image (the tag is a digest of them), relative to the
  * build context: the workspace manifests and lockfile npm ci needs, the runtime and contract
@@ -86,7 +89,7 @@ export const runtimeImageArgsSchema = z
         registryUrl: inputString,
         gpu: z.boolean().default(false),
         push: z.boolean().default(true),
-        repository: z.string().regex(/^[a-z0-9]+([._\/-][a-z0-9]+)*$/, "must be a lowercase repository name").default("mlops-runtime"),
+        repository: z.string().regex(/^[a-z0-9]+([._\/-][a-z0-9]+)*$/, "must be a lowercase repository name").default(RUNTIME_IMAGE_REPOSITORY),
         registryAuth: z.object({ username: inputString, password: inputString }).strict().optional(),
       })
       .strict()

@@ -7,6 +7,7 @@ import { setupAzureMocks, TEST_CLIENT } from "./azure-mocks.ts";
 // Issue 10, Azure: what the first `pulumi up` needs that previews cannot see. Sources per test.
 const mocks = setupAzureMocks();
 const { AzureCluster } = await import("../../../components/azure/index.ts");
+type AzureClusterArgs = import("../../../components/azure/index.ts").AzureClusterArgs;
 const { ACR_REFRESH_TOKEN_USER, acrPushCredentials, grantedActions } = await import("../../../components/azure/acr-credentials.ts");
 const { waitForClusterAdmin, BOOTSTRAP_PERMISSIONS } = await import("../../../components/azure/aks-rbac-readiness.ts");
 const { azureGpuQuotaMessage } = await import("../../../components/azure/gpu-quota.ts");
@@ -170,11 +171,12 @@ test("the RFC 5737 placeholder stops pulumi up before any Azure resource exists,
   const synth = process.env.PULUMI_MLOPS_SYNTH;
   process.env.PULUMI_MLOPS_SYNTH = "0"; // a real `pulumi up` (the mocks run as an update)
   try {
-    for (const [extra, path] of [
+    const cases: [Partial<AzureClusterArgs>, string][] = [
       [{ publicEndpoint: true, authorizedCidrs: ["203.0.113.0/24"] }, "azure.authorizedCidrs"],
       [{ registry: { allowedCidrs: ["52.1.2.3/32", "192.0.2.10/32"] } }, "azure.registry.allowedCidrs"],
       [{ modelStore: { allowedCidrs: ["198.51.100.0/24"] } }, "azure.modelStore.allowedCidrs"],
-    ] as const) {
+    ];
+    for (const [extra, path] of cases) {
       mocks.reset();
       assert.throws(
         () => new AzureCluster("ph", { region: "eastus", namespace: "mlops", ...extra }),

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { beforeEach, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { valueOf } from "../../helpers/pulumi-mocks.ts";
@@ -11,6 +13,7 @@ import { setupGcpMocks, TEST_PROJECT, TEST_RUNNER_EMAIL } from "./gcp-mocks.ts";
 const mocks = setupGcpMocks();
 const { GcpCluster, GCP_CLUSTER_APIS, gkeGpuQuotaMessage } = await import("../../../components/gcp/index.ts");
 const { principalOfEmail } = await import("../../../components/gcp/artifact-registry.ts");
+const { waitForArtifactRegistryPush } = await import("../../../components/gcp/registry-push-readiness.ts");
 const { GpuEnablement } = await import("../../../components/kubernetes/gpu-enablement.ts");
 const { RuntimeImage } = await import("../../../components/kubernetes/runtime-image.ts");
 
@@ -183,7 +186,9 @@ test("GPU quota needs count zones of a zonal cluster's pool and totals of a regi
   assert.equal(gkeGpuQuotaMessage([], "us-east1", false), undefined);
 });
 
-test("the RFC 5737 placeholder the shipped stacks carry stops pulumi up before any GCP resource exists", () => {
+test("the RFC 5737 placeholder the shipped stacks carry stops pulumi up before any GCP resource exists", (t) => {
+  process.env.PULUMI_MLOPS_SYNTH = "0"; // a real `pulumi up` (the mocks run as an update)
+  t.after(() => void (process.env.PULUMI_MLOPS_SYNTH = "1"));
   // Same rule as AWS (components/network/endpoint-access.ts refusePlaceholderCidrs): a cluster whose
   // API admits only a documentation range cannot be finished from anywhere.
   assert.throws(
@@ -191,4 +196,80 @@ test("the RFC 5737 placeholder the shipped stacks carry stops pulumi up before a
     (e: unknown) => e instanceof pulumi.RunError && /gcp\.authorizedCidrs holds the documentation range 203\.0\.113\.0\/24/.test((e as Error).message),
   );
   assert.deepEqual(mocks.resources.filter((r) => r.type.startsWith("gcp:")), []);
+});
+
+/** A registry that denies the upload `deny` times (403, as before the grant propagates), then accepts it. */
+async function fakeArtifactRegistry(deny: number) {
+  const seen: { method: string; url: string; authorization?: string }[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization });
+    if (req.method === "POST" && seen.filter((s) => s.method === "POST").length <= deny) {
+      res.writeHead(403, { "content-type": "application/json" }).end('{"errors":[{"code":"DENIED","message":"Permission \\"artifactregistry.repositories.uploadArtifacts\\" denied"}]}');
+    } else if (req.method === "POST") {
+      res.writeHead(202, { location: `${req.url}4f1c-upload`, "docker-upload-uuid": "4f1c-upload" }).end();
+    } else res.writeHead(204).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { seen, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+test("the image push waits until Artifact Registry honours the runner's writer grant (IAM propagation), then cancels its probe upload", async () => {
+  const registry = await fakeArtifactRegistry(2);
+  try {
+    await waitForArtifactRegistryPush({ registryUrl: `europe-west4-docker.pkg.dev/${TEST_PROJECT.id}/ml-dev/`, image: "mlops-runtime", accessToken: "ya29.t", endpoint: registry.endpoint, intervalMs: 1 });
+    const uploads = `/v2/${TEST_PROJECT.id}/ml-dev/mlops-runtime/blobs/uploads/`;
+    assert.deepEqual(
+      registry.seen.map((s) => `${s.method} ${s.url}`),
+      [`POST ${uploads}`, `POST ${uploads}`, `POST ${uploads}`, `DELETE ${uploads}4f1c-upload`],
+    );
+    assert.ok(registry.seen.every((s) => s.authorization === "Bearer ya29.t"));
+  } finally {
+    await registry.close();
+  }
+});
+
+test("a writer grant that never arrives fails the push with the repository, the last answer and the command to check it", async () => {
+  const registry = await fakeArtifactRegistry(Infinity);
+  let clock = 0;
+  try {
+    await assert.rejects(
+      waitForArtifactRegistryPush({ registryUrl: "us-central1-docker.pkg.dev/p-1/ml-dev", image: "mlops-runtime", accessToken: "t", endpoint: registry.endpoint, timeoutMs: 50_000, intervalMs: 10_000, now: () => clock, sleep: async (ms) => void (clock += ms) }),
+      (e: Error) =>
+        e.name === "ArtifactRegistryPushError" &&
+        /cannot push to us-central1-docker\.pkg\.dev\/p-1\/ml-dev yet: POST \/v2\/p-1\/ml-dev\/mlops-runtime\/blobs\/uploads\/ answered 403: .*uploadArtifacts.*denied/.test(e.message) &&
+        e.message.includes("gcloud artifacts repositories get-iam-policy ml-dev --project p-1 --location us-central1"),
+    );
+    assert.equal(registry.seen.length, 6, "tried at 0, 10, 20, 30, 40 and 50 s");
+  } finally {
+    await registry.close();
+  }
+  // Nothing listening: the connection error is the last answer, and a malformed URL is refused at once.
+  await assert.rejects(waitForArtifactRegistryPush({ registryUrl: "us-central1-docker.pkg.dev/p-1/r", image: "i", accessToken: "t", endpoint: registry.endpoint, timeoutMs: 0 }), /cannot push .*fetch failed/);
+  await assert.rejects(waitForArtifactRegistryPush({ registryUrl: "us-central1-docker.pkg.dev", image: "i", accessToken: "t" }), /is not <location>-docker\.pkg\.dev\/<project>\/<repository>/);
+});
+
+test("on pulumi up the handle's registryUrl, and so the image push, waits for the probe with the runner's token; previews and grantRunnerPush: false do not probe", async () => {
+  const calls: { url: string; authorization: string }[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (url: string | URL, init?: RequestInit) => {
+    calls.push({ url: String(url), authorization: new Headers(init?.headers).get("authorization") ?? "" });
+    return new Response(null, { status: init?.method === "POST" ? 202 : 204 });
+  }) as typeof fetch;
+  process.env.PULUMI_MLOPS_SYNTH = "0";
+  try {
+    const c = new GcpCluster("ml", { region: "europe-west4", namespace: "mlops", gpuPools: [] });
+    new RuntimeImage("img", { build: { registryUrl: c.handle.registryUrl!, registryAuth: c.handle.registryAuth } });
+    await mocks.settle();
+    const repo = mocks.named("ml-images").inputs;
+    assert.deepEqual(calls, [{ url: `https://europe-west4-docker.pkg.dev/v2/${TEST_PROJECT.id}/${repo.repositoryId}/mlops-runtime/blobs/uploads/`, authorization: "Bearer ya29.test-token" }]);
+    assert.equal(await pulumi.isSecret(pulumi.output(c.handle.registryUrl!)), false, "the URL is not made secret by the token it was probed with");
+    mocks.reset();
+    calls.length = 0;
+    new GcpCluster("own", { region: "europe-west4", namespace: "mlops", gpuPools: [], registry: { grantRunnerPush: false } });
+    await mocks.settle();
+    assert.deepEqual(calls, [], "no grant of ours to wait for");
+  } finally {
+    globalThis.fetch = realFetch;
+    process.env.PULUMI_MLOPS_SYNTH = "1";
+  }
 });

@@ -14,6 +14,9 @@ export const TEST_RUNNER_EMAIL = "deployer@example.com";
  * `dependenciesOf(name)` lists what a resource waits for.
  */
 export function setupGcpMocks(opts: { config?: Record<string, string>; runnerEmail?: string } = {}) {
+  // Like `pulumi-mlops synth`: nothing reaches Google (no registry readiness probe); tests of the
+  // live path set it to "0" themselves.
+  process.env.PULUMI_MLOPS_SYNTH = "1";
   const mocks = setupPulumiMocks({
     config: opts.config,
     cloud: {
