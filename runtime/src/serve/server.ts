@@ -252,13 +252,20 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
   app.get("/metrics", async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   let ticker: NodeJS.Timeout | undefined;
-  const tick = async () => {
-    try {
-      await monitor.tick();
-    } catch (err) {
-      log.error({ err: describeError(err) }, "monitor tick failed");
-    }
-    await experimentTraffic.flush();
+  let closing = false;
+  // One tick at a time: close() waits for the one under way, then runs the last.
+  let ticking: Promise<void> = Promise.resolve();
+  const tick = (): Promise<void> => {
+    const run = ticking.then(async () => {
+      try {
+        await monitor.tick();
+      } catch (err) {
+        log.error({ err: describeError(err) }, "monitor tick failed");
+      }
+      await experimentTraffic.flush();
+    });
+    ticking = run.catch(() => undefined); // the caller sees the failure; the next tick still runs
+    return run;
   };
   return {
     app,
@@ -279,13 +286,17 @@ export function createModelServer(registry: ModelRegistry, input: ServerOptionsI
         throw err;
       }
       const loop = () => {
-        ticker = setTimeout(() => void tick().finally(loop), options.monitorIntervalMs);
+        if (closing) return;
+        ticker = setTimeout(() => void tick().catch((err: unknown) => log.error({ err: describeError(err) }, "persisting experiment traffic failed")).finally(loop), options.monitorIntervalMs);
         ticker.unref();
       };
       loop();
       return url;
     },
     async close() {
+      // After close nothing writes to the registry: no tick is scheduled again, and the last one
+      // (which persists what the closing requests recorded) runs after the one under way.
+      closing = true;
       clearTimeout(ticker);
       await Promise.all([app.close(), grpc.close()]);
       await tick();

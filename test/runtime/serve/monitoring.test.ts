@@ -159,3 +159,33 @@ describe("rollouts", () => {
     assert.equal(shadow!.traffic.requests, 0, "the shadow answered no request");
   });
 });
+
+test("after close() the monitor never ticks again, even when close() lands while a tick is under way", async () => {
+  // A tick in flight at close used to schedule the next one from its `finally`, so a closed server
+  // kept writing snapshots into a registry its owner was deleting (ENOTEMPTY in rm -r).
+  const own = await startTinyServer("mlops-monitor-close-", { pollIntervalMs: 50, monitorIntervalMs: 50 });
+  const monitor = own.server.monitor;
+  const realTick = monitor.tick.bind(monitor);
+  let ticks = 0;
+  let inTick = false;
+  let overlapped = false;
+  monitor.tick = async () => {
+    if (inTick) overlapped = true;
+    inTick = true;
+    ticks++;
+    await new Promise((r) => setTimeout(r, 120));
+    try {
+      return await realTick();
+    } finally {
+      inTick = false;
+    }
+  };
+  await waitFor(async () => inTick);
+  await own.server.close(); // during the first tick
+  const atClose = ticks;
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(ticks, atClose, "no tick after close");
+  assert.equal(atClose, 2, "the tick under way, then close's last one");
+  assert.equal(overlapped, false, "close's tick waits for the one under way");
+  await own.stop();
+});
