@@ -256,6 +256,18 @@ export function azureGpuScheduling(pools: readonly { spot: boolean }[]): GpuSche
   return { nodeSelector: { ...GPU_NODE_LABEL }, taints, resourceName: "nvidia.com/gpu", driverInstalled: true, devicePluginInstalled: false };
 }
 
+/**
+ * Why the Key Vault is the one service left reachable from all networks (issue 10 item 17), said
+ * at preview: AKS's legacy KMS plugin in public key-vault mode does not support a vault firewall
+ * that admits selected networks and addresses (learn.microsoft.com/azure/aks/use-kms-etcd-encryption,
+ * Limitations), and the private mode needs API Server VNet Integration, which this stack does not set up.
+ */
+export const KEY_VAULT_NETWORK_NOTE =
+  "The customer-managed key's Key Vault accepts connections from all networks: AKS KMS in public key-vault mode does not work behind a vault firewall, " +
+  "and private key-vault mode needs API Server VNet Integration, which this stack does not set up. Access is Azure RBAC on the one key " +
+  "(only the CMK identity and the AKS control plane may use it; no access policies, purge protection on). To keep Key Vault off the internet, " +
+  "set azure.encryption.customerManagedKey: false (platform-managed keys), or bring a cluster with a private vault through ExistingCluster.";
+
 function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output<typeof azureClusterArgs>) {
   const opts = { parent };
   const tags = { "managed-by": "pulumi-mlops", ...cfg.tags };
@@ -274,6 +286,7 @@ function createAzureCluster(name: string, parent: pulumi.Resource, cfg: z.output
     cfg.resourceGroupName !== undefined ? pulumi.output(cfg.resourceGroupName) : new azure.resources.ResourceGroup(`${name}-rg`, { location, tags }, opts).name;
 
   const net = createAzureNetwork(name, parent, { resourceGroupName, location, cidr: cfg.network.cidr, existingSubnetId: cfg.network.existing?.nodeSubnetId, tags });
+  if (cfg.encryption.customerManagedKey) void pulumi.log.info(KEY_VAULT_NETWORK_NOTE, parent);
   const cmk = cfg.encryption.customerManagedKey
     ? createEncryptionKey(name, parent, { resourceGroupName, location, tenantId, subscriptionId, rotationDays: cfg.encryption.keyRotationDays, softDeleteDays: cfg.encryption.keyVaultSoftDeleteDays, tags })
     : undefined;

@@ -189,3 +189,30 @@ test("the RFC 5737 placeholder stops pulumi up before any Azure resource exists,
     process.env.PULUMI_MLOPS_SYNTH = synth;
   }
 });
+
+test("item 17: with a customer-managed key, preview says once why the Key Vault stays reachable from all networks and what the alternatives are", async () => {
+  const logged: { message: string; resource?: pulumi.Resource }[] = [];
+  const info = pulumi.log.info;
+  (pulumi.log as { info: typeof pulumi.log.info }).info = async (message: string, resource?: pulumi.Resource) => void logged.push({ message, resource });
+  try {
+    const c = new AzureCluster("kv", { region: "eastus", namespace: "mlops", gpuPools: [] });
+    await mocks.settle();
+    const notes = logged.filter((l) => /Key Vault accepts connections from all networks/.test(l.message));
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0]!.resource, c);
+    assert.match(notes[0]!.message, /API Server VNet Integration/);
+    assert.match(notes[0]!.message, /customerManagedKey: false/);
+    const vault = mocks.ofType("azure-native:keyvault:Vault")[0]!.inputs.properties;
+    assert.equal(vault.enableRbacAuthorization, true, "RBAC, the guard the note names");
+    assert.equal(vault.enablePurgeProtection, true);
+
+    logged.length = 0;
+    mocks.reset();
+    new AzureCluster("nokv", { region: "eastus", namespace: "mlops", gpuPools: [], encryption: { customerManagedKey: false } });
+    await mocks.settle();
+    assert.equal(logged.some((l) => /Key Vault/.test(l.message)), false);
+    assert.deepEqual(mocks.ofType("azure-native:keyvault:Vault"), []);
+  } finally {
+    (pulumi.log as { info: typeof pulumi.log.info }).info = info;
+  }
+});
