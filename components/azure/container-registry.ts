@@ -52,6 +52,22 @@ export function purgeTaskYaml(prefix: string, keep: number): string {
 }
 
 /**
+ * Said at preview when the registry firewall is on: ACR Tasks run on shared agents outside the
+ * firewall, and since 1 June 2025 a network-restricted registry admits them only when it sets
+ * `networkRuleBypassAllowedForTasks` (learn.microsoft.com/azure/container-registry/manage-network-bypass-policy-for-tasks),
+ * which pulumi-azure-native 3.28's Registry cannot set; a dedicated agent pool in the VNet is the
+ * other way, at the price of always-on agents.
+ */
+export function purgeTaskFirewallNote(prefix: string, keep: number, untaggedDays: number): string {
+  return (
+    `The registry firewall also refuses ACR Tasks' shared agents, so the daily purge task (keep the newest ${keep} tags of each repository under ${prefix}/) ` +
+    `is expected to fail with 403: the registry setting networkRuleBypassAllowedForTasks that would let it in cannot be set through pulumi-azure-native 3.28. ` +
+    `Untagged manifests still expire after ${untaggedDays} days (retention policy); older tags stay until removed from an admitted address ` +
+    `(az acr repository show-tags / az acr repository delete), or set azure.allowPublicServiceAccess: true to open the registry (Entra ID authentication still applies).`
+  );
+}
+
+/**
  * A private Azure Container Registry: no admin user, no anonymous pull, images encrypted with the
  * customer-managed key (Premium), untagged manifests expire (Premium retention policy), a daily ACR
  * Task purges all but the newest `keepImages` tags per repository, zone-redundant with
@@ -93,6 +109,7 @@ export function createContainerRegistry(name: string, parent: pulumi.Resource, a
     },
     { ...opts, dependsOn: args.cmk === undefined ? [] : [args.cmk.grant] },
   );
+  if (premium && !args.publicNetworkAccess) void pulumi.log.info(purgeTaskFirewallNote(args.repositoryPrefix, args.keepImages, args.untaggedRetentionDays), parent);
   new azure.containerregistry.Task(
     `${name}-acr-purge`,
     {

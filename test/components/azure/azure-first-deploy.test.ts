@@ -216,3 +216,27 @@ test("item 17: with a customer-managed key, preview says once why the Key Vault 
     (pulumi.log as { info: typeof pulumi.log.info }).info = info;
   }
 });
+
+test("item 17: a firewalled registry's preview says its daily purge task cannot get through, what still expires and how to open it", async () => {
+  const logged: string[] = [];
+  const info = pulumi.log.info;
+  (pulumi.log as { info: typeof pulumi.log.info }).info = async (message: string) => void logged.push(message);
+  try {
+    new AzureCluster("fw", { region: "eastus", namespace: "mlops", gpuPools: [] });
+    await mocks.settle();
+    const notes = logged.filter((m) => /ACR Tasks' shared agents/.test(m));
+    assert.equal(notes.length, 1);
+    assert.match(notes[0]!, /keep the newest 30 tags of each repository under mlops\//);
+    assert.match(notes[0]!, /networkRuleBypassAllowedForTasks/);
+    assert.match(notes[0]!, /Untagged manifests still expire after 7 days/);
+    assert.equal(mocks.ofType("azure-native:containerregistry:Registry")[0]!.inputs.networkRuleSet.defaultAction, "Deny");
+
+    logged.length = 0;
+    mocks.reset();
+    new AzureCluster("open", { region: "eastus", namespace: "mlops", gpuPools: [], allowPublicServiceAccess: true });
+    await mocks.settle();
+    assert.equal(logged.some((m) => /ACR Tasks/.test(m)), false, "no firewall, nothing to say");
+  } finally {
+    (pulumi.log as { info: typeof pulumi.log.info }).info = info;
+  }
+});
