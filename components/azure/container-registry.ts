@@ -60,8 +60,8 @@ export function purgeTaskYaml(prefix: string, keep: number): string {
  */
 export function purgeTaskFirewallNote(prefix: string, keep: number, untaggedDays: number): string {
   return (
-    `The registry firewall also refuses ACR Tasks' shared agents, so the daily purge task (keep the newest ${keep} tags of each repository under ${prefix}/) ` +
-    `is expected to fail with 403: the registry setting networkRuleBypassAllowedForTasks that would let it in cannot be set through pulumi-azure-native 3.28. ` +
+    `The registry firewall also refuses ACR Tasks' shared agents, so no daily purge task is created (it would keep the newest ${keep} tags of each repository under ${prefix}/): ` +
+    `the registry setting networkRuleBypassAllowedForTasks that would let it in cannot be set through pulumi-azure-native 3.28. ` +
     `Untagged manifests still expire after ${untaggedDays} days (retention policy); older tags stay until removed from an admitted address ` +
     `(az acr repository show-tags / az acr repository delete), or set azure.allowPublicServiceAccess: true to open the registry (Entra ID authentication still applies).`
   );
@@ -70,7 +70,8 @@ export function purgeTaskFirewallNote(prefix: string, keep: number, untaggedDays
 /**
  * A private Azure Container Registry: no admin user, no anonymous pull, images encrypted with the
  * customer-managed key (Premium), untagged manifests expire (Premium retention policy), a daily ACR
- * Task purges all but the newest `keepImages` tags per repository, zone-redundant with
+ * Task purges all but the newest `keepImages` tags per repository (only without the firewall: see
+ * {@link purgeTaskFirewallNote}), zone-redundant with
  * `highAvailability`, a firewall admitting only `allowedCidrs` (Premium) unless `publicNetworkAccess`,
  * AcrPull for the cluster's kubelet identity and AcrPush for the principal running Pulumi, on this registry only.
  * Vulnerability scanning of ACR images is Microsoft Defender for Containers, a subscription-level
@@ -109,8 +110,10 @@ export function createContainerRegistry(name: string, parent: pulumi.Resource, a
     },
     { ...opts, dependsOn: args.cmk === undefined ? [] : [args.cmk.grant] },
   );
-  if (premium && !args.publicNetworkAccess) void pulumi.log.info(purgeTaskFirewallNote(args.repositoryPrefix, args.keepImages, args.untaggedRetentionDays), parent);
-  new azure.containerregistry.Task(
+  const firewalled = premium && !args.publicNetworkAccess;
+  if (firewalled) void pulumi.log.info(purgeTaskFirewallNote(args.repositoryPrefix, args.keepImages, args.untaggedRetentionDays), parent);
+  // A task the firewall refuses would only fail every night.
+  if (!firewalled) new azure.containerregistry.Task(
     `${name}-acr-purge`,
     {
       resourceGroupName: args.resourceGroupName,

@@ -217,7 +217,7 @@ test("item 17: with a customer-managed key, preview says once why the Key Vault 
   }
 });
 
-test("item 17: a firewalled registry's preview says its daily purge task cannot get through, what still expires and how to open it", async () => {
+test("item 17: a firewalled registry gets no purge task (ACR Tasks cannot get through), and preview says so, what still expires and how to open it", async () => {
   const logged: string[] = [];
   const info = pulumi.log.info;
   (pulumi.log as { info: typeof pulumi.log.info }).info = async (message: string) => void logged.push(message);
@@ -230,12 +230,14 @@ test("item 17: a firewalled registry's preview says its daily purge task cannot 
     assert.match(notes[0]!, /networkRuleBypassAllowedForTasks/);
     assert.match(notes[0]!, /Untagged manifests still expire after 7 days/);
     assert.equal(mocks.ofType("azure-native:containerregistry:Registry")[0]!.inputs.networkRuleSet.defaultAction, "Deny");
+    assert.deepEqual(mocks.ofType("azure-native:containerregistry:Task"), []);
 
     logged.length = 0;
     mocks.reset();
     new AzureCluster("open", { region: "eastus", namespace: "mlops", gpuPools: [], allowPublicServiceAccess: true });
     await mocks.settle();
     assert.equal(logged.some((m) => /ACR Tasks/.test(m)), false, "no firewall, nothing to say");
+    assert.equal(mocks.ofType("azure-native:containerregistry:Task").length, 1);
   } finally {
     (pulumi.log as { info: typeof pulumi.log.info }).info = info;
   }
