@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Name of the runtime image's repository under the registry prefix (RuntimeImage pushes to `${registryUrl}/mlops-runtime`). */
