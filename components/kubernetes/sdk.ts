@@ -11,7 +11,7 @@ export * as apps from "@pulumi/kubernetes/apps/index.js";
 export * as autoscaling from "@pulumi/kubernetes/autoscaling/index.js";
 export * as batch from "@pulumi/kubernetes/batch/index.js";
 export * as core from "@pulumi/kubernetes/core/index.js";
-export * as helm from "@pulumi/kubernetes/helm/index.js";
+export * as helm from "./sdk-helm.ts";
 export * as networking from "@pulumi/kubernetes/networking/index.js";
 export * as policy from "@pulumi/kubernetes/policy/index.js";
 export * as rbac from "@pulumi/kubernetes/rbac/index.js";
