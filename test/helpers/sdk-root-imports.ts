@@ -7,9 +7,12 @@ import path from "node:path";
  * module by module through components/{aws,gcp,azure,kubernetes}/sdk.ts instead.
  */
 export const SDK_ROOTS = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes"];
+/** Modules of @pulumi/kubernetes whose declarations import every API group too (yaml; helm and helm/v3 through v3's Chart). */
+const ROOT_LIKE = String.raw`@pulumi/kubernetes/(?:yaml|helm|helm/v3)(?:/index(?:\.js)?)?`;
 
-// `from "x"`, `import "x"`, `import("x")`, `require("x")` where x is exactly a root (no subpath).
-const rootImport = new RegExp(String.raw`(?:\bfrom\s*|^\s*import\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])(${SDK_ROOTS.map((r) => r.replace("/", "\\/")).join("|")})\1`, "gm");
+// `from "x"`, `import "x"`, `import("x")`, `require("x")` where x is exactly a root (no subpath) or root-like.
+const roots = [...SDK_ROOTS, ROOT_LIKE].join("|");
+const rootImport = new RegExp(String.raw`(?:\bfrom\s*|^\s*import\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])(${roots})\1`, "gm");
 
 /**
  * `path:line: "specifier"` (path relative to `relativeTo`) for every import of an SDK root in the
