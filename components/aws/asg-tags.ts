@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One tag for a node group's Auto Scaling group; `role` names the Pulumi resource. */

@@ -1,5 +1,5 @@
-import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
+import * as aws from "./sdk.ts";
+import * as k8s from "../kubernetes/sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type CloudClusterOutputs, CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../kubernetes/sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Helm repository of the `cluster-autoscaler` chart. */

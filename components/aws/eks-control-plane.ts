@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { isPrivateCidr } from "../network/index.ts";
 import { awsPartition, managedPolicyArn } from "./aws-partition.ts";

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../kubernetes/sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** Name of the default StorageClass this component creates. */

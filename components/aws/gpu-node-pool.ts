@@ -1,4 +1,4 @@
-import type * as aws from "@pulumi/aws";
+import type * as aws from "./sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 import { GPU_NODE_LABEL, GPU_TAINT, type Taint } from "../kubernetes/cluster-handle.ts";
 import { autoDiscoveryTags, tagAutoscalingGroup } from "./asg-tags.ts";

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Key prefix of the runtime's model registry in the bucket (`--registry s3://<bucket>/registry`). */

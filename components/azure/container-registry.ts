@@ -1,4 +1,4 @@
-import * as azure from "@pulumi/azure-native";
+import * as azure from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { globalName } from "./azure-names.ts";
 import { AZURE_ROLES, roleDefinitionId } from "./role-definitions.ts";

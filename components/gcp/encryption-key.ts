@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** What {@link createEncryptionKey} needs. */

@@ -1,5 +1,5 @@
-import * as gcp from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
+import * as gcp from "./sdk.ts";
+import * as k8s from "../kubernetes/sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CloudClusterResource } from "../kubernetes/cloud-cluster-resource.ts";

@@ -1,4 +1,4 @@
-import type * as gcp from "@pulumi/gcp";
+import type * as gcp from "./sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 
 type NodeConfig = NonNullable<gcp.container.NodePoolArgs["nodeConfig"]>;

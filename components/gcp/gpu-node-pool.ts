@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 import { GPU_NODE_LABEL, GPU_TAINT, type Taint } from "../kubernetes/cluster-handle.ts";
 import { gkeNodeConfig, type GkeNodeConfigArgs } from "./gke-node-config.ts";

@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 import { gkeNodeConfig, type GkeNodeConfigArgs } from "./gke-node-config.ts";
 

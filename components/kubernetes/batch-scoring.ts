@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { modelName } from "@pulumi-mlops/contract";

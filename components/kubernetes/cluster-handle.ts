@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "./sdk.ts";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** A Kubernetes taint that GPU pods must tolerate. */

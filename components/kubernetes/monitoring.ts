@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { alertRuleGroups, alertThresholdsSchema, type AlertThresholds } from "./alert-rules.ts";

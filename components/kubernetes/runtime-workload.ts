@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { type ClusterHandle, type ModelStore, RUNTIME_SERVICE_ACCOUNTS, type RuntimeServiceAccounts } from "./cluster-handle.ts";
 import type { ContainerResources } from "./runtime-workload-args.ts";

@@ -1,6 +1,6 @@
-import * as aws from "@pulumi/aws";
-import * as azure from "@pulumi/azure-native";
-import * as gcp from "@pulumi/gcp";
+import * as aws from "../aws/sdk.ts";
+import * as azure from "../azure/sdk.ts";
+import * as gcp from "../gcp/sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsCluster } from "../aws/index.ts";
 import { AzureCluster } from "../azure/index.ts";

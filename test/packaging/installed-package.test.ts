@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { sdkRootImports } from "../helpers/sdk-root-imports.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const engine = path.join(root, "..", "shared", "tools", "pulumi-engine.mjs");
@@ -114,6 +115,12 @@ describe("pulumi-mlops installed from its packed tarball", () => {
       assert.ok(existsSync(path.join(pkg, f)), `the package ships ${f}`);
     }
     assert.ok(!existsSync(path.join(pkg, "index.ts")), "no TypeScript sources outside image/ (Node will not strip types under node_modules)");
+  });
+
+  it("imports no cloud or Kubernetes SDK package root from its built .d.ts and .js files (a consumer's tsc would load every module of it)", () => {
+    const pkg = path.join(consumer, "node_modules", "pulumi-mlops");
+    const found = sdkRootImports(path.join(pkg, "dist"), [".d.ts", ".js"], pkg);
+    assert.deepEqual(found, [], `these built files import an SDK package root (see test/packaging/sdk-imports.test.ts):\n  ${found.join("\n  ")}`);
   });
 
   it("type-checks a CommonJS + nodenext program that uses it (tsc --noEmit)", () => {
