@@ -284,11 +284,21 @@ function compareBaselines(task: Task, metrics: MetricValues, majority: MetricVal
   return { majority, linear, metric: name, higherIsBetter, verdict, summary };
 }
 
-/** Rows in a class-label lookup for stratification (classification only). */
-export function labeller(table: Table, config: ResolvedModelConfig): ((row: number) => string) | undefined {
-  if (config.task === "regression") return undefined;
+/** The strata the splits keep: the class label, or for regression the target's quantile bin (undefined: too few rows to bin). */
+export function labeller(table: Table, config: ResolvedModelConfig, rows: readonly number[]): ((row: number) => string) | undefined {
   const j = table.columns.indexOf(config.target);
-  return (row) => readCategory(table.rows[row]![j]) ?? "";
+  if (config.task !== "regression") return (row) => readCategory(table.rows[row]![j]) ?? "";
+  // Regression: strata are target quantile bins (by rank, ties broken by row), at most 10 and at
+  // least 10 rows each, so every split sees the whole range of the target, tails included.
+  const bins = Math.min(10, Math.floor(rows.length / 10));
+  if (bins < 2) return undefined;
+  const value = (r: number) => {
+    const v = readNumber(table.rows[r]![j], true);
+    return v.kind === "number" ? v.value : Number.NaN;
+  };
+  const ranked = [...rows].sort((a, b) => value(a) - value(b) || a - b);
+  const bin = new Map<number, string>(ranked.map((r, rank) => [r, String(Math.floor((rank * bins) / ranked.length))]));
+  return (row) => bin.get(row) ?? "";
 }
 
 /** Metrics mean, std and normal-approximation interval across folds. */
@@ -326,7 +336,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const network = request.config.network;
   const n = rows.length;
   if (n < MIN_ROWS) throw mlopsError("MLOPS_ERR_DATA_TOO_SMALL", { rows: n, needed: MIN_ROWS });
-  const labelOf = labeller(request.table, config);
+  const labelOf = labeller(request.table, config, rows);
   const ctx: StageContext = { table: request.table, config, network, ...(request.onEpoch ? { onEpoch: request.onEpoch } : {}) };
   const warnings: string[] = [];
   const kfold = network.testSplit === 0;

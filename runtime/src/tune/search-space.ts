@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type NetworkConfig, modelConfig } from "../data/model-config.ts";
+import type { NetworkConfig } from "../data/model-config.ts";
 
 /** A value a hyperparameter takes. */
 export type ParamValue = number | string | boolean;
@@ -33,20 +33,6 @@ export const paramSpec = z.union([
 ]);
 
 /**
- * Where a class-weighting option lives in the model config, if this build has one: probed
- * against the schema, so the dimension appears as soon as the config gains the field.
- */
-export function classWeightField(): { path: ["classWeight"] | ["classWeights"] | ["network", "classWeight"]; choices: ParamValue[] } | undefined {
-  const probes = [
-    { path: ["classWeight"] as ["classWeight"], config: { target: "y", classWeight: "balanced" } },
-    { path: ["classWeights"] as ["classWeights"], config: { target: "y", classWeights: "balanced" } },
-    { path: ["network", "classWeight"] as ["network", "classWeight"], config: { target: "y", network: { classWeight: "balanced" } } },
-  ];
-  for (const p of probes) if (modelConfig.safeParse(p.config).success) return { path: p.path, choices: ["none", "balanced"] };
-  return undefined;
-}
-
-/**
  * The default search space over the network and the training loop. Epochs are not a dimension
  * here: they are successive halving's resource (rungs at increasing epoch budgets up to the
  * config's `network.epochs`), and early stopping's patience is searched instead.
@@ -62,8 +48,8 @@ export function defaultSearchSpace(task: "binary" | "multiclass" | "regression")
     { name: "weightDecay", type: "float", low: 1e-7, high: 1e-2, log: true },
     { name: "patience", type: "categorical", choices: [5, 10, 20] },
   ];
-  const cw = classWeightField();
-  if (cw && task !== "regression") space.push({ name: "classWeight", type: "categorical", choices: cw.choices });
+  // network.classWeights: unweighted, or sklearn's "balanced" (the default picks one by imbalance).
+  if (task !== "regression") space.push({ name: "classWeights", type: "categorical", choices: ["none", "balanced"] });
   return space;
 }
 
@@ -84,14 +70,9 @@ export function applyParams<C extends { network: NetworkConfig }>(config: C, par
   for (const key of ["dropout", "learningRate", "batchSize", "weightDecay", "patience"] as const) {
     if (params[key] !== undefined) (network as Record<string, unknown>)[key] = Number(params[key]);
   }
+  if (params.classWeights === "none" || params.classWeights === "balanced") network.classWeights = params.classWeights;
   if (epochs !== undefined) network.epochs = epochs;
-  const out: Record<string, unknown> = { ...config, network };
-  const cw = params.classWeight === undefined ? undefined : classWeightField();
-  if (cw) {
-    if (cw.path.length === 1) out[cw.path[0]] = params.classWeight;
-    else (network as Record<string, unknown>).classWeight = params.classWeight;
-  }
-  return out as C;
+  return { ...config, network };
 }
 
 /** Throws a TypeError naming the problem unless every spec is usable (a caller's bug). */

@@ -13,7 +13,7 @@ import { LoadedModel } from "../../../runtime/src/model/loaded-model.ts";
 import { predictedLabel } from "../../../runtime/src/model/outputs.ts";
 import { seededRandom } from "../../../runtime/src/model/random.ts";
 import { splitRows } from "../../../runtime/src/model/split.ts";
-import { LEARNING_CURVE_JSON, type LearningCurve, registerModel, trainModel } from "../../../runtime/src/model/train-model.ts";
+import { LEARNING_CURVE_JSON, type LearningCurve, labeller, registerModel, trainModel } from "../../../runtime/src/model/train-model.ts";
 import { ModelRegistry } from "../../../runtime/src/registry/index.ts";
 import { encodeTable, SERVE, encodeRows } from "../../../runtime/src/data/preprocessor.ts";
 
@@ -86,6 +86,26 @@ describe("stratified splits (defect 3)", () => {
       assert.deepEqual(s.rareClasses, [{ label: "hail", rows: 2 }]);
       assert.equal(s.train.length + s.validation.length + s.test.length, 208);
     }
+  });
+
+  test("regression splits are stratified by target quantile: every split covers the whole range, tails included, for any seed", () => {
+    // A long-tailed target (a few very large values, as prices or durations have): a plain shuffle
+    // can leave every tail row out of the test split, so its RMSE says nothing about the tail.
+    const values = Array.from({ length: 300 }, (_, i) => (i < 270 ? i % 50 : 1_000 + i));
+    const table: Table = { source: "tail", digest: "x", columns: ["x", "y"], rows: values.map((v, i) => [i, v]) };
+    const config = modelConfig.parse({ target: "y", task: "regression", features: [{ name: "x", kind: "numerical" }] }) as never;
+    const rows = values.map((_, i) => i);
+    const strata = labeller(table, config, rows)!;
+    assert.equal(new Set(rows.map(strata)).size, 10, "ten quantile bins");
+    for (let seed = 0; seed < 25; seed++) {
+      const s = splitRows(rows, 0.2, 0.2, seed, strata);
+      assert.deepEqual(s.rareClasses, []);
+      for (const [name, part] of Object.entries({ train: s.train, validation: s.validation, test: s.test })) {
+        assert.ok(part.some((r) => values[r]! >= 1_000), `seed ${seed}: no tail row in ${name}`);
+        assert.equal(new Set(part.map(strata)).size, 10, `seed ${seed}: ${name} misses a bin`);
+      }
+    }
+    assert.equal(labeller(table, config, rows.slice(0, 19)), undefined, "fewer than 20 rows: not binned");
   });
 
   test("training on a table with a 2-row class succeeds with a warning instead of 'class not seen in training'", async () => {

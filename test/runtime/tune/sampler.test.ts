@@ -132,5 +132,15 @@ test("a point of the space becomes a network config that the schema accepts", ()
   const applied = applyParams({ network: networkConfig.parse({}) }, p, 34);
   assert.deepEqual(networkConfig.parse(applied.network), { ...networkConfig.parse({}), hiddenLayers: [128, 64, 32], dropout: 0.25, learningRate: 0.003, batchSize: 64, weightDecay: 1e-4, patience: 20, epochs: 34 });
   const names = defaultSearchSpace("binary").map((s) => s.name);
-  for (const n of ["layers", "width", "dropout", "learningRate", "batchSize", "weightDecay", "patience"]) assert.ok(names.includes(n), n);
+  for (const n of ["layers", "width", "dropout", "learningRate", "batchSize", "weightDecay", "patience", "classWeights"]) assert.ok(names.includes(n), n);
+});
+
+test("class weights are a dimension for classifiers (issue 13) and reach the network config; regression has none", () => {
+  assert.deepEqual(defaultSearchSpace("multiclass").find((s) => s.name === "classWeights"), { name: "classWeights", type: "categorical", choices: ["none", "balanced"] });
+  assert.equal(defaultSearchSpace("regression").some((s) => s.name === "classWeights"), false);
+  for (const cw of ["none", "balanced"] as const) {
+    const applied = applyParams({ network: networkConfig.parse({}) }, { classWeights: cw });
+    assert.equal(networkConfig.parse(applied.network).classWeights, cw);
+  }
+  assert.equal(applyParams({ network: networkConfig.parse({}) }, {}).network.classWeights, undefined, "unsampled: the default rule (balanced below 30 % minority)");
 });
