@@ -43,7 +43,7 @@ export const networkConfig = z
     /**
      * Per-class loss weights (classification only): "balanced" (n / (classes × rows of the class),
      * as sklearn's class_weight="balanced"), "none", or a weight per class label.
-     * @default - "balanced" when the rarest class has less than 30 % of the rows (binary) or less than half the rows of the commonest (multiclass), else "none"
+     * @default - "balanced" when the rarer class of a binary target has less than 30 % of the rows (the decision threshold is then chosen on validation), else "none" (always "none" for multiclass: balanced weights cost accuracy there)
      */
     classWeights: z.union([z.enum(["balanced", "none"]), z.record(z.string(), z.number().positive().max(1e6))]).optional(),
     /**

@@ -28,9 +28,14 @@ export interface CategoricalFeature {
   /** A separate slot for missing values, after the out-of-vocabulary one. @default false (preprocessors written before it existed) */
   missingBucket?: boolean;
 }
-/** Calendar parts a date feature expands to, in encoding order. */
-export const DATE_PARTS = ["year", "month", "dayOfWeek", "dayOfYear", "days"] as const;
-/** A calendar part: year, month 1-12, day of week 0 (Sunday)-6, day of year 1-366, days since 1970-01-01 (UTC). */
+/**
+ * Calendar parts a date feature expands to, in encoding order. `hour` (of the day, fractional) is
+ * kept only when the training dates carry times (it is constant for plain dates); a feature's
+ * parts are always a prefix of this list, which is how preprocessors written before `hour`
+ * existed still encode.
+ */
+export const DATE_PARTS = ["year", "month", "dayOfWeek", "dayOfYear", "days", "hour"] as const;
+/** A calendar part: year, month 1-12, day of week 0 (Sunday)-6, day of year 1-366, days since 1970-01-01, hour of the day 0-24 with minutes as a fraction (UTC). */
 export type DatePart = (typeof DATE_PARTS)[number];
 /**
  * A date feature (ISO dates or date-times, read in UTC): each part of {@link DATE_PARTS}
@@ -60,7 +65,8 @@ export function dateParts(ms: number): number[] {
   const d = new Date(ms);
   const year = d.getUTCFullYear();
   const dayOfYear = Math.floor((ms - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
-  return [year, d.getUTCMonth() + 1, d.getUTCDay(), dayOfYear, Math.floor(ms / 86_400_000)];
+  const day = Math.floor(ms / 86_400_000);
+  return [year, d.getUTCMonth() + 1, d.getUTCDay(), dayOfYear, day, (ms - day * 86_400_000) / 3_600_000];
 }
 
 /** The kind a feature has on the wire: dates travel as strings like categories. */
@@ -159,8 +165,12 @@ class Moments {
     this.mean += d / this.n;
     this.m2 += d * (x - this.mean);
   }
+  /** Population variance; 0 for fewer than two values. */
+  get variance(): number {
+    return this.n > 1 ? this.m2 / this.n : 0;
+  }
   get std(): number {
-    const s = this.n > 1 ? Math.sqrt(this.m2 / this.n) : 0;
+    const s = Math.sqrt(this.variance);
     return s > 1e-12 ? s : 1;
   }
 }
@@ -185,7 +195,10 @@ function fitDate(name: string, table: Table, j: number, rows: readonly number[])
     n++;
     dateParts(t).forEach((v, p) => moments[p]!.add(v));
   }
-  const f: DateFeature = { name, kind: "date", parts: DATE_PARTS.map((part, p) => ({ part, mean: n > 0 ? moments[p]!.mean : 0, std: moments[p]!.std })) };
+  const parts = DATE_PARTS.map((part, p) => ({ part, mean: n > 0 ? moments[p]!.mean : 0, std: moments[p]!.std }));
+  // Plain dates (every time of day the same): no hour part.
+  if (moments[DATE_PARTS.indexOf("hour")]!.variance === 0) parts.pop();
+  const f: DateFeature = { name, kind: "date", parts };
   if (n < rows.length) f.missingIndicator = true;
   return f;
 }

@@ -295,7 +295,7 @@ describe("train-time and serve-time transforms agree", () => {
       assert.equal((byName.x1 as { missingIndicator?: boolean }).missingIndicator, true);
       assert.equal((byName.tiny as { missingIndicator?: boolean }).missingIndicator, undefined);
       assert.equal((byName.color as { missingBucket?: boolean }).missingBucket, true);
-      assert.deepEqual((byName.day as { parts: { part: string }[] }).parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days"]);
+      assert.deepEqual((byName.day as { parts: { part: string }[] }).parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days", "hour"], "every fourth day has a time");
       assert.equal((byName.day as { missingIndicator?: boolean }).missingIndicator, true);
       const fitReport = newReport();
       const atTraining = encodeTable(state, table, trainRows, FIT, fitReport);
@@ -325,6 +325,26 @@ describe("train-time and serve-time transforms agree", () => {
 });
 
 describe("missing indicators, missing buckets and date features (issue 13, defect 10)", () => {
+  test("date-times get an hour-of-day part (flight departures: the hour is what predicts delays); plain dates do not, and a preprocessor without it still encodes", () => {
+    const times = tableOf({ t: ["2001-01-01 06:30:00", "2001-01-02 18:00:00", "2001-01-03T12:15:00Z", "2001-01-04 00:00"], y: ["1", "2", "3", "4"] });
+    const withTimes = fitPreprocessor(configOf("y", "regression", { t: "date" }), times, range(4));
+    const parts = (withTimes.features[0] as { parts: { part: string; mean: number; std: number }[] }).parts;
+    assert.deepEqual(parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days", "hour"]);
+    assert.ok(Math.abs(parts[5]!.mean - (6.5 + 18 + 12.25 + 0) / 4) < 1e-9, "hours with minutes as a fraction");
+    const x = encodeTable(withTimes, times, [0], FIT);
+    assert.ok(Math.abs(x[5]! - (6.5 - parts[5]!.mean) / parts[5]!.std) < 1e-6);
+
+    const dates = tableOf({ t: ["2001-01-01", "2001-02-02", "2001-03-03", "2001-04-04"], y: ["1", "2", "3", "4"] });
+    const plain = fitPreprocessor(configOf("y", "regression", { t: "date" }), dates, range(4));
+    assert.deepEqual((plain.features[0] as { parts: { part: string }[] }).parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days"]);
+    assert.equal(plain.width, 5);
+    // A preprocessor written before the hour part existed (five parts) encodes a date-time with its five.
+    const old = { ...withTimes, features: [{ ...withTimes.features[0]!, parts: parts.slice(0, 5) }], width: 5 } as PreprocessorState;
+    const y = encodeTable(old, times, [0], FIT);
+    assert.equal(y.length, 5);
+    assert.deepEqual(Array.from(y), Array.from(x.slice(0, 5)));
+  });
+
   test("a missing number sets its indicator column and a present one clears it; the value slot holds the mean", () => {
     const table = tableOf({ x: ["1", "", "3", "NA"], y: ["1", "2", "3", "4"] });
     const state = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(4));
@@ -349,17 +369,18 @@ describe("missing indicators, missing buckets and date features (issue 13, defec
     assert.deepEqual(Array.from(encodeTable(state, table, [3], FIT)), [0, 0, 1]);
   });
 
-  test("an ISO date becomes year, month, day of week, day of year and days since 1970, standardised", () => {
+  test("an ISO date becomes year, month, day of week, day of year, days since 1970 and hour of the day, standardised", () => {
     const table = tableOf({ d: ["2024-01-01", "2024-03-01T12:00:00Z", "2023-12-31 23:59"], y: ["1", "2", "3"] });
     const state = fitPreprocessor(configOf("y", "regression", { d: "date" }), table, range(3));
     const f = state.features[0] as { parts: { part: string; mean: number; std: number }[] };
     const raw = [
-      [2024, 1, 1, 1, 19723],
-      [2024, 3, 5, 61, 19783],
-      [2023, 12, 0, 365, 19722],
+      [2024, 1, 1, 1, 19723, 0],
+      [2024, 3, 5, 61, 19783, 12],
+      [2023, 12, 0, 365, 19722, 23 + 59 / 60],
     ];
+    assert.equal(state.width, 6);
     const x = encodeTable(state, table, range(3), FIT);
-    raw.forEach((row, i) => row.forEach((v, p) => assert.ok(Math.abs(x[i * 5 + p]! - (v - f.parts[p]!.mean) / f.parts[p]!.std) < 1e-5, `row ${i} part ${f.parts[p]!.part}`)));
+    raw.forEach((row, i) => row.forEach((v, p) => assert.ok(Math.abs(x[i * 6 + p]! - (v - f.parts[p]!.mean) / f.parts[p]!.std) < 1e-5, `row ${i} part ${f.parts[p]!.part}`)));
     assert.throws(() => encodeRows(state, 1, () => "next tuesday", SERVE), { code: "MLOPS_ERR_INFER_FEATURE", message: /expected an ISO 8601 date/ });
   });
 });
