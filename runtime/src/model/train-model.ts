@@ -15,6 +15,8 @@ import { LEARNING_CURVE_JSON, type LearningCurve } from "./learning-curve.ts";
 import { fitLogistic, fitRidge, predictLinear } from "./linear-models.ts";
 import { type ClassificationMetrics, type RegressionMetrics, argmaxRow, bootstrapIntervals, chooseThreshold, gatherRows, headlineMetric, taskMetrics } from "./metrics.ts";
 import { MIN_CLASS_ROWS, type RowSplit, assignFolds, splitRows } from "./split.ts";
+import { weighSamples } from "./class-weights.ts";
+export { BINARY_IMBALANCE, resolveClassWeights } from "./class-weights.ts";
 import { type EpochProgress, type FitResult, type TrainingSplit, fitNetwork } from "./train-network.ts";
 
 /** File name of the fitted preprocessing inside a registry version. */
@@ -135,38 +137,11 @@ function referenceProfile(config: ResolvedModelConfig, table: Table, rows: reado
   return buildReferenceProfile(features, Object.fromEntries(config.features.map((f) => [f.name, f.kind === "categorical" ? "categorical" : "numerical"])));
 }
 
-/** Binary: a class holding less than this share of the rows gets balanced weights by default. */
-export const BINARY_IMBALANCE = 0.3;
 export { LEARNING_CURVE_JSON, type LearningCurve, type LearningCurveEpoch } from "./learning-curve.ts";
 
 /** Rows the linear baseline is fitted on at most (the first of the shuffled training rows). */
 const LINEAR_MAX_ROWS = 20_000;
 
-/** Per-class loss weights for a setting and the class counts of the training rows. */
-export function resolveClassWeights(setting: NetworkConfig["classWeights"], task: Task, classes: readonly string[], counts: readonly number[]): { weights: Float64Array; rule: string } | undefined {
-  if (task === "regression") {
-    if (setting !== undefined && setting !== "none") throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "model config", issues: ["network.classWeights: a regression task has no classes; remove it"] });
-    return undefined;
-  }
-  const n = counts.reduce((a, b) => a + b, 0);
-  const k = classes.length;
-  const balanced = Float64Array.from(counts, (c) => (c > 0 ? n / (k * c) : 1));
-  if (setting === "balanced") return { weights: balanced, rule: "balanced (set in config)" };
-  if (setting === "none") return { weights: new Float64Array(k).fill(1), rule: "none (set in config)" };
-  if (setting !== undefined) {
-    const unknown = Object.keys(setting).filter((c) => !classes.includes(c));
-    if (unknown.length) throw mlopsError("MLOPS_ERR_CONFIG_INVALID", { source: "model config", issues: [`network.classWeights: ${unknown.map((c) => JSON.stringify(c)).join(", ")} ${unknown.length === 1 ? "is not a class" : "are not classes"} of the target (classes: ${classes.join(", ")})`] });
-    return { weights: Float64Array.from(classes, (c) => setting[c] ?? 1), rule: "per class (set in config; unlisted classes weigh 1)" };
-  }
-  const min = Math.min(...counts);
-  const max = Math.max(...counts);
-  if (task === "binary" && min / n < BINARY_IMBALANCE) return { weights: balanced, rule: `balanced: the rarer class has ${((100 * min) / n).toFixed(1)} % of the rows (< ${100 * BINARY_IMBALANCE} %)` };
-  const none = new Float64Array(k).fill(1);
-  // Multiclass has no threshold to move: balanced weights would trade accuracy for the rare
-  // classes' recall (seattle-weather, bench/README.md: accuracy 0.61 balanced vs 0.80 unweighted).
-  if (task === "multiclass") return { weights: none, rule: `none: the multiclass default${min / max < 0.5 ? ` (the rarest class has ${((100 * min) / max).toFixed(1)} % of the commonest's rows: set classWeights "balanced" to favour its recall over accuracy)` : ""}` };
-  return { weights: none, rule: "none: the classes are roughly balanced" };
-}
 
 /** One fitted preprocessing + network on some rows, optionally early-stopped on others. */
 interface Stage {
@@ -190,6 +165,7 @@ interface StageContext {
   onEpoch?: (p: EpochProgress) => void;
 }
 
+
 async function trainStage(ctx: StageContext, fitRows: readonly number[], valRows: readonly number[] | undefined, epochs?: number): Promise<Stage> {
   const preprocessor = fitPreprocessor(ctx.config, ctx.table, fitRows);
   const t = preprocessor.targetTransform;
@@ -198,17 +174,7 @@ async function trainStage(ctx: StageContext, fitRows: readonly number[], valRows
   const encode = (r: readonly number[], rep?: EncodeReport): TrainingSplit => ({ x: encodeTable(preprocessor, ctx.table, r, FIT, rep), y: encodeTarget(preprocessor, ctx.table, r), n: r.length });
   const train = encode(fitRows, report);
   const validation = valRows ? encode(valRows) : undefined;
-  let classWeights: Stage["classWeights"];
-  if (t.task !== "regression") {
-    const counts = new Array<number>(t.classes.length).fill(0);
-    for (const y of train.y) counts[y]!++;
-    classWeights = resolveClassWeights(ctx.network.classWeights, t.task, t.classes, counts);
-    const w = classWeights!.weights;
-    if (w.some((v) => v !== 1)) {
-      train.w = Float32Array.from(train.y, (y) => w[y]!);
-      if (validation) validation.w = Float32Array.from(validation.y, (y) => w[y]!);
-    }
-  }
+  const classWeights = weighSamples(ctx.network.classWeights, t, train, validation);
   const network: ResolvedNetworkConfig = epochs === undefined ? adaptiveSchedule(ctx.network, train.n, validation?.n ?? 0) : { ...adaptiveSchedule(ctx.network, train.n, 0), epochs, patience: 0 };
   const fit = await fitNetwork({
     task: ctx.config.task,

@@ -6,6 +6,7 @@ import { tf } from "../model/backend.ts";
 import { classificationMetrics, regressionMetrics } from "../model/metrics.ts";
 import { outputUnits } from "../model/network.ts";
 import { seededRandom, shuffleInPlace } from "../model/random.ts";
+import { weighSamples } from "../model/class-weights.ts";
 import { fitNetwork } from "../model/train-network.ts";
 
 /** One fold's result. */
@@ -82,13 +83,16 @@ export async function crossValidate(input: { table: Table; config: ResolvedModel
     const known = seen(heldOut);
     const classes = t.task === "regression" ? 1 : t.classes.length;
     const split = (rows: number[]) => ({ x: encodeTable(pre, table, rows, FIT), y: encodeTarget(pre, table, rows), n: rows.length });
+    const train = split(trainRows);
     const validation = split(seen(valRows));
+    // The class weights trainModel would use, so a trial is scored as its config will train.
+    weighSamples(config.network.classWeights, t, train, validation);
     const fit = await fitNetwork({
       task: config.task,
       classes,
       width: pre.width,
       network: config.network,
-      train: split(trainRows),
+      train,
       validation,
       ...(t.task === "regression" ? { targetScale: { mean: t.mean, std: t.std } } : {}),
     });
