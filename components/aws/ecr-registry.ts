@@ -2,7 +2,6 @@ import * as aws from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { RUNTIME_IMAGE_REPOSITORY } from "../kubernetes/runtime-image.ts";
 
-
 /** Arguments for {@link createEcrRegistry}. */
 export interface EcrRegistryArgs {
   /** AWS region. */

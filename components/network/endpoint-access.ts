@@ -25,30 +25,25 @@ const HOW_TO_FIND = 'the address you run `pulumi up` and kubectl from, e.g. ["19
  * Runs in a zod superRefine before validation finished, so values may be of any type.
  */
 export function checkEndpointAccess(a: EndpointAccess, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  if (a.publicEndpoint === true) return checkPublicEndpointCidrs(a, ctx, path);
   const issue = (at: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path: [...path, ...at], message });
   const cidrs = Array.isArray(a.authorizedCidrs) ? a.authorizedCidrs : undefined;
   if (a.authorizedCidrs !== undefined && cidrs === undefined) return; // the field's own schema reports it
-  const isPublic = a.publicEndpoint === true;
   if (cidrs === undefined || cidrs.length === 0) {
-    issue(["authorizedCidrs"], isPublic
-      ? `required when publicEndpoint is true (the dev profile's default): list ${HOW_TO_FIND}; or set publicEndpoint: false and run pulumi up from inside the network`
-      : "required when publicEndpoint is false: list the private ranges `pulumi up` runs from (a CI runner in or peered with the cluster's network, a VPN, a bastion) — a private-only API endpoint admits nothing else; or set publicEndpoint: true with your public address");
+    issue(["authorizedCidrs"], "required when publicEndpoint is false: list the private ranges `pulumi up` runs from (a CI runner in or peered with the cluster's network, a VPN, a bastion) — a private-only API endpoint admits nothing else; or set publicEndpoint: true with your public address");
     return;
   }
   cidrs.forEach((c, i) => {
     if (typeof c !== "string") return;
-    if (isAnyAddress(c)) {
-      if (!isPublic) issue(["authorizedCidrs", i], `${c} cannot reach a private endpoint: list the private ranges pulumi up runs from`);
-      else if (a.allowOpenEndpoint !== true) issue(["authorizedCidrs", i], `${c} opens the Kubernetes API to the whole internet: list ${HOW_TO_FIND}, or set allowOpenEndpoint: true to accept that`);
-    } else if (!isPublic && !isAnyAddress(c) && /\/\d+$/.test(c) && !isPrivateCidr(c)) {
-      issue(["authorizedCidrs", i], `${c} is a public range; a private endpoint (publicEndpoint: false) is reached only from private ranges (RFC 1918, RFC 6598)`);
-    }
+    if (isAnyAddress(c)) issue(["authorizedCidrs", i], `${c} cannot reach a private endpoint: list the private ranges pulumi up runs from`);
+    else if (/\/\d+$/.test(c) && !isPrivateCidr(c)) issue(["authorizedCidrs", i], `${c} is a public range; a private endpoint (publicEndpoint: false) is reached only from private ranges (RFC 1918, RFC 6598)`);
   });
 }
 
 /**
- * The public-endpoint half of {@link checkEndpointAccess}, for clouds whose private endpoint is
- * reachable from inside the cluster's network without a list (GKE, AKS): a public endpoint needs
+ * The public-endpoint rules, which {@link checkEndpointAccess} applies to a public endpoint and
+ * GKE and AKS (whose private endpoint is reachable from inside the cluster's network without a
+ * list) apply alone: a public endpoint needs
  * `authorizedCidrs`, and `0.0.0.0/0` only with `allowOpenEndpoint` (CIS GKE 6.6.2, AKS API server
  * authorized IP ranges).
  */

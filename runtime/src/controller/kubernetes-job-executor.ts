@@ -29,7 +29,6 @@ export interface KubernetesJobExecutorOptions {
   tailLines?: number;
 }
 
-/** Reads a Job template from a JSON file (the mounted ConfigMap). */
 /**
  * Makes a (copied) template a Job to create: batch/v1 Job, `name` in `namespace` with `labels`,
  * and none of the server-set fields (generateName, resourceVersion, uid, status) a template read
@@ -44,6 +43,7 @@ export function asNewJob(t: V1Job, name: string, namespace: string, labels: Reco
   return t;
 }
 
+/** Reads a Job template from a JSON file (the mounted ConfigMap). */
 export function loadJobTemplate(file: string): V1Job {
   return JSON.parse(readFileSync(file, "utf8")) as V1Job;
 }

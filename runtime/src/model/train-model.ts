@@ -16,7 +16,6 @@ import { fitLogistic, fitRidge, predictLinear } from "./linear-models.ts";
 import { type ClassificationMetrics, type RegressionMetrics, argmaxRow, bootstrapIntervals, chooseThreshold, gatherRows, headlineMetric, taskMetrics } from "./metrics.ts";
 import { MIN_CLASS_ROWS, type RowSplit, assignFolds, splitRows } from "./split.ts";
 import { weighSamples } from "./class-weights.ts";
-export { BINARY_IMBALANCE, resolveClassWeights } from "./class-weights.ts";
 import { type EpochProgress, type FitResult, type TrainingSplit, fitNetwork } from "./train-network.ts";
 
 /** File name of the fitted preprocessing inside a registry version. */
@@ -138,10 +137,10 @@ function referenceProfile(config: ResolvedModelConfig, table: Table, rows: reado
 }
 
 export { LEARNING_CURVE_JSON, type LearningCurve, type LearningCurveEpoch } from "./learning-curve.ts";
+export { BINARY_IMBALANCE, resolveClassWeights } from "./class-weights.ts";
 
 /** Rows the linear baseline is fitted on at most (the first of the shuffled training rows). */
 const LINEAR_MAX_ROWS = 20_000;
-
 
 /** One fitted preprocessing + network on some rows, optionally early-stopped on others. */
 interface Stage {
@@ -164,7 +163,6 @@ interface StageContext {
   network: NetworkConfig;
   onEpoch?: (p: EpochProgress) => void;
 }
-
 
 async function trainStage(ctx: StageContext, fitRows: readonly number[], valRows: readonly number[] | undefined, epochs?: number): Promise<Stage> {
   const preprocessor = fitPreprocessor(ctx.config, ctx.table, fitRows);
@@ -259,11 +257,13 @@ export function labeller(table: Table, config: ResolvedModelConfig, rows: readon
   // least 10 rows each, so every split sees the whole range of the target, tails included.
   const bins = Math.min(10, Math.floor(rows.length / 10));
   if (bins < 2) return undefined;
-  const value = (r: number) => {
-    const v = readNumber(table.rows[r]![j], true);
-    return v.kind === "number" ? v.value : Number.NaN;
-  };
-  const ranked = [...rows].sort((a, b) => value(a) - value(b) || a - b);
+  const value = new Map<number, number>(
+    rows.map((r) => {
+      const v = readNumber(table.rows[r]![j], true);
+      return [r, v.kind === "number" ? v.value : Number.NaN];
+    }),
+  );
+  const ranked = [...rows].sort((a, b) => value.get(a)! - value.get(b)! || a - b);
   const bin = new Map<number, string>(ranked.map((r, rank) => [r, String(Math.floor((rank * bins) / ranked.length))]));
   return (row) => bin.get(row) ?? "";
 }
