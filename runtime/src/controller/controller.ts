@@ -255,12 +255,24 @@ export class RetrainingController {
    * trigger check and, when it fires, the whole cycle (retrain, gate, rollout, decision), which
    * takes as long as the rollout's dwell times.
    */
-  async runOnce(signal: AbortSignal = NEVER): Promise<PassResult> {
+  runOnce(signal: AbortSignal = NEVER): Promise<PassResult> {
+    return this.#leased(() => this.#pass(signal));
+  }
+
+  /**
+   * Runs `work` with the lease renewed in the background; afterwards (unless it is held between
+   * passes) renewal stops and any renewal write under way has finished, so nothing is written to
+   * the registry once the call returns.
+   */
+  async #leased<T>(work: () => Promise<T>): Promise<T> {
     this.#lease?.resume();
     try {
-      return await this.#pass(signal);
+      return await work();
     } finally {
-      if (!this.#holdLease) this.#lease?.pause();
+      if (!this.#holdLease) {
+        this.#lease?.pause();
+        await this.#lease?.idle();
+      }
     }
   }
 
@@ -270,7 +282,7 @@ export class RetrainingController {
     // Losing the lease mid-pass stops the pass like a shutdown does (a training run is killed).
     const work = this.#lease ? AbortSignal.any([signal, this.#lease.signal]) : signal;
     try {
-      const reconciled = this.#started ? [] : await this.start();
+      const reconciled = this.#started ? [] : await this.#start();
       const pending = this.#pending;
       if (pending) {
         this.#pending = undefined;
@@ -341,7 +353,11 @@ export class RetrainingController {
    * Checks the policy against the champion (the gate and quality metrics must suit its task, the
    * trigger's features must be its features; MLOPS_ERR_CONFIG_INVALID otherwise) and reconciles.
    */
-  async start(): Promise<string[]> {
+  start(): Promise<string[]> {
+    return this.#leased(() => this.#start());
+  }
+
+  async #start(): Promise<string[]> {
     const standby = await this.#lead();
     if (standby !== undefined) throw new LeadershipLost(`another controller leads: ${standby}`);
     const champion = await this.#registry.resolve(this.#model, "champion");

@@ -196,6 +196,11 @@ export class LeaderLease {
     clearTimeout(this.#expiry);
   }
 
+  /** Resolves once no renewal write is under way (after {@link pause}, none starts again). */
+  async idle(): Promise<void> {
+    await this.#renewing;
+  }
+
   /** Renews in the background again (at once, when held). */
   resume(): void {
     if (!this.#paused) return;

@@ -5,10 +5,11 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, test } from "node:test";
+import { RetrainingController } from "../../../runtime/src/controller/controller.ts";
 import { listEvents } from "../../../runtime/src/registry/index.ts";
 import { FakeClock, SimulatedFleet, writeDriftedFeedback } from "../../fixtures/controller/simulated-fleet.ts";
 import { type MlopsProcess, isAlive, startMlops } from "../../helpers/mlops-process.ts";
-import { MODEL, type Sandbox, sandbox, writePolicy } from "./setup.ts";
+import { MODEL, type Sandbox, policy, sandbox, writePolicy } from "./setup.ts";
 
 const boxes: Sandbox[] = [];
 const procs: MlopsProcess[] = [];
@@ -103,4 +104,21 @@ test("controller --once stands by while another controller leads, and says who l
   const again = startMlops(["controller", "--policy", file, "--registry", box.registryDir, "--work-dir", box.workDir, "--once"]);
   await again.exited;
   assert.match(again.stdout(), new RegExp(`^${MODEL}: idle`, "m"));
+});
+
+test("a controller that was only started (or ran one pass) and then dropped stops writing its lease", async () => {
+  // start() used to leave the lease renewing in the background every third of leaseSeconds, so a
+  // dropped controller kept writing lease.json (a test deleting the registry met ENOTEMPTY).
+  const b = await sandbox({ trained: true });
+  boxes.push(b);
+  const controller = new RetrainingController({ registry: b.registry, policy: policy(b, { leadership: { leaseSeconds: 1.5 } }), clock: new FakeClock() });
+  const leaseFile = path.join(b.registryDir, "models", MODEL, "controller", "lease.json");
+  const writes = async (call: () => Promise<unknown>) => {
+    await call();
+    const after = await readFile(leaseFile, "utf8");
+    await sleep(1_200); // more than two renewal periods (0.5 s each)
+    return (await readFile(leaseFile, "utf8")) === after;
+  };
+  assert.equal(await writes(() => controller.start()), true, "no renewal after start() returned");
+  assert.equal(await writes(() => controller.runOnce()), true, "no renewal after runOnce() returned");
 });
