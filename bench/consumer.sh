@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What installing pulumi-mlops costs a Pulumi project: packs the contract and component packages,
-# installs them into a fresh project made like `pulumi new typescript` (CommonJS + nodenext), and
+# installs them into fresh projects made like `pulumi new typescript` (CommonJS + nodenext): one
+# for an existing cluster, one for AWS (with @pulumi/aws, the optional peer it needs); and
 # compares node_modules size and `tsc --noEmit` time and peak RSS with a bare Pulumi program.
 #   bash bench/consumer.sh [runs=3]
 set -euo pipefail
@@ -21,18 +22,27 @@ project() { # name, extra npm install args...
 }
 project bare
 printf 'import * as pulumi from "@pulumi/pulumi";\nexport const stack = pulumi.getStack();\n' >"$work/bare/index.ts"
-project mlops "$work"/pulumi-mlops-contract-*.tgz "$work"/pulumi-mlops-0*.tgz
-cat >"$work/mlops/index.ts" <<'TS'
+# The cloud SDKs are optional peers: an existing-cluster project installs none, an AWS one @pulumi/aws.
+aws_sdk=$(node -e 'console.log(require(process.argv[1]).peerDependencies["@pulumi/aws"])' "$root/components/package.json")
+project existing "$work"/pulumi-mlops-contract-*.tgz "$work"/pulumi-mlops-0*.tgz
+cat >"$work/existing/index.ts" <<'TS'
+import * as pulumi from "@pulumi/pulumi";
+import { MlopsPlatform } from "pulumi-mlops";
+const platform = new MlopsPlatform("mlops", { cloud: "existing", existing: { registryUrl: "localhost:5001" } });
+export const endpoint: pulumi.Output<string> = platform.endpoint;
+TS
+project aws "$work"/pulumi-mlops-contract-*.tgz "$work"/pulumi-mlops-0*.tgz "@pulumi/aws@$aws_sdk"
+cat >"$work/aws/index.ts" <<'TS'
 import * as pulumi from "@pulumi/pulumi";
 import { MlopsPlatform } from "pulumi-mlops";
 const platform = new MlopsPlatform("mlops", { cloud: "aws", region: "us-east-1", aws: { authorizedCidrs: ["198.51.100.7/32"] } });
 export const endpoint: pulumi.Output<string> = platform.endpoint;
 TS
-for p in bare mlops; do
+for p in bare existing aws; do
   d=$work/$p
-  printf "%-6s node_modules %4s MB, %3s packages\n" "$p" "$(du -sm "$d/node_modules" | cut -f1)" "$(cd "$d" && npm ls --all --parseable 2>/dev/null | sort -u | wc -l)"
+  printf "%-8s node_modules %4s MB, %3s packages\n" "$p" "$(du -sm "$d/node_modules" | cut -f1)" "$(cd "$d" && npm ls --all --parseable 2>/dev/null | sort -u | wc -l)"
   for i in $(seq "$runs"); do
-    /usr/bin/time -f "$p   tsc --noEmit %e s, peak RSS %M KB" node "$d/node_modules/typescript/bin/tsc" --noEmit -p "$d" 2>&1 | tail -1
+    /usr/bin/time -f "$p  tsc --noEmit %e s, peak RSS %M KB" node "$d/node_modules/typescript/bin/tsc" --noEmit -p "$d" 2>&1 | tail -1
   done
 done
 echo "machine: $(nproc) cores, $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,10 +7,9 @@ export { MlopsPlatform, type MlopsPlatformArgs } from "./platform/mlops-platform
 export { type PlatformConfig, type PlatformConfigInput } from "./platform/platform-config.ts";
 export { PROFILES, type Profile } from "./platform/profiles.ts";
 
-// Clusters: each gives a ClusterHandle the Kubernetes layer builds on.
-export { AwsCluster, type AwsClusterArgs, type AwsGpuPool } from "./aws/aws-cluster.ts";
-export { GcpCluster, type GcpClusterArgs } from "./gcp/gcp-cluster.ts";
-export { AzureCluster, type AzureClusterArgs } from "./azure/azure-cluster.ts";
+// Clusters: each gives a ClusterHandle the Kubernetes layer builds on. The cloud clusters are
+// "pulumi-mlops/aws", "pulumi-mlops/gcp" and "pulumi-mlops/azure": each needs its cloud's SDK,
+// which a project installs only for the clouds it uses (MlopsPlatform loads it on demand).
 export { ExistingCluster, type ExistingClusterArgs } from "./kubernetes/existing-cluster.ts";
 export {
   type ClusterHandle,

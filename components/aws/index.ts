@@ -1,4 +1,5 @@
-export { AwsCluster, type AwsClusterArgs, type AwsClusterConfig, type AwsGpuPool, awsClusterArgs, awsClusterOptions, availabilityZonesOf, checkAwsClusterOptions, DEFAULT_KUBERNETES_VERSION } from "./aws-cluster.ts";
+export { AwsCluster, type AwsClusterArgs, type AwsClusterConfig, awsClusterArgs, availabilityZonesOf } from "./aws-cluster.ts";
+export { type AwsGpuPool, awsClusterOptions, checkAwsClusterOptions, DEFAULT_KUBERNETES_VERSION } from "./options.ts";
 export { CLUSTER_AUTOSCALER_CHART_VERSION, CLUSTER_AUTOSCALER_IMAGE_TAGS } from "./cluster-autoscaler.ts";
 export { type EksCredentials } from "./eks-kubeconfig.ts";
 export { amiTypeFor, GPU_INSTANCE_FAMILIES, gpusPerInstance, isGpuInstanceType, vcpusPerInstance } from "./gpu-instance-types.ts";

@@ -1,12 +1,10 @@
 import * as azure from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
+import { SYSTEM_POOL_NAME } from "./options.ts";
 import { AZURE_ROLES, roleDefinitionId } from "./role-definitions.ts";
 
 /** Control-plane log categories AKS sends to Log Analytics. */
 export const AKS_CONTROL_PLANE_LOGS = Object.freeze(["kube-apiserver", "kube-audit-admin", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler"]);
-
-/** Name of the system (CPU) node pool, inline in the cluster. */
-export const SYSTEM_POOL_NAME = "system";
 
 /** Inputs of {@link createAksCluster}. */
 export interface AksClusterArgs {

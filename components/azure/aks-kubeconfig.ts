@@ -2,15 +2,10 @@ import * as azure from "./sdk.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { waitForClusterAdmin } from "./aks-rbac-readiness.ts";
+import type { KubeloginMode } from "./options.ts";
 
 /** Server id (audience) of the AKS AAD server application, the same in every tenant. */
 export const AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
-
-/** How kubelogin gets a token: the Azure CLI login (default), workload identity in CI, a managed identity, a service principal, or azd. */
-export const KUBELOGIN_MODES = ["azurecli", "workloadidentity", "msi", "spn", "azd"] as const;
-
-/** One of {@link KUBELOGIN_MODES}. */
-export type KubeloginMode = (typeof KUBELOGIN_MODES)[number];
 
 /**
  * Rewrites the kubeconfig AKS lists for an Entra ID cluster into one whose user runs

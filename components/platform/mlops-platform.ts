@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../kubernetes/existing-cluster.ts";
 import { MlopsPlatformOnCluster } from "../kubernetes/mlops-platform-on-cluster.ts";
 import { inSection, parseArgs } from "../kubernetes/runtime-workload-args.ts";
-import { createCloudCluster } from "./cloud-cluster.ts";
+import type { CloudModule } from "./cloud-module.ts";
+import { CLOUD_MODULES } from "./clouds.ts";
 import { existingClusterSection, type PlatformConfig, type PlatformConfigInput, platformConfig } from "./platform-config.ts";
 
 /** Arguments for {@link MlopsPlatform}: the platform configuration plus what is not plain data. */
@@ -120,8 +121,9 @@ function createCluster(name: string, parent: pulumi.Resource, cfg: PlatformConfi
   if (cfg.region === undefined) throw new pulumi.ResourceError(`region is required when cloud is ${cfg.cloud}`, parent);
   const tags = { ...cfg.tags, "mlops-profile": cfg.profile, "mlops-environment": extra.environment };
   // The cloud section (`aws`, ...) is the cluster's arguments, besides the platform's region, namespace and tags.
-  const cloudConfig = { ...cfg, cloud: cfg.cloud, region: cfg.region };
-  const cluster = inSection("MlopsPlatform", cfg.cloud, () => createCloudCluster(name, parent, cloudConfig, tags), ["region", "namespace", "tags"]);
+  const context = { region: cfg.region, namespace: cfg.namespace, tags, retrainedModel: cfg.retraining?.enabled ? cfg.retraining.policy.model : undefined };
+  const cloud = CLOUD_MODULES[cfg.cloud] as CloudModule;
+  const cluster = inSection("MlopsPlatform", cfg.cloud, () => cloud.create(name, parent, cfg[cfg.cloud], context), ["region", "namespace", "tags"]);
   return {
     cluster,
     handle: cluster.handle,

@@ -3,22 +3,20 @@ import { existingClusterArgs } from "../kubernetes/existing-cluster.ts";
 import { ALWAYS_REFINE } from "../kubernetes/runtime-workload-args.ts";
 import { platformGpuSection, platformImageSection, platformMonitoringSection, platformRetrainingSection } from "../kubernetes/mlops-platform-on-cluster.ts";
 import { modelServingOptions } from "../kubernetes/model-serving.ts";
-import { awsClusterOptions, checkAwsClusterOptions } from "../aws/index.ts";
-import { azureClusterOptions, checkAzureClusterOptions } from "../azure/index.ts";
-import { checkGcpClusterOptions, gcpClusterOptions } from "../gcp/index.ts";
+import { awsPlatformSection } from "../aws/cloud.ts";
+import { azurePlatformSection } from "../azure/cloud.ts";
+import { gcpPlatformSection } from "../gcp/cloud.ts";
+import { CLOUD_MODULES, CLOUD_NAMES, isCloudName } from "./clouds.ts";
 import { applyProfile, PROFILES } from "./profiles.ts";
 
-/** Where the platform runs. */
-export const CLOUDS = ["aws", "gcp", "azure", "existing"] as const;
+/** Where the platform runs: a cloud of CLOUD_MODULES, or an existing Kubernetes cluster. */
+export const CLOUDS = [...CLOUD_NAMES, "existing"] as const;
 
 /** The `existing` section: how to reach a cluster you already run (kind, k3d, minikube, on-prem) and what it offers. */
 export const existingClusterSection = existingClusterArgs.omit({ kubeconfig: true, namespace: true, createNamespace: true, registryUrl: true }).extend({
   /** Container registry the cluster pulls from (kind's local registry: "localhost:5001"). @default - none; then `image.ref` is required */
   registryUrl: z.string().min(1).optional(),
 });
-
-/** Clouds with a cluster section of their own in {@link platformConfig}. */
-const CLOUD_SECTIONS = ["aws", "gcp", "azure"] as const;
 
 /**
  * The platform's configuration before profile defaults: what `MlopsPlatform` takes and what the
@@ -36,11 +34,11 @@ export const basePlatformConfig = z
     /** Cloud region (AWS region, GCP region, Azure location); required for aws, gcp, azure. */
     region: z.string().min(1).optional(),
     /** The AWS cluster, registry, bucket and identity (only with `cloud: aws`). @default - AwsCluster's defaults under the profile's */
-    aws: awsClusterOptions.omit({ region: true }).optional(),
+    aws: awsPlatformSection.optional(),
     /** The GCP cluster, registry, bucket and identity (only with `cloud: gcp`). @default - GcpCluster's defaults under the profile's */
-    gcp: gcpClusterOptions.omit({ region: true }).optional(),
+    gcp: gcpPlatformSection.optional(),
     /** The Azure cluster, registry, storage and identity (only with `cloud: azure`). @default - AzureCluster's defaults under the profile's */
-    azure: azureClusterOptions.omit({ region: true }).optional(),
+    azure: azurePlatformSection.optional(),
     /** Kubernetes namespace for the runtime. @default "mlops" */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").max(63).default("mlops"),
     /** The existing cluster (only with `cloud: existing`). @default - the ambient kubeconfig's current context, a 20Gi ReadWriteOnce model store, no GPUs */
@@ -59,16 +57,14 @@ export const basePlatformConfig = z
   .strict()
   .superRefine((c, ctx) => {
     // Runs even when a field failed (every problem at once), so values may be unvalidated here.
-    if (!(CLOUDS as readonly string[]).includes(c.cloud)) return;
+    if (!(CLOUDS as readonly unknown[]).includes(c.cloud)) return;
     if (c.cloud !== "existing" && c.region === undefined) ctx.addIssue({ code: "custom", path: ["region"], message: `required when cloud is ${c.cloud}` });
     if (c.cloud !== "existing" && c.existing !== undefined) ctx.addIssue({ code: "custom", path: ["existing"], message: `only used when cloud is existing, not ${c.cloud}` });
-    for (const section of CLOUD_SECTIONS) {
+    for (const section of CLOUD_NAMES) {
       if (c.cloud !== section && c[section] !== undefined) ctx.addIssue({ code: "custom", path: [section], message: `only used when cloud is ${section}, not ${c.cloud}` });
     }
-    // The clouds' cross-field checks, reported under the section's path like its field errors.
-    if (c.cloud === "aws") checkAwsClusterOptions(c.aws ?? {}, ctx, ["aws"]);
-    if (c.cloud === "azure" && c.azure !== undefined) checkAzureClusterOptions({ ...c.azure, region: c.region }, ctx, ["azure"]);
-    if (c.cloud === "gcp" && c.gcp !== undefined) checkGcpClusterOptions({ ...c.gcp, region: c.region }, ctx, ["gcp"]);
+    // The cloud's cross-field checks, reported under the section's path like its field errors.
+    if (isCloudName(c.cloud)) CLOUD_MODULES[c.cloud].check(c[c.cloud], c.region, ctx, [c.cloud]);
     const section = c.cloud === "existing" ? undefined : c[c.cloud];
     const gpuNodes = c.cloud === "existing" ? c.existing?.gpu !== undefined : section?.gpuPools === undefined || section.gpuPools.length > 0;
     const noGpus = c.cloud === "existing" ? "the existing cluster has no GPU nodes: set existing.gpu" : `${c.cloud}.gpuPools is empty`;

@@ -1,3 +1,5 @@
+import { isCloudName } from "./clouds.ts";
+
 /** The environment profiles a platform is declared with. */
 export const PROFILES = ["dev", "production"] as const;
 
@@ -63,6 +65,6 @@ export function applyProfile(raw: unknown): unknown {
   const out = mergeDefaults(d.platform, raw) as Record<string, unknown>;
   for (const [section, defaults] of Object.entries(d.ifPresent)) if (isPlainObject(raw[section])) out[section] = mergeDefaults(defaults, raw[section]);
   const cloud = raw.cloud;
-  if (cloud === "aws" || cloud === "gcp" || cloud === "azure") out[cloud] = mergeDefaults(d.cluster, raw[cloud]);
+  if (isCloudName(cloud)) out[cloud] = mergeDefaults(d.cluster, raw[cloud]);
   return out;
 }

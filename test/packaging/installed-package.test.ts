@@ -110,6 +110,8 @@ describe("pulumi-mlops installed from its packed tarball", () => {
       assert.deepEqual(copiesOf(consumer, runtimeOnly), [], `${runtimeOnly} is not installed`);
     }
     assert.equal(copiesOf(consumer, "@pulumi/pulumi").length, 1, "one @pulumi/pulumi");
+    // The cloud SDKs are optional peers: an existing-cluster project gets none of them.
+    for (const sdk of ["@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native"]) assert.deepEqual(copiesOf(consumer, sdk), [], `${sdk} is not installed`);
     const pkg = path.join(consumer, "node_modules", "pulumi-mlops");
     for (const f of ["dist/index.js", "dist/index.d.ts", "bin/pulumi-mlops.js", "image/runtime/Dockerfile", "image/runtime/Dockerfile.gpu", "image/package-lock.json", "image/.dockerignore", "image/runtime/src/cli/main.ts", "image/contract/src/index.ts"]) {
       assert.ok(existsSync(path.join(pkg, f)), `the package ships ${f}`);
@@ -189,16 +191,31 @@ describe("pulumi-mlops installed from its packed tarball", () => {
     assert.match(preview(consumer, ["--out", path.join(work, "preview-cjs.json")]), /pulumi-engine: preview of consumer\/dev: \d+ resources, 0 error\(s\), exit 0/);
   });
 
-  it("previews an ESM example (fraud-detection-aws) copied out of the repository, with its own devDependencies", { skip: !existsSync(engine) && "the engine tool is not beside this checkout" }, () => {
+  it("previews an ESM AWS example (fraud-detection-aws) copied out of the repository, with its own dependencies (@pulumi/aws) and devDependencies", { skip: !existsSync(engine) && "the engine tool is not beside this checkout" }, () => {
     const example = path.join(work, "fraud-detection-aws");
     cpSync(path.join(root, "examples", "fraud-detection-aws"), example, { recursive: true });
-    const manifest = JSON.parse(readFileSync(path.join(example, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const file = path.join(example, "package.json");
+    const manifest = JSON.parse(readFileSync(file, "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     assert.equal(manifest.dependencies["pulumi-mlops"], "^0.1.0");
+    assert.ok(manifest.dependencies["@pulumi/aws"], "the example brings the AWS SDK, an optional peer of pulumi-mlops");
     for (const dev of ["typescript", "ts-node", "@types/node"]) assert.ok(manifest.devDependencies[dev], `the example brings ${dev}`);
-    // Until the packages are on the registry the user points the dependency at the tarball; the
-    // CommonJS consumer's install above already fetched everything else, so share its node_modules.
-    symlinkSync(path.join(consumer, "node_modules"), path.join(example, "node_modules"));
+    // Until the packages are on the registry the user points the dependencies at the tarballs.
+    manifest.dependencies["pulumi-mlops"] = `file:${tarballs.components}`;
+    manifest.dependencies["@pulumi-mlops/contract"] = `file:${tarballs.contract}`;
+    writeFileSync(file, JSON.stringify(manifest));
+    npm(["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"], example);
+    assert.equal(copiesOf(example, "@pulumi/aws").length, 1, "one @pulumi/aws");
+    for (const sdk of ["@pulumi/gcp", "@pulumi/azure-native"]) assert.deepEqual(copiesOf(example, sdk), [], `${sdk} is not installed`);
     run(process.execPath, [path.join(example, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", example], example);
     assert.match(preview(example, ["--invoke-fixtures", invokes, "--out", path.join(work, "preview-esm.json")]), /pulumi-engine: preview of fraud-detection\/dev: \d+ resources, 0 error\(s\), exit 0/);
+    // The cluster on its own, from its entry point, type-checks under nodenext and the older moduleResolution node.
+    writeFileSync(path.join(example, "probe.ts"), 'import { AwsCluster, type AwsClusterArgs } from "pulumi-mlops/aws";\nconst args: AwsClusterArgs = { region: "us-east-1", namespace: "mlops" };\nexport const make = () => new AwsCluster("c", args);\n');
+    for (const compilerOptions of [
+      { strict: true, module: "nodenext", moduleResolution: "nodenext", noEmit: true },
+      { strict: true, module: "commonjs", moduleResolution: "node", noEmit: true, skipLibCheck: true, esModuleInterop: true },
+    ]) {
+      writeFileSync(path.join(example, "tsconfig.probe.json"), JSON.stringify({ compilerOptions, files: ["probe.ts"] }));
+      run(process.execPath, [path.join(example, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(example, "tsconfig.probe.json")], example);
+    }
   });
 });

@@ -142,7 +142,7 @@ test("both AWS stacks: preview names the GPU vCPU quotas (0 on new accounts) and
 });
 
 test("aws:profile and aws:assumeRoles reach the aws provider and the kubeconfig's get-token alike", () => {
-  // Item 12: the provider is explicit (components/platform/cloud-cluster.ts), so EKS's bootstrap
+  // Item 12: the provider is explicit (components/aws/platform-cluster.ts), so EKS's bootstrap
   // admin is the assumed role; the kubeconfig must sign as it too.
   const provider = one("aws-dev-profile", "pulumi:providers:aws").inputs;
   assert.equal(provider.profile, "ml-admin");

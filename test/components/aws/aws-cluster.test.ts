@@ -379,7 +379,7 @@ test("the options' defaults are cheap and secure and match their documented @def
   });
 
   // Each `@default <literal>` in the schema's docs equals the value the code applies at that path.
-  const source = readFileSync(new URL("../../../components/aws/aws-cluster.ts", import.meta.url), "utf8").split("\n");
+  const source = readFileSync(new URL("../../../components/aws/options.ts", import.meta.url), "utf8").split("\n");
   let prefix: (string | number)[] | undefined;
   const stack: { indent: number; key: string }[] = [];
   let checked = 0;

@@ -16,7 +16,7 @@ const execOf = async (c: { kubeconfig: pulumi.Output<string> }) => JSON.parse(aw
 
 test("the kubeconfig's aws eks get-token signs as the provider's profile and assumed role", async () => {
   // EKS made the identity that created the cluster its admin (bootstrapClusterCreatorAdminPermissions);
-  // that is the explicit aws provider's (profile + assumed role, components/platform/cloud-cluster.ts).
+  // that is the explicit aws provider's (profile + assumed role, components/aws/platform-cluster.ts).
   // `aws eks get-token` takes --role-arn and --profile (https://docs.aws.amazon.com/cli/latest/reference/eks/get-token.html);
   // --profile outranks credentials in the environment, as the provider's explicit profile does.
   const c = new AwsCluster("c", { ...base, credentials: { profile: "ml-admin", roleArn: "arn:aws:iam::123456789012:role/platform-deployer" } });

@@ -6,7 +6,7 @@ import { setupAzureMocks } from "./azure-mocks.ts";
 
 // STYLE rule 3: the `@default` documented on every option is what the schema applies.
 setupAzureMocks();
-const { azureClusterOptions, azureGpuPoolOptions, checkAzureClusterOptions } = await import("../../../components/azure/azure-cluster.ts");
+const { azureClusterOptions, azureGpuPoolOptions, checkAzureClusterOptions } = await import("../../../components/azure/options.ts");
 const { nodeSubnetCidr } = await import("../../../components/azure/azure-network.ts");
 const { dnsPrefix, dnsServiceIp } = await import("../../../components/azure/aks-cluster.ts");
 const { purgeTaskYaml } = await import("../../../components/azure/container-registry.ts");
@@ -17,7 +17,7 @@ const { isAzureGpuVmSize } = await import("../../../components/azure/gpu-vm-size
  * azure-cluster.ts, by property path: a field's path is the fields it is indented under.
  */
 function documentedDefaults(marker: string): Map<string, unknown> {
-  const src = readFileSync(new URL("../../../components/azure/azure-cluster.ts", import.meta.url), "utf8");
+  const src = readFileSync(new URL("../../../components/azure/options.ts", import.meta.url), "utf8");
   const start = src.indexOf(marker);
   assert.ok(start >= 0, `${marker} not found`);
   const out = new Map<string, unknown>();

@@ -115,7 +115,7 @@ test("the platform can omit region, and parsed options are valid args again", ()
 
 // STYLE rule 3: the `@default` of every option's doc comment is what the schema applies.
 test("documented @default values match the schema's defaults", () => {
-  const src = readFileSync(new URL("../../../components/gcp/gcp-cluster.ts", import.meta.url), "utf8");
+  const src = readFileSync(new URL("../../../components/gcp/options.ts", import.meta.url), "utf8");
   const checked = [
     ...documentedDefaults(src, "export const gcpGpuPoolOptions", "export const gcpClusterOptions").map((d) => ({ ...d, value: get(gcpGpuPoolOptions.parse({ name: "x" }), d.path) })),
     ...documentedDefaults(src, "export const gcpClusterOptions", "export interface GcpClusterArgs").map((d) => ({ ...d, value: get(gcpClusterOptions.parse({ region: "us-central1" }), d.path) })),
