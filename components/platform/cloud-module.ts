@@ -24,6 +24,22 @@ export interface CloudSdk {
 }
 
 /**
+ * What `pulumi-mlops synth` pretends a cloud computes and answers, so programs that read cloud
+ * outputs (a kubeconfig from a cluster endpoint, an image name from a registry URL) run as they
+ * would after `pulumi up`. Values are fakes: never deployable, always deterministic.
+ */
+export interface CloudSynth {
+  /** Token prefix of the cloud provider's resources and invokes (`aws:`). */
+  prefix: string;
+  /** Outputs the cloud computes for a resource of `type` from its inputs (none for types it does not know). */
+  outputs(type: string, name: string, inputs: Record<string, any>, config: Readonly<Record<string, string>>): Record<string, unknown>;
+  /** The invokes {@link call} answers: token → what the answer is. */
+  invokes: Readonly<Record<string, string>>;
+  /** Answers one of {@link invokes}; undefined for any other token. */
+  call(token: string, inputs: Record<string, any>, config: Readonly<Record<string, string>>): Record<string, unknown> | undefined;
+}
+
+/**
  * A cloud the platform deploys onto: one folder under components/ (its options, cluster and
  * provider), registered in platform/clouds.ts. Everything but `create` is free of the cloud's
  * SDK, so validating a platform config, or deploying onto another cloud, never needs it.
@@ -35,6 +51,8 @@ export interface CloudModule<Section extends z.ZodType = z.ZodType> {
   check(section: Record<string, any> | undefined, region: string | undefined, ctx: z.RefinementCtx, path: PropertyKey[]): void;
   /** The provider package `create` loads. */
   sdk: CloudSdk;
+  /** How `pulumi-mlops synth` fakes the cloud. */
+  synth: CloudSynth;
   /** Creates the cloud's cluster, registry, model store and identity with an explicit provider for `context.region`. */
   create(name: string, parent: pulumi.Resource, section: z.output<Section> | undefined, context: CloudClusterContext): CloudClusterResource;
 }
