@@ -1,7 +1,7 @@
 // The options of an Azure platform, checked before anything is created. No @pulumi/azure-native
 // here: the platform's config schema reads this file whether or not the Azure SDK is installed.
 import { z } from "zod";
-import { checkPublicEndpointCidrs, cidrsOverlap, parseCidr } from "../network/index.ts";
+import { checkPublicEndpointCidrs, cidrsOverlap, ipv4Cidr, ipv4SourceCidr } from "../network/index.ts";
 import { isAzureGpuVmSize, notAGpuVmSizeMessage } from "./gpu-vm-size.ts";
 
 /** How kubelogin gets a token: the Azure CLI login (default), workload identity in CI, a managed identity, a service principal, or azd. */
@@ -12,17 +12,6 @@ export type KubeloginMode = (typeof KUBELOGIN_MODES)[number];
 
 /** Name of the system (CPU) node pool, inline in the cluster; GPU pools may not take it. */
 export const SYSTEM_POOL_NAME = "system";
-const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
-
-/** An IPv4 CIDR whose host bits are zero (`10.0.0.0/16`). */
-const networkCidr = z
-  .string()
-  .regex(IPV4_CIDR, "must be an IPv4 CIDR like 10.0.0.0/16")
-  .refine((c) => !IPV4_CIDR.test(c) || parseCidr(c) !== undefined, "must be a network address (host bits zero), e.g. 10.0.0.0/16");
-
-/** An IPv4 CIDR or a single address. */
-const sourceCidr = z.string().regex(IPV4_CIDR, "must be an IPv4 CIDR like 203.0.113.0/24");
-
 const poolSize = z.number().int().min(0).max(1000);
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be an object id (GUID)");
 
@@ -60,11 +49,11 @@ export const azureClusterOptions = z
     network: z
       .object({
         /** VNet address space; its first quarter (at most /24 smaller) is the node subnet. @default "10.0.0.0/16" */
-        cidr: networkCidr.default("10.0.0.0/16"),
+        cidr: ipv4Cidr.default("10.0.0.0/16"),
         /** Pod addresses (Azure CNI overlay: not VNet addresses). @default "192.168.0.0/16" */
-        podCidr: networkCidr.default("192.168.0.0/16"),
+        podCidr: ipv4Cidr.default("192.168.0.0/16"),
         /** Kubernetes Service addresses. @default "172.16.0.0/16" */
-        serviceCidr: networkCidr.default("172.16.0.0/16"),
+        serviceCidr: ipv4Cidr.default("172.16.0.0/16"),
         /** Bring your own node subnet (with the Microsoft.Storage service endpoint) instead of creating a VNet and NAT gateway. @default - a new VNet */
         existing: z
           .object({
@@ -81,7 +70,7 @@ export const azureClusterOptions = z
     /** Give the API server a public endpoint (restricted to `authorizedCidrs`); otherwise it is private to the VNet. @default false */
     publicEndpoint: z.boolean().default(false),
     /** Who may reach a public API server endpoint, required with one (your address, e.g. "198.51.100.7/32"); its public ranges are also admitted by the registry and model store firewalls (pushing the image, `mlops train --registry az://...`). @default - none: required when publicEndpoint is true */
-    authorizedCidrs: z.array(sourceCidr).min(1).optional(),
+    authorizedCidrs: z.array(ipv4SourceCidr).min(1).optional(),
     /** Accept `0.0.0.0/0` in `authorizedCidrs`: the whole internet may reach the public API server endpoint. @default false */
     allowOpenEndpoint: z.boolean().default(false),
     /** Let the container registry and the model store accept connections from any address (still Entra ID-authenticated); otherwise their firewalls admit only the nodes, `authorizedCidrs`, the allowed CIDRs and trusted Azure services. A named opt-in for dev (needed for a Standard registry, which has no firewall). @default false */
@@ -120,7 +109,7 @@ export const azureClusterOptions = z
         /** Turn on Microsoft Defender for Containers (image vulnerability scanning) for the whole subscription; usually the security team's call. @default false */
         defenderForContainers: z.boolean().default(false),
         /** Public IPs or CIDRs (besides the NAT egress IP and `authorizedCidrs`) the registry firewall admits, e.g. a bring-your-own network's egress or a CI runner. @default [] */
-        allowedCidrs: z.array(sourceCidr).default([]),
+        allowedCidrs: z.array(ipv4SourceCidr).default([]),
       })
       .strict()
       .prefault({}),
@@ -138,7 +127,7 @@ export const azureClusterOptions = z
         /** Days deleted blobs and containers stay recoverable. @default 7 */
         softDeleteDays: z.number().int().min(1).max(365).default(7),
         /** Public IPs or CIDRs (besides the node subnet) allowed through the storage firewall, e.g. a CI runner uploading datasets. @default [] */
-        allowedCidrs: z.array(sourceCidr).default([]),
+        allowedCidrs: z.array(ipv4SourceCidr).default([]),
         /** Let `pulumi destroy` delete the account and every model in it; otherwise the account is protected. @default false */
         forceDestroy: z.boolean().default(false),
       })
@@ -191,7 +180,7 @@ export function checkAzureClusterOptions(o: Record<string, any>, ctx: z.Refineme
   if (typeof sp?.minNodes === "number" && typeof sp.maxNodes === "number" && sp.maxNodes < sp.minNodes) {
     issue(["systemPool", "maxNodes"], `must be >= minNodes (${sp.minNodes})`);
   }
-  const nets = (["cidr", "podCidr", "serviceCidr"] as const).filter((k) => typeof o.network?.[k] === "string" && IPV4_CIDR.test(o.network[k]));
+  const nets = (["cidr", "podCidr", "serviceCidr"] as const).filter((k) => typeof o.network?.[k] === "string" && ipv4Cidr.safeParse(o.network[k]).success);
   for (let a = 0; a < nets.length; a++) {
     for (let b = a + 1; b < nets.length; b++) {
       const ka = nets[a]!;

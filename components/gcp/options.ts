@@ -2,9 +2,8 @@
 // platform's config schema reads this file whether or not the GCP SDK is installed.
 import { z } from "zod";
 import { ALWAYS_REFINE } from "../kubernetes/runtime-workload-args.ts";
-import { checkPublicEndpointCidrs, cidrsOverlap, isPrivateCidr } from "../network/index.ts";
+import { checkPublicEndpointCidrs, cidrsOverlap, ipv4Cidr, ipv4SourceCidr, isPrivateCidr } from "../network/index.ts";
 import { gpuPoolIssues } from "./gke-accelerators.ts";
-const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR like 10.0.0.0/16").refine((c) => c.split("/")[0]!.split(".").every((o) => Number(o) <= 255), "must be an IPv4 CIDR like 10.0.0.0/16");
 const region = z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, "must be a GCP region like us-central1");
 const zone = z.string().regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, "must be a GCP zone like us-central1-a");
 const poolName = z.string().regex(/^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/, "must be lowercase letters, digits and hyphens, at most 20 characters, starting with a letter");
@@ -65,13 +64,13 @@ export const gcpClusterOptions = z
     network: z
       .object({
         /** Primary range of the node subnet. @default "10.0.0.0/16" */
-        cidr: cidr.default("10.0.0.0/16"),
+        cidr: ipv4Cidr.default("10.0.0.0/16"),
         /** Secondary range for pod IPs. @default "10.16.0.0/14" */
-        podsCidr: cidr.default("10.16.0.0/14"),
+        podsCidr: ipv4Cidr.default("10.16.0.0/14"),
         /** Secondary range for Service IPs. @default "10.20.0.0/20" */
-        servicesCidr: cidr.default("10.20.0.0/20"),
+        servicesCidr: ipv4Cidr.default("10.20.0.0/20"),
         /** /28 for the control plane's private endpoint (must not overlap the VPC). @default "172.16.0.0/28" */
-        masterCidr: cidr.default("172.16.0.0/28"),
+        masterCidr: ipv4Cidr.default("172.16.0.0/28"),
         /** A network you bring: its ids are used as given and nothing is created (the CIDRs above are then unused). @default - none */
         existing: z
           .object({
@@ -92,7 +91,7 @@ export const gcpClusterOptions = z
     /** Reach the Kubernetes API over the internet (from `authorizedCidrs` only); otherwise only from inside the VPC. @default false */
     publicEndpoint: z.boolean().default(false),
     /** Source ranges allowed to reach the API endpoint: required with a public one (your address, e.g. "198.51.100.7/32"); with a private one only RFC 1918 ranges apply (the node subnet is always allowed). @default - none: required when publicEndpoint is true */
-    authorizedCidrs: z.array(cidr).min(1).max(50).optional(),
+    authorizedCidrs: z.array(ipv4SourceCidr).min(1).max(50).optional(),
     /** Accept `0.0.0.0/0` in `authorizedCidrs`: the whole internet may reach the public endpoint. @default false */
     allowOpenEndpoint: z.boolean().default(false),
     /** Regional control plane (3 zones), node pools over all zones, deletion protection. @default false */
@@ -214,7 +213,7 @@ export function checkGcpClusterOptions(a: Record<string, any>, ctx: z.Refinement
   }
   const n = a.network;
   if (n && n.existing === undefined) {
-    const ranges = (["cidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter((k) => typeof n[k] === "string" && cidr.safeParse(n[k]).success);
+    const ranges = (["cidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter((k) => typeof n[k] === "string" && ipv4Cidr.safeParse(n[k]).success);
     for (let i = 0; i < ranges.length; i++) {
       for (let j = i + 1; j < ranges.length; j++) {
         if (cidrsOverlap(n[ranges[i]!], n[ranges[j]!])) issue(["network", ranges[j]!], `${n[ranges[j]!]} overlaps network.${ranges[i]} (${n[ranges[i]!]})`);
@@ -225,7 +224,7 @@ export function checkGcpClusterOptions(a: Record<string, any>, ctx: z.Refinement
   checkPublicEndpointCidrs(a, ctx, path);
   if (a.publicEndpoint !== true && Array.isArray(a.authorizedCidrs)) {
     a.authorizedCidrs.forEach((c: unknown, i: number) => {
-      if (typeof c === "string" && c !== "0.0.0.0/0" && cidr.safeParse(c).success && !isPrivateCidr(c)) {
+      if (typeof c === "string" && c !== "0.0.0.0/0" && ipv4SourceCidr.safeParse(c).success && !isPrivateCidr(c)) {
         issue(["authorizedCidrs", i], `${c} is public; a private endpoint (publicEndpoint: false) only admits RFC 1918 ranges`);
       }
     });

@@ -37,6 +37,9 @@ export function parseCidr(cidr: string): CidrRange | undefined {
 /** zod schema of an IPv4 network CIDR (host bits zero). */
 export const ipv4Cidr = z.string().refine((c) => parseCidr(c) !== undefined, "must be an IPv4 CIDR like 10.0.0.0/16 (no host bits set)");
 
+/** zod schema of an IPv4 source range an endpoint admits (`203.0.113.0/24`; an address with host bits reads as its network). */
+export const ipv4SourceCidr = z.string().refine((c) => rangeOf(c) !== undefined, "must be an IPv4 CIDR like 203.0.113.0/24");
+
 /**
  * The `index`-th subnet of `cidr` with `newBits` more prefix bits, like Terraform's `cidrsubnet`
  * (`cidrSubnet("10.0.0.0/16", 2, 1)` is `10.0.64.0/18`).

@@ -165,3 +165,16 @@ test("service-account and repository ids fit GCP's rules, long names stay distin
   assert.notEqual(a, b);
   assert.equal(gcpResourceId(["mlops-gcp", "gcp-dev", "runtime"], 30), "mlops-gcp-gcp-dev-runtime");
 });
+
+test("network ranges must be network addresses (GCP refuses host bits in a subnet range at create time); authorized sources may name an address with its prefix", () => {
+  const network = gcpClusterOptions.shape.network;
+  const bad = network.safeParse({ cidr: "10.0.0.1/16", podsCidr: "300.16.0.0/14" });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error?.issues.map((i) => [i.path.join("."), i.message]), [
+    ["cidr", "must be an IPv4 CIDR like 10.0.0.0/16 (no host bits set)"],
+    ["podsCidr", "must be an IPv4 CIDR like 10.0.0.0/16 (no host bits set)"],
+  ]);
+  const authorized = gcpClusterOptions.shape.authorizedCidrs;
+  assert.equal(authorized.safeParse(["198.51.100.7/24"]).success, true);
+  assert.equal(authorized.safeParse(["198.51.100.7"]).success, false, "a bare address needs its /32");
+});
