@@ -18,7 +18,9 @@ export interface MlopsPlatformArgs extends PlatformConfigInput {
  * A whole MLOps platform for one environment: the cloud's cluster, container registry, model
  * store and workload identity (or a cluster you already run), then monitoring, GPU enablement,
  * the runtime image, model serving and retraining on it. `profile` picks the defaults: `dev` is
- * small and cheap, `production` is highly available with a private API endpoint.
+ * small and cheap, `production` is highly available with a private API endpoint. The project
+ * installs the SDK of its cloud (`@pulumi/aws`, `@pulumi/gcp` or `@pulumi/azure-native`, optional
+ * peers of pulumi-mlops), which is loaded when the platform is created; `existing` needs none.
  *
  * ```ts
  * const platform = new MlopsPlatform("mlops", { cloud: "aws", region: "us-east-1", profile: "dev",
