@@ -191,7 +191,7 @@ describe("pulumi-mlops installed from its packed tarball", () => {
     assert.match(preview(consumer, ["--out", path.join(work, "preview-cjs.json")]), /pulumi-engine: preview of consumer\/dev: \d+ resources, 0 error\(s\), exit 0/);
   });
 
-  it("previews an ESM AWS example (fraud-detection-aws) copied out of the repository, with its own dependencies (@pulumi/aws) and devDependencies", { skip: !existsSync(engine) && "the engine tool is not beside this checkout" }, () => {
+  it("previews an ESM AWS example (fraud-detection-aws) copied out of the repository, with its own dependencies (@pulumi/aws) and devDependencies, and the same platform from a CommonJS project", { skip: !existsSync(engine) && "the engine tool is not beside this checkout" }, () => {
     const example = path.join(work, "fraud-detection-aws");
     cpSync(path.join(root, "examples", "fraud-detection-aws"), example, { recursive: true });
     const file = path.join(example, "package.json");
@@ -217,5 +217,18 @@ describe("pulumi-mlops installed from its packed tarball", () => {
       writeFileSync(path.join(example, "tsconfig.probe.json"), JSON.stringify({ compilerOptions, files: ["probe.ts"] }));
       run(process.execPath, [path.join(example, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(example, "tsconfig.probe.json")], example);
     }
+
+    // The same AWS platform from a CommonJS + nodenext project (require() of the package, then of
+    // its AWS part). It shares the example's install, whose pulumi-mlops finds @pulumi/aws beside it.
+    const cjsAws = path.join(work, "consumer-cjs-aws");
+    mkdirSync(cjsAws);
+    for (const f of ["package.json", "tsconfig.json", "Pulumi.yaml", "Pulumi.dev.yaml"]) cpSync(path.join(consumer, f), path.join(cjsAws, f));
+    symlinkSync(path.join(example, "node_modules"), path.join(cjsAws, "node_modules"));
+    writeFileSync(
+      path.join(cjsAws, "index.ts"),
+      'import * as pulumi from "@pulumi/pulumi";\nimport { MlopsPlatform } from "pulumi-mlops";\nconst platform = new MlopsPlatform("mlops", { cloud: "aws", region: "us-east-1", aws: { authorizedCidrs: ["198.51.100.7/32"] } });\nexport const endpoint: pulumi.Output<string> = platform.endpoint;\n',
+    );
+    run(process.execPath, [path.join(cjsAws, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", cjsAws], cjsAws);
+    assert.match(preview(cjsAws, ["--invoke-fixtures", invokes]), /pulumi-engine: preview of consumer\/dev: \d+ resources, 0 error\(s\), exit 0/);
   });
 });
