@@ -250,7 +250,7 @@ function compareBaselines(task: Task, metrics: MetricValues, majority: MetricVal
 }
 
 /** The strata the splits keep: the class label, or for regression the target's quantile bin (undefined: too few rows to bin). */
-export function labeller(table: Table, config: ResolvedModelConfig, rows: readonly number[]): ((row: number) => string) | undefined {
+export function labeller(table: Table, config: Pick<ResolvedModelConfig, "target" | "task">, rows: readonly number[]): ((row: number) => string) | undefined {
   const j = table.columns.indexOf(config.target);
   if (config.task !== "regression") return (row) => readCategory(table.rows[row]![j]) ?? "";
   // Regression: strata are target quantile bins (by rank, ties broken by row), at most 10 and at

@@ -5,7 +5,8 @@ import { readCategory } from "../data/values.ts";
 import { tf } from "../model/backend.ts";
 import { classificationMetrics, regressionMetrics } from "../model/metrics.ts";
 import { outputUnits } from "../model/network.ts";
-import { seededRandom, shuffleInPlace } from "../model/random.ts";
+import { assignFolds as foldOfRow } from "../model/split.ts";
+import { labeller } from "../model/train-model.ts";
 import { weighSamples } from "../model/class-weights.ts";
 import { fitNetwork } from "../model/train-network.ts";
 
@@ -36,24 +37,19 @@ export interface CrossValidation {
 export const objectiveOf = (task: ResolvedModelConfig["task"]): CrossValidation["objective"] => (task === "regression" ? "rmse" : "logLoss");
 
 /**
- * Assigns each of `rows` (indices into the table) to one of `k` folds, seeded: stratified by the
- * target's class for classifiers (each class dealt round-robin over the folds after a shuffle, so
- * every fold sees every class with at least k rows), plain shuffled round-robin for regression.
+ * Assigns each of `rows` (indices into the table) to one of `k` folds, seeded, with the strata
+ * training keeps (model/split.ts): by class for classifiers, so every fold sees every class with
+ * at least k rows, and by target quantile for regression, so every fold covers the target's
+ * range. A class with a single row, which training never holds out, is dealt to a fold all the
+ * same: held out there, it is left out of that fold's score (see {@link crossValidate}).
  */
 export function assignFolds(table: Table, rows: readonly number[], target: string, task: ResolvedModelConfig["task"], k: number, seed: number): number[][] {
-  const col = table.columns.indexOf(target);
-  const random = seededRandom(seed ^ 0x2545f491);
-  const groups = new Map<string, number[]>();
-  for (const r of rows) {
-    const key = task === "regression" ? "" : (readCategory(table.rows[r]![col] ?? null) ?? "");
-    const g = groups.get(key) ?? [];
-    g.push(r);
-    groups.set(key, g);
-  }
+  const byRow = foldOfRow(rows, k, seed, labeller(table, { target, task }, rows));
   const folds: number[][] = Array.from({ length: k }, () => []);
   let next = 0;
-  for (const key of [...groups.keys()].sort()) {
-    for (const r of shuffleInPlace(groups.get(key)!, random)) folds[next++ % k]!.push(r);
+  for (const r of rows) {
+    const f = byRow.get(r)!;
+    folds[f >= 0 ? f : next++ % k]!.push(r);
   }
   return folds;
 }

@@ -42,3 +42,19 @@ test("cross-validation trains with the config's class weights, as trainModel doe
   assert.ok(balanced.balancedAccuracy > none.balancedAccuracy + 0.05, `balanced accuracy ${balanced.balancedAccuracy} vs ${none.balancedAccuracy}`);
   assert.ok(balanced.logLoss > none.logLoss, `log loss ${balanced.logLoss} vs ${none.logLoss}`);
 });
+
+test("tune's folds keep training's strata: every fold covers a regression target's range (quantile bins) and every class of a classifier", () => {
+  // A long-tailed target: plain shuffled folds leave some fold without the tail for some seeds.
+  const random = seededRandom(11);
+  const regression = tableFromRecords(Array.from({ length: 100 }, (_, i) => ({ x: String(random()), y: String(i < 90 ? i % 10 : 100 + i) })), "tail");
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const folds = assignFolds(regression, regression.rows.map((_, i) => i), "y", "regression", 5, seed);
+    assert.deepEqual(folds.map((f) => f.length), [20, 20, 20, 20, 20]);
+    for (const f of folds) assert.equal(f.filter((r) => r >= 90).length, 2, `seed ${seed}: each fold holds 2 of the 10 tail rows`);
+    assert.deepEqual([...folds.flat()].sort((a, b) => a - b), regression.rows.map((_, i) => i), "every row in exactly one fold");
+  }
+  const classes = tableFromRecords([...Array.from({ length: 30 }, () => ({ x: "1", c: "a" })), ...Array.from({ length: 6 }, () => ({ x: "2", c: "b" })), { x: "3", c: "single" }], "classes");
+  const folds = assignFolds(classes, classes.rows.map((_, i) => i), "c", "multiclass", 3, 9);
+  for (const f of folds) assert.equal(f.filter((r) => r >= 30 && r < 36).length, 2, "each fold has 2 of class b's 6 rows");
+  assert.equal(folds.flat().length, 37, "the single-row class is in a fold too (left out of that fold's score)");
+});
