@@ -3,8 +3,10 @@
 // of 8 datasets. The Python side (bench/quality/quality.py) makes the datasets and splits, fits
 // the Python models and scores every system with sklearn's metrics on the test rows.
 //
-//   node bench/quality.ts [--out /tmp/mlops-quality] [--seeds 3] [--budget 2m] [--only a,b]
+//   node bench/quality.ts [--out /tmp/mlops-quality] [--seeds 3] [--budget 2m] [--only a,b] [--skip-python] [--skip-tune]
 //
+// --skip-python reuses <out>'s datasets and baselines.json; --skip-tune runs the default training
+// only (the tune column shows "-" for the datasets run so).
 // Writes <out>/results.json and <out>/quality.md (the table bench/README.md shows).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -12,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { out: { type: "string" }, seeds: { type: "string" }, budget: { type: "string" }, only: { type: "string" }, "skip-python": { type: "boolean" } } });
+const { values } = parseArgs({ options: { out: { type: "string" }, seeds: { type: "string" }, budget: { type: "string" }, only: { type: "string" }, "skip-python": { type: "boolean" }, "skip-tune": { type: "boolean" } } });
 const out = path.resolve(values.out ?? path.join(os.tmpdir(), "mlops-quality"));
 const seeds = Number(values.seeds ?? 3);
 const budget = values.budget ?? "2m";
@@ -60,6 +62,11 @@ for (const name of names) {
     def.push({ ...score(name, registry, name), trainSeconds: t.seconds });
   }
   entry.systems.runtime_default = def;
+  if (values["skip-tune"]) {
+    writeFileSync(resultsFile, JSON.stringify(results, null, 1));
+    process.stderr.write(`${name} done (no tune)\n`);
+    continue;
+  }
   const registry = path.join(out, name, "reg-tune");
   const cfg = path.join(out, name, "config-tune.json");
   writeFileSync(cfg, JSON.stringify({ task: meta.task }));

@@ -4,7 +4,9 @@ import type { Cell, Table } from "./table.ts";
 import { readCategory, readDate, readNumber } from "./values.ts";
 
 /**
- * A numerical feature: standardised with the training split's mean and std; missing → mean.
+ * A numerical feature: mapped through the training split's quantiles to a standard normal score
+ * (`quantiles`), or, in preprocessors written before those, standardised with the training
+ * split's mean and std; missing → 0 (the median, or the mean).
  * With `missingIndicator` (the training split had missing or non-numeric values) a second column
  * is 1 where the value was missing, so the network can tell an imputed mean from a real one.
  */
@@ -13,6 +15,15 @@ export interface NumericalFeature {
   kind: "numerical";
   mean: number;
   std: number;
+  /**
+   * Ascending values at evenly spaced ranks of the training split (the minimum first, the maximum
+   * last). A value encodes as Φ⁻¹ of its interpolated rank, a value tied over several knots at
+   * the middle of their span: a spike (the zeros of a rain column) lands apart from the smallest
+   * non-zero values, and a long tail no longer squeezes the bulk of the values together, which a
+   * mean/std scale does. Values beyond the range saturate at the end knots.
+   * @default - mean/std standardisation (preprocessors written before it existed)
+   */
+  quantiles?: number[];
   /** Adds a 0/1 "was missing" column after the value. @default false (preprocessors written before it existed) */
   missingIndicator?: boolean;
 }
@@ -29,23 +40,37 @@ export interface CategoricalFeature {
   missingBucket?: boolean;
 }
 /**
- * Calendar parts a date feature expands to, in encoding order. `hour` (of the day, fractional) is
- * kept only when the training dates carry times (it is constant for plain dates); a feature's
- * parts are always a prefix of this list, which is how preprocessors written before `hour`
- * existed still encode.
+ * Calendar parts a date feature expands to, in encoding order. A part constant over the training
+ * dates is left out (the hour of plain dates, the month of dates that are all 1 January);
+ * preprocessors written before that kept every part up to `hour`, which they left out alone.
  */
 export const DATE_PARTS = ["year", "month", "dayOfWeek", "dayOfYear", "days", "hour"] as const;
 /** A calendar part: year, month 1-12, day of week 0 (Sunday)-6, day of year 1-366, days since 1970-01-01, hour of the day 0-24 with minutes as a fraction (UTC). */
 export type DatePart = (typeof DATE_PARTS)[number];
 /**
+ * Periods of the calendar parts that wrap around. A part fitted with its period is encoded as
+ * sin and cos of its phase (two columns), so December sits next to January and 23:00 next to
+ * midnight, instead of at opposite ends of a standardised scale.
+ */
+export const DATE_PERIODS: Partial<Record<DatePart, number>> = { month: 12, dayOfWeek: 7, dayOfYear: 365.25, hour: 24 };
+/** One encoded calendar part: standardised (mean, std), or with `period` as sin/cos of its phase. */
+export interface DatePartTransform {
+  part: DatePart;
+  mean: number;
+  std: number;
+  /** Encode as sin and cos of 2π · value / period (two columns); mean and std are then unused. @default - standardised (preprocessors written before it existed) */
+  period?: number;
+}
+/**
  * A date feature (ISO dates or date-times, read in UTC): each part of {@link DATE_PARTS}
- * standardised with the training split's mean and std, missing → mean, plus a "was missing"
- * column when the training split had missing or unreadable dates.
+ * standardised with the training split's mean and std, or as sin/cos when it is periodic
+ * ({@link DATE_PERIODS}); missing → the mean (zeros), plus a "was missing" column when the
+ * training split had missing or unreadable dates.
  */
 export interface DateFeature {
   name: string;
   kind: "date";
-  parts: { part: DatePart; mean: number; std: number }[];
+  parts: DatePartTransform[];
   missingIndicator?: boolean;
 }
 /** A fitted feature transform. */
@@ -59,6 +84,8 @@ export type TargetTransform =
       threshold?: number;
     }
   | { task: "regression"; mean: number; std: number };
+
+const PART_INDEX = Object.fromEntries(DATE_PARTS.map((p, i) => [p, i])) as Record<DatePart, number>;
 
 /** The calendar parts of a UTC timestamp in ms, in {@link DATE_PARTS} order. */
 export function dateParts(ms: number): number[] {
@@ -140,7 +167,13 @@ function recordJunk(is: FeatureIssues | undefined, cell: unknown): void {
 
 /** Encoded columns a feature occupies: its value(s), one-hot slots, missing indicator or bucket. */
 export const widthOf = (f: FeatureTransform): number =>
-  f.kind === "numerical" ? (f.missingIndicator ? 2 : 1) : f.kind === "date" ? f.parts.length + (f.missingIndicator ? 1 : 0) : f.categories.length + (f.missingBucket ? 2 : 1);
+  f.kind === "numerical" ? numericalWidth(f) : f.kind === "date" ? datePartsWidth(f) + (f.missingIndicator ? 1 : 0) : f.categories.length + (f.missingBucket ? 2 : 1);
+
+/** Columns of a numerical feature: the standardised value, its quantile score, the missing indicator. */
+const numericalWidth = (f: NumericalFeature): number => 1 + (f.quantiles ? 1 : 0) + (f.missingIndicator ? 1 : 0);
+
+/** Columns a date feature's parts occupy: two for a periodic part, one for a standardised one. */
+const datePartsWidth = (f: DateFeature): number => f.parts.reduce((w, p) => w + (p.period ? 2 : 1), 0);
 
 /** Fits the feature and target transforms on the given (training) rows of `table`. */
 export function fitPreprocessor(config: ResolvedModelConfig, table: Table, rows: readonly number[]): PreprocessorState {
@@ -175,15 +208,91 @@ class Moments {
   }
 }
 
-function fitNumerical(name: string, table: Table, j: number, rows: readonly number[]): NumericalFeature {
+/** Knots of a numerical feature's quantile map (fewer when there are fewer training values). */
+export const QUANTILE_KNOTS = 101;
+
+function fitNumerical(name: string, table: Table, j: number, rows: readonly number[], quantiles = true): NumericalFeature {
   const m = new Moments();
+  const values: number[] = [];
   for (const i of rows) {
     const r = readNumber(table.rows[i]![j], true);
-    if (r.kind === "number") m.add(r.value);
+    if (r.kind === "number") {
+      m.add(r.value);
+      values.push(r.value);
+    }
   }
   const f: NumericalFeature = { name, kind: "numerical", mean: m.n > 0 ? m.mean : 0, std: m.std };
+  values.sort((a, b) => a - b);
+  if (quantiles && values.length > 1 && values[0] !== values.at(-1)) f.quantiles = quantileKnots(values);
   if (m.n < rows.length) f.missingIndicator = true;
   return f;
+}
+
+/** Values at evenly spaced ranks of ascending `sorted` (linear interpolation between ranks, as numpy's percentile). */
+function quantileKnots(sorted: number[]): number[] {
+  const k = Math.min(QUANTILE_KNOTS, sorted.length);
+  return Array.from({ length: k }, (_, i) => {
+    const pos = (i * (sorted.length - 1)) / (k - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, sorted.length - 1);
+    return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+  });
+}
+
+/**
+ * A value's standard normal score under the quantile map `q`: its rank among the knots (the
+ * middle of the knots it ties with, linear between neighbours), kept half a knot inside (0, 1)
+ * so the end knots map to about ±2.6 rather than ±∞.
+ */
+export function quantileScore(q: readonly number[], x: number): number {
+  const k = q.length;
+  let rank: number;
+  if (x <= q[0]!) rank = x === q[0] ? lastAtMost(q, x) / 2 : 0;
+  else if (x >= q[k - 1]!) rank = x === q[k - 1] ? (firstAtLeast(q, x) + k - 1) / 2 : k - 1;
+  else {
+    const lo = firstAtLeast(q, x);
+    if (q[lo] === x) rank = (lo + lastAtMost(q, x)) / 2;
+    else rank = lo - 1 + (x - q[lo - 1]!) / (q[lo]! - q[lo - 1]!);
+  }
+  return normalQuantile((rank + 0.5) / k);
+}
+
+/** Index of the first knot ≥ x (binary search). */
+function firstAtLeast(q: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the last knot ≤ x (binary search). */
+function lastAtMost(q: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation (relative error below 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
 function fitDate(name: string, table: Table, j: number, rows: readonly number[]): DateFeature {
@@ -195,9 +304,12 @@ function fitDate(name: string, table: Table, j: number, rows: readonly number[])
     n++;
     dateParts(t).forEach((v, p) => moments[p]!.add(v));
   }
-  const parts = DATE_PARTS.map((part, p) => ({ part, mean: n > 0 ? moments[p]!.mean : 0, std: moments[p]!.std }));
-  // Plain dates (every time of day the same): no hour part.
-  if (moments[DATE_PARTS.indexOf("hour")]!.variance === 0) parts.pop();
+  // A constant part says nothing; as a sin/cos pair it would even be a constant input.
+  const parts = DATE_PARTS.flatMap((part, p): DatePartTransform[] => {
+    if (moments[p]!.variance === 0) return [];
+    const period = DATE_PERIODS[part];
+    return [{ part, mean: moments[p]!.mean, std: moments[p]!.std, ...(period ? { period } : {}) }];
+  });
   const f: DateFeature = { name, kind: "date", parts };
   if (n < rows.length) f.missingIndicator = true;
   return f;
@@ -223,7 +335,7 @@ function fitCategorical(name: string, table: Table, j: number, rows: readonly nu
 function fitTarget(config: ResolvedModelConfig, table: Table, rows: readonly number[]): TargetTransform {
   const j = table.columns.indexOf(config.target);
   if (config.task === "regression") {
-    const f = fitNumerical(config.target, table, j, rows);
+    const f = fitNumerical(config.target, table, j, rows, false);
     return { task: "regression", mean: f.mean, std: f.std };
   }
   const seen = new Set<string>();
@@ -285,12 +397,14 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
         // A finite JSON number, the common case, without readNumber's result object.
         if (typeof cell === "number" && cell - cell === 0) {
           out[o] = (cell - f.mean) / f.std;
-          o += f.missingIndicator ? 2 : 1;
+          if (f.quantiles) out[o + 1] = quantileScore(f.quantiles, cell);
+          o += numericalWidth(f);
           continue;
         }
         const v = readNumber(cell, options.numericStrings);
         if (v.kind === "number") {
           out[o] = (v.value - f.mean) / f.std;
+          if (f.quantiles) out[o + 1] = quantileScore(f.quantiles, v.value);
         } else {
           if (v.kind === "junk") {
             if (options.junk === "reject") {
@@ -303,16 +417,25 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
             }
             recordJunk(issues?.[k], cell);
           } else if (issues) issues[k]!.missing++;
-          out[o] = 0; // the training mean, standardised
-          if (f.missingIndicator) out[o + 1] = 1;
+          out[o] = 0; // the training mean, standardised (and 0 for the quantile score: the median)
+          if (f.missingIndicator) out[o + numericalWidth(f) - 1] = 1;
         }
-        o += f.missingIndicator ? 2 : 1;
+        o += numericalWidth(f);
       } else if (f.kind === "date") {
         const t = readDate(cell);
-        const w = f.parts.length + (f.missingIndicator ? 1 : 0);
+        const pw = datePartsWidth(f);
+        const w = pw + (f.missingIndicator ? 1 : 0);
         if (t !== null) {
           const parts = dateParts(t);
-          for (let p = 0; p < f.parts.length; p++) out[o + p] = (parts[p]! - f.parts[p]!.mean) / f.parts[p]!.std;
+          let c = o;
+          for (const { part, mean, std, period } of f.parts) {
+            const v = parts[PART_INDEX[part]]!;
+            if (period) {
+              const phase = (2 * Math.PI * v) / period;
+              out[c++] = Math.sin(phase);
+              out[c++] = Math.cos(phase);
+            } else out[c++] = (v - mean) / std;
+          }
         } else {
           const missing = cell === null || cell === undefined || (typeof cell === "number" && Number.isNaN(cell)) || (typeof cell === "string" && readNumber(cell, true).kind === "missing");
           if (!missing) {
@@ -325,7 +448,7 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
             }
             recordJunk(issues?.[k], cell);
           } else if (issues) issues[k]!.missing++;
-          if (f.missingIndicator) out[o + f.parts.length] = 1;
+          if (f.missingIndicator) out[o + pw] = 1;
         }
         o += w;
       } else {

@@ -61,6 +61,45 @@ export function hiddenLayersOf(params: Params): number[] {
 }
 
 /**
+ * The point of `space` nearest the config's own network: what training without tuning would use.
+ * A search tries it first, so on a few hundred rows (where the cross-validation of a handful of
+ * lucky trials is noisy) it cannot return a config that cross-validated worse than the default.
+ * Numbers are clamped into their range (weightDecay 0 becomes the range's low end), a numeric
+ * choice not offered becomes the nearest one; a dimension the network cannot be expressed in
+ * (hidden layers that are neither constant nor a funnel, default class weights) is left out,
+ * which keeps the config's value for it.
+ */
+export function defaultPoint(space: readonly ParamSpec[], network: NetworkConfig): Params {
+  const h = network.hiddenLayers;
+  const layers = h.length;
+  const width = h[0] ?? 64;
+  const same = (shape: string) => h.length > 0 && hiddenLayersOf({ layers, width, shape }).every((u, i) => u === h[i]);
+  const shape = same("constant") ? "constant" : same("funnel") ? "funnel" : undefined;
+  const own: Record<string, ParamValue | undefined> = {
+    ...(shape ? { layers, width, shape } : {}),
+    dropout: network.dropout,
+    learningRate: network.learningRate,
+    batchSize: network.batchSize,
+    weightDecay: network.weightDecay,
+    patience: network.patience,
+    classWeights: typeof network.classWeights === "string" ? network.classWeights : undefined,
+  };
+  const out: Params = {};
+  for (const p of space) {
+    const v = own[p.name];
+    if (v === undefined) continue;
+    if (p.type !== "categorical") {
+      const x = Math.min(p.high, Math.max(p.low, Number(v)));
+      out[p.name] = p.type === "int" ? Math.round(x) : x;
+    } else if (p.choices.includes(v)) out[p.name] = v;
+    else if (typeof v === "number" && p.choices.every((c) => typeof c === "number")) {
+      out[p.name] = (p.choices as number[]).reduce((a, b) => (Math.abs(b - v) < Math.abs(a - v) ? b : a));
+    }
+  }
+  return out;
+}
+
+/**
  * A model config (as a plain object: a resolved or a user config) with a point of the space
  * applied: network fields overridden, `epochs` set to the given budget when there is one.
  */

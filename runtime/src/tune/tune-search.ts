@@ -12,7 +12,7 @@ import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { DatasetSnapshot, TuningLineage } from "../registry/version-metadata.ts";
 import { objectiveOf } from "./cross-validate.ts";
 import { type Observation, RandomSampler, type Sampler, type SamplerName } from "./sampler.ts";
-import { type ParamSpec, type Params, applyParams, assertSpace, defaultSearchSpace } from "./search-space.ts";
+import { type ParamSpec, type Params, applyParams, assertSpace, defaultPoint, defaultSearchSpace } from "./search-space.ts";
 import { REDUCTION_FACTOR, rungEpochs } from "./successive-halving.ts";
 import { TpeSampler } from "./tpe-sampler.ts";
 import type { TrialExecutor } from "./trial-executor.ts";
@@ -174,7 +174,8 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   };
   const newTrial = async (): Promise<number> => {
     const n = next++;
-    const params: Params = sampler.suggest(search.space, observations(trials), seededRandom((search.seed * 1_000_003 + n * 7919) >>> 0));
+    // Trial 0 is the untuned default, so the search has it to beat.
+    const params: Params = n === 0 ? defaultPoint(search.space, search.config.network) : sampler.suggest(search.space, observations(trials), seededRandom((search.seed * 1_000_003 + n * 7919) >>> 0));
     await writeTrial(registry, model, { searchId: search.searchId, trial: n, params, status: "pending", rungs: [], value: null, epochsRun: 0, seconds: 0, updatedAt: now().toISOString() });
     return n;
   };

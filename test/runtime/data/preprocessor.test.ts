@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { resolveConfig } from "../../../runtime/src/data/infer-schema.ts";
 import { type ModelConfigInput, type ResolvedModelConfig, modelConfig } from "../../../runtime/src/data/model-config.ts";
 import {
+  type DateFeature,
   type EncodeReport,
   FIT,
   type PreprocessorState,
@@ -16,6 +17,8 @@ import {
   encodeTarget,
   featureSignature,
   fitPreprocessor,
+  normalQuantile,
+  quantileScore,
   rowsWithTarget,
 } from "../../../runtime/src/data/preprocessor.ts";
 import { readTable } from "../../../runtime/src/data/read-table.ts";
@@ -64,11 +67,11 @@ describe("fitPreprocessor", () => {
     });
     const state = fitPreprocessor(configOf("y", "regression", { x: "numerical", color: "categorical" }), table, [0, 1, 2, 3]);
     assert.deepEqual(state.features, [
-      { name: "x", kind: "numerical", mean: 2.5, std: Math.sqrt(1.25) },
+      { name: "x", kind: "numerical", mean: 2.5, std: Math.sqrt(1.25), quantiles: [1, 2, 3, 4] },
       { name: "color", kind: "categorical", categories: ["red", "blue", "green"] },
     ]);
     assert.deepEqual(state.targetTransform, { task: "regression", mean: 25, std: Math.sqrt(125) });
-    assert.equal(state.width, 1 + 4);
+    assert.equal(state.width, 2 + 4);
     assert.equal(state.target, "y");
     assert.equal(state.formatVersion, 1);
   });
@@ -76,10 +79,10 @@ describe("fitPreprocessor", () => {
   test("the standard deviation is the population one and ignores missing and junk values", () => {
     const table = tableOf({ x: ["2", "4", "4", "4", "NA", "5", "5", "7", "9", "", "oops"], y: range(11).map(String) });
     const [f] = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(11)).features;
-    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2, missingIndicator: true });
+    assert.deepEqual(f, { name: "x", kind: "numerical", mean: 5, std: 2, quantiles: [2, 4, 4, 4, 5, 5, 7, 9], missingIndicator: true });
   });
 
-  test("a constant, single-valued or all-missing numerical feature gets std 1", () => {
+  test("a constant, single-valued or all-missing numerical feature gets std 1 and no quantile map", () => {
     const table = tableOf({ c: ["3", "3", "3"], one: [null, "7", null], none: [null, "NA", "?"], y: ["1", "2", "3"] });
     const features = fitPreprocessor(configOf("y", "regression", { c: "numerical", one: "numerical", none: "numerical" }), table, [0, 1, 2]).features;
     assert.deepEqual(features, [
@@ -326,31 +329,56 @@ describe("train-time and serve-time transforms agree", () => {
 
 describe("missing indicators, missing buckets and date features (issue 13, defect 10)", () => {
   test("date-times get an hour-of-day part (flight departures: the hour is what predicts delays); plain dates do not, and a preprocessor without it still encodes", () => {
-    const times = tableOf({ t: ["2001-01-01 06:30:00", "2001-01-02 18:00:00", "2001-01-03T12:15:00Z", "2001-01-04 00:00"], y: ["1", "2", "3", "4"] });
+    const times = tableOf({ t: ["2001-01-01 06:30:00", "2001-02-02 18:00:00", "2001-03-03T12:15:00Z", "2001-04-04 00:00"], y: ["1", "2", "3", "4"] });
     const withTimes = fitPreprocessor(configOf("y", "regression", { t: "date" }), times, range(4));
-    const parts = (withTimes.features[0] as { parts: { part: string; mean: number; std: number }[] }).parts;
-    assert.deepEqual(parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days", "hour"]);
-    assert.ok(Math.abs(parts[5]!.mean - (6.5 + 18 + 12.25 + 0) / 4) < 1e-9, "hours with minutes as a fraction");
+    const parts = (withTimes.features[0] as DateFeature).parts;
+    // The year is the same for every date: left out.
+    assert.deepEqual(parts.map((p) => p.part), ["month", "dayOfWeek", "dayOfYear", "days", "hour"]);
+    assert.ok(Math.abs(parts[4]!.mean - (6.5 + 18 + 12.25 + 0) / 4) < 1e-9, "hours with minutes as a fraction");
     const x = encodeTable(withTimes, times, [0], FIT);
-    assert.ok(Math.abs(x[5]! - (6.5 - parts[5]!.mean) / parts[5]!.std) < 1e-6);
+    assert.equal(x.length, 2 + 2 + 2 + 1 + 2);
+    assert.ok(Math.abs(x[7]! - Math.sin((2 * Math.PI * 6.5) / 24)) < 1e-6 && Math.abs(x[8]! - Math.cos((2 * Math.PI * 6.5) / 24)) < 1e-6);
 
-    const dates = tableOf({ t: ["2001-01-01", "2001-02-02", "2001-03-03", "2001-04-04"], y: ["1", "2", "3", "4"] });
+    const dates = tableOf({ t: ["2001-01-01", "2001-02-02", "2001-03-03", "2002-04-04"], y: ["1", "2", "3", "4"] });
     const plain = fitPreprocessor(configOf("y", "regression", { t: "date" }), dates, range(4));
-    assert.deepEqual((plain.features[0] as { parts: { part: string }[] }).parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days"]);
-    assert.equal(plain.width, 5);
-    // A preprocessor written before the hour part existed (five parts) encodes a date-time with its five.
-    const old = { ...withTimes, features: [{ ...withTimes.features[0]!, parts: parts.slice(0, 5) }], width: 5 } as PreprocessorState;
-    const y = encodeTable(old, times, [0], FIT);
-    assert.equal(y.length, 5);
-    assert.deepEqual(Array.from(y), Array.from(x.slice(0, 5)));
+    assert.deepEqual((plain.features[0] as DateFeature).parts.map((p) => p.part), ["year", "month", "dayOfWeek", "dayOfYear", "days"]);
+    assert.equal(plain.width, 1 + 2 + 2 + 2 + 1);
+    // A preprocessor written before the hour part and the periodic encoding (five standardised parts) encodes a date-time with its five.
+    const oldParts = ["year", "month", "dayOfWeek", "dayOfYear", "days"].map((part) => ({ part, mean: 1, std: 2 }));
+    const old = { ...withTimes, features: [{ name: "t", kind: "date", parts: oldParts }], width: 5 } as PreprocessorState;
+    assert.deepEqual(Array.from(encodeTable(old, times, [0], FIT)), [2001, 1, 1, 1, 11323].map((v) => (v - 1) / 2));
   });
 
-  test("a missing number sets its indicator column and a present one clears it; the value slot holds the mean", () => {
+  test("periodic date parts wrap around: 31 December encodes next to 1 January, and parts constant in training are left out", () => {
+    const table = tableOf({ d: ["2023-12-31", "2024-01-01", "2024-07-01", "2024-04-01"], y: ["1", "2", "3", "4"] });
+    const state = fitPreprocessor(configOf("y", "regression", { d: "date" }), table, range(4));
+    const f = state.features[0] as DateFeature;
+    const x = encodeTable(state, table, range(4), FIT);
+    const slot = (row: number, part: string) => {
+      let c = 0;
+      for (const p of f.parts) {
+        if (p.part === part) return [x[row * state.width + c]!, x[row * state.width + c + 1]!];
+        c += p.period ? 2 : 1;
+      }
+      throw new Error(part);
+    };
+    const dist = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!);
+    assert.ok(dist(slot(0, "dayOfYear"), slot(1, "dayOfYear")) < 0.05, "two days apart across new year");
+    assert.ok(dist(slot(1, "dayOfYear"), slot(2, "dayOfYear")) > 1.9, "half a year apart");
+    assert.ok(dist(slot(0, "month"), slot(1, "month")) < 0.6);
+
+    const firsts = tableOf({ d: ["1970-01-01", "1971-01-01", "1972-01-01"], y: ["1", "2", "3"] });
+    const parts = (fitPreprocessor(configOf("y", "regression", { d: "date" }), firsts, range(3)).features[0] as DateFeature).parts.map((p) => p.part);
+    assert.deepEqual(parts, ["year", "dayOfWeek", "days"], "every date is 1 January: no month or day of year");
+  });
+
+  test("a missing number sets its indicator column and a present one clears it; the value slots hold the mean and the median", () => {
     const table = tableOf({ x: ["1", "", "3", "NA"], y: ["1", "2", "3", "4"] });
     const state = fitPreprocessor(configOf("y", "regression", { x: "numerical" }), table, range(4));
-    assert.equal(state.width, 2);
-    const x = encodeTable(state, table, range(4), FIT);
-    assert.deepEqual(Array.from(x), [-1, 0, 0, 1, 1, 0, 0, 1]);
+    assert.equal(state.width, 3);
+    const x = Array.from(encodeTable(state, table, range(4), FIT), (v) => Math.round(v * 1e4) / 1e4);
+    // standardised value, quantile score (knots 1 and 3: Φ⁻¹(1/4), Φ⁻¹(3/4)), missing indicator
+    assert.deepEqual(x, [-1, -0.6745, 0, 0, 0, 1, 1, 0.6745, 0, 0, 0, 1]);
   });
 
   test("a missing category goes to its own bucket, an unseen one to the out-of-vocabulary bucket", () => {
@@ -369,19 +397,55 @@ describe("missing indicators, missing buckets and date features (issue 13, defec
     assert.deepEqual(Array.from(encodeTable(state, table, [3], FIT)), [0, 0, 1]);
   });
 
-  test("an ISO date becomes year, month, day of week, day of year, days since 1970 and hour of the day, standardised", () => {
+  test("an ISO date becomes year and days since 1970 standardised, and month, day of week, day of year and hour of the day as sin/cos", () => {
     const table = tableOf({ d: ["2024-01-01", "2024-03-01T12:00:00Z", "2023-12-31 23:59"], y: ["1", "2", "3"] });
     const state = fitPreprocessor(configOf("y", "regression", { d: "date" }), table, range(3));
-    const f = state.features[0] as { parts: { part: string; mean: number; std: number }[] };
+    const f = state.features[0] as DateFeature;
     const raw = [
       [2024, 1, 1, 1, 19723, 0],
       [2024, 3, 5, 61, 19783, 12],
       [2023, 12, 0, 365, 19722, 23 + 59 / 60],
     ];
-    assert.equal(state.width, 6);
+    const periods = [undefined, 12, 7, 365.25, undefined, 24];
+    assert.deepEqual(f.parts.map((p) => p.period), periods);
+    assert.equal(state.width, 10);
     const x = encodeTable(state, table, range(3), FIT);
-    raw.forEach((row, i) => row.forEach((v, p) => assert.ok(Math.abs(x[i * 6 + p]! - (v - f.parts[p]!.mean) / f.parts[p]!.std) < 1e-5, `row ${i} part ${f.parts[p]!.part}`)));
+    raw.forEach((row, i) => {
+      const want = row.flatMap((v, p) => (periods[p] ? [Math.sin((2 * Math.PI * v) / periods[p]!), Math.cos((2 * Math.PI * v) / periods[p]!)] : [(v - f.parts[p]!.mean) / f.parts[p]!.std]));
+      want.forEach((w, c) => assert.ok(Math.abs(x[i * 10 + c]! - w) < 1e-5, `row ${i} column ${c}`));
+    });
     assert.throws(() => encodeRows(state, 1, () => "next tuesday", SERVE), { code: "MLOPS_ERR_INFER_FEATURE", message: /expected an ISO 8601 date/ });
   });
+
 });
 
+
+describe("quantile scores of numerical features", () => {
+  test("normalQuantile matches Φ⁻¹ (scipy's norm.ppf) to 1e-8", () => {
+    const want: [number, number][] = [[0.001, -3.090232306], [0.02, -2.053748911], [0.3, -0.524400513], [0.5, 0], [0.9, 1.281551566], [0.999, 3.090232306]];
+    for (const [p, z] of want) assert.ok(Math.abs(normalQuantile(p) - z) < 1e-8, `${p}: ${normalQuantile(p)}`);
+  });
+
+  test("a value scores by its interpolated rank among the knots, a tie at the middle of its knots, and saturates beyond the ends", () => {
+    const q = [0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6];
+    const z = (x: number) => quantileScore(q, x);
+    assert.ok(Math.abs(z(0) - normalQuantile(2.5 / 11)) < 1e-12, "0 ties knots 0-4: rank 2");
+    assert.ok(Math.abs(z(2.5) - normalQuantile(7 / 11)) < 1e-12, "halfway between knots 6 and 7");
+    assert.equal(z(-5), normalQuantile(0.5 / 11));
+    assert.equal(z(60), normalQuantile(10.5 / 11));
+    const xs = [-1, 0, 0.01, 0.5, 1, 3.3, 6, 7];
+    xs.slice(1).forEach((x, i) => assert.ok(z(x) >= z(xs[i]!), `monotone at ${x}`));
+  });
+
+  test("a spike at zero with a long tail (daily rain) puts the zeros well apart from the smallest non-zero values, which mean/std scaling squeezes together", () => {
+    const random = seededRandom(5);
+    const rain = Array.from({ length: 400 }, () => (random() < 0.55 ? 0 : Math.round(-Math.log(1 - random()) * 30) / 10));
+    rain[0] = 55; // one storm
+    const table = tableOf({ rain: rain.map(String), y: rain.map((_, i) => String(i)) });
+    const state = fitPreprocessor(configOf("y", "regression", { rain: "numerical" }), table, range(400));
+    const probe = tableOf({ rain: ["0", "0.1"], y: ["0", "0"] });
+    const [std0, q0, std1, q1] = Array.from(encodeTable(state, probe, [0, 1], FIT));
+    assert.ok(Math.abs(std1! - std0!) < 0.05, `standardised: ${std0} vs ${std1}`);
+    assert.ok(q1! - q0! > 0.7, `quantile score: ${q0} vs ${q1}`);
+  });
+});

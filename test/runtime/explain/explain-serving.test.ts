@@ -46,7 +46,9 @@ describe("importance.json stored with each version", () => {
       for (const f of imp.features) assert.ok(f.meanAbsAttribution >= 0 && Number.isFinite(f.permutationImportance));
       // The tiny models' rules use x1 for every task: shuffling it hurts.
       assert.ok(imp.features.find((f) => f.name === "x1")!.permutationImportance > 0);
-      assert.ok(imp.maxCompletenessError < 0.05, `completeness ${imp.maxCompletenessError}`);
+      // Integrated gradients' 64-step sum against the output difference: absolute, in the output's
+      // units (probabilities; for regression the target, which spans about 20).
+      assert.ok(imp.maxCompletenessError < (task === "regression" ? 0.1 : 0.05), `completeness ${imp.maxCompletenessError}`);
       loaded.dispose();
     });
   }

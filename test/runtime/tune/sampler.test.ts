@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { seededRandom } from "../../../runtime/src/model/random.ts";
 import { type Observation, RandomSampler, type Sampler } from "../../../runtime/src/tune/sampler.ts";
-import { type ParamSpec, type Params, applyParams, defaultSearchSpace, hiddenLayersOf } from "../../../runtime/src/tune/search-space.ts";
+import { type ParamSpec, type Params, applyParams, defaultPoint, defaultSearchSpace, hiddenLayersOf } from "../../../runtime/src/tune/search-space.ts";
 import { promotable, rungEpochs } from "../../../runtime/src/tune/successive-halving.ts";
 import { TpeSampler } from "../../../runtime/src/tune/tpe-sampler.ts";
 import { networkConfig } from "../../../runtime/src/data/model-config.ts";
@@ -143,4 +143,19 @@ test("class weights are a dimension for classifiers (issue 13) and reach the net
     assert.equal(networkConfig.parse(applied.network).classWeights, cw);
   }
   assert.equal(applyParams({ network: networkConfig.parse({}) }, {}).network.classWeights, undefined, "unsampled: the default rule (balanced below 30 % minority)");
+});
+
+test("a search's first trial is the config's own network, the nearest point of the space to it (so tuning has the default to beat)", () => {
+  const net = { ...networkConfig.parse({}), patience: 20 };
+  const point = defaultPoint(defaultSearchSpace("binary"), net);
+  // [64, 32] is a funnel of width 64; weightDecay 0 is the log range's low end; default class weights are left to the config.
+  assert.deepEqual(point, { layers: 2, width: 64, shape: "funnel", dropout: 0, learningRate: 0.001, batchSize: 32, weightDecay: 1e-7, patience: 20 });
+  const applied = applyParams({ network: net }, point).network;
+  assert.deepEqual(applied.hiddenLayers, net.hiddenLayers);
+  assert.equal(applied.classWeights, undefined);
+  // Hidden layers the space cannot express keep the config's; a patience not offered becomes the nearest choice.
+  const odd = defaultPoint(defaultSearchSpace("regression"), { ...net, hiddenLayers: [10, 40], patience: 12 });
+  assert.equal(odd.layers, undefined);
+  assert.equal(odd.patience, 10);
+  assert.deepEqual(applyParams({ network: net }, odd).network.hiddenLayers, net.hiddenLayers);
 });

@@ -12,6 +12,7 @@ import { modelConfig } from "../../../runtime/src/data/model-config.ts";
 import { parseCsv } from "../../../runtime/src/data/read-table.ts";
 import { ModelRegistry } from "../../../runtime/src/registry/index.ts";
 import { KubernetesTrialExecutor } from "../../../runtime/src/tune/kubernetes-trial-executor.ts";
+import { defaultPoint } from "../../../runtime/src/tune/search-space.ts";
 import { tune } from "../../../runtime/src/tune/tune-search.ts";
 import { listTrials, readSearch } from "../../../runtime/src/tune/tuning-records.ts";
 import { MLOPS_BIN, runMlops } from "../../helpers/run-cli.ts";
@@ -58,6 +59,8 @@ test("a tune killed with SIGKILL mid-search resumes without rerunning its finish
   assert.match(resumed.stdout, /^registered toy version 1 \(champion\) from tuning search s1/m);
   const after = await listTrials(reg, "toy", "s1");
   assert.deepEqual(after.map((t) => t.trial), [0, 1, 2, 3, 4]);
+  const record = await readSearch(reg, "toy", "s1");
+  assert.deepEqual(after[0]!.params, defaultPoint(record.space, record.config.network), "trial 0 is the untuned default");
   assert.ok(after.every((t) => ["complete", "pruned", "failed"].includes(t.status)), JSON.stringify(after.map((t) => t.status)));
   for (const [n, text] of bytes) assert.equal(await readFile(path.join(registry, "models/toy/tuning/s1/trials", `${n}.json`), "utf8"), text, `finished trial ${n} was rerun`);
   for (const n of bytes.keys()) assert.doesNotMatch(resumed.stderr, new RegExp(`^trial ${n} `, "m"), `trial ${n} reported again`);
