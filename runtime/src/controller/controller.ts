@@ -708,7 +708,11 @@ export class RetrainingController {
    * alias, runs the shadow phase and canary steps, and promotes it or rolls it back. For a version
    * gated elsewhere, or an operator who wants to push one through the same health checks.
    */
-  async rollOut(version: number, signal: AbortSignal = NEVER): Promise<CycleOutcome> {
+  rollOut(version: number, signal: AbortSignal = NEVER): Promise<CycleOutcome> {
+    return this.#leased(() => this.#rollOutNow(version, signal));
+  }
+
+  async #rollOutNow(version: number, signal: AbortSignal): Promise<CycleOutcome> {
     const standby = await this.#lead();
     if (standby !== undefined) throw new Error(`cannot roll out version ${version}: standing by (${standby})`);
     const champion = (await this.#registry.resolve(this.#model, "champion")).version;
@@ -726,14 +730,18 @@ export class RetrainingController {
    * `mlops models compare` was its gate). With `promotion.requireApproval` it stops at
    * `awaiting-approval`. Returns the outcome and whether the gate ran.
    */
-  async gateAndRollOut(version: number, signal: AbortSignal = NEVER): Promise<{ outcome: CycleOutcome; gated: boolean; holdout: number }> {
+  gateAndRollOut(version: number, signal: AbortSignal = NEVER): Promise<{ outcome: CycleOutcome; gated: boolean; holdout: number }> {
+    return this.#leased(() => this.#gateAndRollOutNow(version, signal));
+  }
+
+  async #gateAndRollOutNow(version: number, signal: AbortSignal): Promise<{ outcome: CycleOutcome; gated: boolean; holdout: number }> {
     const standby = await this.#lead();
     if (standby !== undefined) throw new Error(`cannot roll out version ${version}: standing by (${standby})`);
     const champion = await this.#registry.resolve(this.#model, "champion");
     await this.#registry.getVersion(this.#model, version);
     if (version === champion.version) throw new Error(`version ${version} of ${this.#model} is already its champion`);
     const { holdout } = await splitFeedback(this.#registry, this.#model, this.#policy.training, await this.#feedbackReader(champion));
-    if (holdout.length < this.#policy.gate.minHoldoutRows) return { outcome: await this.rollOut(version, signal), gated: false, holdout: holdout.length };
+    if (holdout.length < this.#policy.gate.minHoldoutRows) return { outcome: await this.#rollOutNow(version, signal), gated: false, holdout: holdout.length };
     return { outcome: this.#report(await this.#gateAndRollOut({ version, champion: champion.version }, holdout, signal)), gated: true, holdout: holdout.length };
   }
 

@@ -9,6 +9,7 @@ import { RetrainingController } from "../../../runtime/src/controller/controller
 import { listEvents } from "../../../runtime/src/registry/index.ts";
 import { FakeClock, SimulatedFleet, writeDriftedFeedback } from "../../fixtures/controller/simulated-fleet.ts";
 import { type MlopsProcess, isAlive, startMlops } from "../../helpers/mlops-process.ts";
+import { trainAnotherVersion } from "../../helpers/tiny-models.ts";
 import { MODEL, type Sandbox, policy, sandbox, writePolicy } from "./setup.ts";
 
 const boxes: Sandbox[] = [];
@@ -121,4 +122,14 @@ test("a controller that was only started (or ran one pass) and then dropped stop
   };
   assert.equal(await writes(() => controller.start()), true, "no renewal after start() returned");
   assert.equal(await writes(() => controller.runOnce()), true, "no renewal after runOnce() returned");
+
+  // rollOut() and gateAndRollOut() take the lease too (a CI pipeline's candidate): the same holds.
+  assert.equal(await trainAnotherVersion(b.registryDir, MODEL), 2);
+  assert.equal(await trainAnotherVersion(b.registryDir, MODEL), 3);
+  const clock = new FakeClock();
+  const fleet = new SimulatedFleet(b.registry, MODEL, clock);
+  clock.onSleep = () => fleet.serve(1);
+  const rolling = new RetrainingController({ registry: b.registry, policy: policy(b, { leadership: { leaseSeconds: 1.5 } }), clock });
+  assert.equal(await writes(() => rolling.rollOut(2)), true, "no renewal after rollOut() returned");
+  assert.equal(await writes(() => rolling.gateAndRollOut(3)), true, "no renewal after gateAndRollOut() returned");
 });
