@@ -201,11 +201,15 @@ export class LeaderLease {
     await this.#renewing;
   }
 
-  /** Renews in the background again (at once, when held). */
+  /**
+   * Renews in the background again (at once, when still held). A lease that lapsed while paused
+   * is left to {@link tryAcquire}: a renewal racing it would make its compare-and-swap fail, and
+   * the controller would stand by for a pass against its own lease.
+   */
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    if (this.#etag !== undefined) void this.renew();
+    if (this.held) void this.renew();
   }
 
   /** Steps down: marks the lease released (so a standby takes it at once) and stops renewing. */

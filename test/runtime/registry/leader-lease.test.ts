@@ -24,6 +24,22 @@ const clock = () => {
 function leaseSuite(fresh: () => Promise<ModelRegistry>): void {
   const lease = (registry: ModelRegistry, c: { now: () => number }, holder: string) => new LeaderLease(registry, "churn", { leaseMs: LEASE_MS, holder, now: c.now, autoRenew: false });
 
+  test("a lease that lapsed while paused is taken back by tryAcquire after resume(), with no renewal racing it", async () => {
+    // resume() used to start a renewal even after the lapse; the controller's tryAcquire right
+    // after it then lost its compare-and-swap to that write and stood by against its own lease.
+    const registry = await fresh();
+    const c = clock();
+    const a = lease(registry, c, "a");
+    assert.equal((await a.tryAcquire()).acquired, true);
+    a.pause();
+    c.advance(LEASE_MS + 1);
+    assert.equal(a.held, false);
+    a.resume();
+    const again = await a.tryAcquire();
+    assert.deepEqual([again.acquired, again.acquired && again.how], [true, "already-held"]);
+    assert.equal(a.held, true);
+  });
+
   test("the first controller takes a free lease; another stands by while it renews", async () => {
     const registry = await fresh();
     const c = clock();
