@@ -203,6 +203,7 @@ export function resolveConfig(config: ModelConfig, table: Table, defaultName: st
     task,
     features,
     maxCategories: config.maxCategories,
+    numericalBins: config.numericalBins,
     // Provisional schedule from the table's size; training fixes it from the actual split sizes.
     network: adaptiveSchedule(config.network, Math.round(table.rows.length * (1 - config.network.testSplit) * (1 - config.network.validationSplit)), Math.round(table.rows.length * (1 - config.network.testSplit) * config.network.validationSplit)),
   };

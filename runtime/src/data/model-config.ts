@@ -81,6 +81,13 @@ export const modelConfig = z
     exclude: z.array(z.string()).default([]),
     /** Categories kept per categorical feature (most frequent first); the rest share the out-of-vocabulary bucket. @default 100 */
     maxCategories: z.number().int().min(1).max(10_000).default(100),
+    /**
+     * Piecewise-linear bins per numerical feature and per linear date part (year, days), with
+     * edges at training quantiles; 0 for none. @default "auto": one bin per 50 training rows, at
+     * most 32 and at most one bin column per 5 training rows over all features; none when that
+     * leaves fewer than 8 (under 400 training rows, or many numerical columns for the rows)
+     */
+    numericalBins: z.union([z.literal("auto"), z.number().int().min(0).max(256)]).default("auto"),
     /** The network and training loop. */
     network: networkConfig.default(networkConfig.parse({})),
   })
@@ -118,6 +125,8 @@ export interface ResolvedModelConfig {
   task: Task;
   features: { name: string; kind: FeatureKind }[];
   maxCategories: number;
+  /** @default "auto" (configs stored before it existed) */
+  numericalBins?: number | "auto";
   positiveClass?: string;
   network: ResolvedNetworkConfig;
 }

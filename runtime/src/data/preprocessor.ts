@@ -24,6 +24,14 @@ export interface NumericalFeature {
    * @default - mean/std standardisation (preprocessors written before it existed)
    */
   quantiles?: number[];
+  /**
+   * Edges of piecewise-linear bins (ascending, distinct; training quantiles at even ranks). Bin t
+   * adds a column that is 0 below edge t, 1 above edge t + 1 and linear between: a step the
+   * network can place at any of them, where a smooth input makes it learn sharp changes (a bad
+   * week of flight delays, a dose threshold) slowly or not at all.
+   * @default - no bins (preprocessors written before they existed, or too few training rows)
+   */
+  bins?: number[];
   /** Adds a 0/1 "was missing" column after the value. @default false (preprocessors written before it existed) */
   missingIndicator?: boolean;
 }
@@ -60,6 +68,8 @@ export interface DatePartTransform {
   std: number;
   /** Encode as sin and cos of 2π · value / period (two columns); mean and std are then unused. @default - standardised (preprocessors written before it existed) */
   period?: number;
+  /** Piecewise-linear bins after the standardised value, as {@link NumericalFeature.bins} (parts without a period: year, days). @default - none */
+  bins?: number[];
 }
 /**
  * A date feature (ISO dates or date-times, read in UTC): each part of {@link DATE_PARTS}
@@ -169,18 +179,47 @@ function recordJunk(is: FeatureIssues | undefined, cell: unknown): void {
 export const widthOf = (f: FeatureTransform): number =>
   f.kind === "numerical" ? numericalWidth(f) : f.kind === "date" ? datePartsWidth(f) + (f.missingIndicator ? 1 : 0) : f.categories.length + (f.missingBucket ? 2 : 1);
 
-/** Columns of a numerical feature: the standardised value, its quantile score, the missing indicator. */
-const numericalWidth = (f: NumericalFeature): number => 1 + (f.quantiles ? 1 : 0) + (f.missingIndicator ? 1 : 0);
+/** Columns of piecewise-linear bins with these edges. */
+const binsWidth = (bins: readonly number[] | undefined): number => (bins ? bins.length - 1 : 0);
 
-/** Columns a date feature's parts occupy: two for a periodic part, one for a standardised one. */
-const datePartsWidth = (f: DateFeature): number => f.parts.reduce((w, p) => w + (p.period ? 2 : 1), 0);
+/** Columns of a numerical feature: the standardised value, its quantile score, its bins, the missing indicator. */
+const numericalWidth = (f: NumericalFeature): number => 1 + (f.quantiles ? 1 : 0) + binsWidth(f.bins) + (f.missingIndicator ? 1 : 0);
+
+/** Columns a date feature's parts occupy: two for a periodic part, one for a standardised one plus its bins. */
+const datePartsWidth = (f: DateFeature): number => f.parts.reduce((w, p) => w + (p.period ? 2 : 1 + binsWidth(p.bins)), 0);
+
+/** Fewest training rows per piecewise-linear bin when the count is automatic. */
+export const ROWS_PER_BIN = 50;
+/** Most piecewise-linear bins per feature when the count is automatic. */
+export const MAX_AUTO_BINS = 32;
+/** Fewest bins worth adding when the count is automatic. */
+export const MIN_AUTO_BINS = 8;
+/** Training rows per bin column over all features when the count is automatic. */
+export const ROWS_PER_BIN_COLUMN = 5;
+
+/**
+ * Bins per numerical feature (and linear date part) for a training split of `rows` rows with
+ * `binnable` such inputs: the configured count, or "auto": one per 50 rows, at most 32, and at
+ * most one bin column per 5 rows over all features together; none when that leaves fewer than 8.
+ * Measured on bench/quality.ts (4 seeds): bins lift flights (ROC AUC 0.586 → 0.601) and
+ * seattle-weather (accuracy 0.856 → 0.865); on cars' 240 rows they cost RMSE (2.54 → 2.66),
+ * and on digits' 64 pixel columns (1,000 more inputs for 860 rows) accuracy (0.972 → 0.967).
+ */
+export function binCount(setting: number | "auto" | undefined, rows: number, binnable: number): number {
+  if (typeof setting === "number") return setting;
+  const n = Math.min(MAX_AUTO_BINS, Math.floor(rows / ROWS_PER_BIN), Math.floor(rows / ROWS_PER_BIN_COLUMN / Math.max(1, binnable)));
+  return n >= MIN_AUTO_BINS ? n : 0;
+}
 
 /** Fits the feature and target transforms on the given (training) rows of `table`. */
 export function fitPreprocessor(config: ResolvedModelConfig, table: Table, rows: readonly number[]): PreprocessorState {
+  // Inputs that may get bins: numerical features, and a date's year and days.
+  const binnable = config.features.reduce((n, f) => n + (f.kind === "numerical" ? 1 : f.kind === "date" ? 2 : 0), 0);
+  const bins = binCount(config.numericalBins, rows.length, binnable);
   const features = config.features.map((f): FeatureTransform => {
     const j = table.columns.indexOf(f.name);
-    if (f.kind === "numerical") return fitNumerical(f.name, table, j, rows);
-    if (f.kind === "date") return fitDate(f.name, table, j, rows);
+    if (f.kind === "numerical") return fitNumerical(f.name, table, j, rows, true, bins);
+    if (f.kind === "date") return fitDate(f.name, table, j, rows, bins);
     return fitCategorical(f.name, table, j, rows, config.maxCategories);
   });
   const targetTransform = fitTarget(config, table, rows);
@@ -211,7 +250,7 @@ class Moments {
 /** Knots of a numerical feature's quantile map (fewer when there are fewer training values). */
 export const QUANTILE_KNOTS = 101;
 
-function fitNumerical(name: string, table: Table, j: number, rows: readonly number[], quantiles = true): NumericalFeature {
+function fitNumerical(name: string, table: Table, j: number, rows: readonly number[], quantiles = true, bins = 0): NumericalFeature {
   const m = new Moments();
   const values: number[] = [];
   for (const i of rows) {
@@ -224,12 +263,38 @@ function fitNumerical(name: string, table: Table, j: number, rows: readonly numb
   const f: NumericalFeature = { name, kind: "numerical", mean: m.n > 0 ? m.mean : 0, std: m.std };
   values.sort((a, b) => a - b);
   if (quantiles && values.length > 1 && values[0] !== values.at(-1)) f.quantiles = quantileKnots(values);
+  const edges = binEdges(values, bins);
+  if (edges) f.bins = edges;
   if (m.n < rows.length) f.missingIndicator = true;
   return f;
 }
 
+/**
+ * Edges of `bins` piecewise-linear bins of ascending `sorted`: its values (not interpolated
+ * between them) at ranks 0, 1/bins, ..., 1, repeated values merged: a pixel column of three grey
+ * levels gets two bins, a 0/1 column none. Undefined when fewer than two bins remain.
+ */
+function binEdges(sorted: readonly number[], bins: number): number[] | undefined {
+  if (bins < 2 || sorted.length < 2) return undefined;
+  const edges: number[] = [];
+  for (let i = 0; i <= bins; i++) {
+    const x = sorted[Math.floor((i * (sorted.length - 1)) / bins)]!;
+    if (edges.length === 0 || x > edges.at(-1)!) edges.push(x);
+  }
+  return edges.length > 2 ? edges : undefined;
+}
+
+/** Writes the piecewise-linear bin columns of `x` at out[at ...]. */
+function encodeBins(edges: readonly number[], x: number, out: Float32Array, at: number): void {
+  for (let t = 0; t + 1 < edges.length; t++) {
+    const lo = edges[t]!;
+    const hi = edges[t + 1]!;
+    out[at + t] = x <= lo ? 0 : x >= hi ? 1 : (x - lo) / (hi - lo);
+  }
+}
+
 /** Values at evenly spaced ranks of ascending `sorted` (linear interpolation between ranks, as numpy's percentile). */
-function quantileKnots(sorted: number[]): number[] {
+function quantileKnots(sorted: readonly number[]): number[] {
   const k = Math.min(QUANTILE_KNOTS, sorted.length);
   return Array.from({ length: k }, (_, i) => {
     const pos = (i * (sorted.length - 1)) / (k - 1);
@@ -295,20 +360,26 @@ export function normalQuantile(p: number): number {
   return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
-function fitDate(name: string, table: Table, j: number, rows: readonly number[]): DateFeature {
+function fitDate(name: string, table: Table, j: number, rows: readonly number[], bins = 0): DateFeature {
   const moments = DATE_PARTS.map(() => new Moments());
+  // Values of the parts without a period, for their bins.
+  const linear = DATE_PARTS.map((part): number[] | undefined => (bins > 0 && !DATE_PERIODS[part] ? [] : undefined));
   let n = 0;
   for (const i of rows) {
     const t = readDate(table.rows[i]![j]);
     if (t === null) continue;
     n++;
-    dateParts(t).forEach((v, p) => moments[p]!.add(v));
+    dateParts(t).forEach((v, p) => {
+      moments[p]!.add(v);
+      linear[p]?.push(v);
+    });
   }
   // A constant part says nothing; as a sin/cos pair it would even be a constant input.
   const parts = DATE_PARTS.flatMap((part, p): DatePartTransform[] => {
     if (moments[p]!.variance === 0) return [];
     const period = DATE_PERIODS[part];
-    return [{ part, mean: moments[p]!.mean, std: moments[p]!.std, ...(period ? { period } : {}) }];
+    const edges = linear[p] && binEdges(linear[p].sort((a, b) => a - b), bins);
+    return [{ part, mean: moments[p]!.mean, std: moments[p]!.std, ...(period ? { period } : {}), ...(edges ? { bins: edges } : {}) }];
   });
   const f: DateFeature = { name, kind: "date", parts };
   if (n < rows.length) f.missingIndicator = true;
@@ -368,6 +439,16 @@ function sortLabels(labels: string[]): string[] {
   return numeric ? labels.sort((a, b) => Number(a) - Number(b)) : labels.sort();
 }
 
+/** A numerical feature's value columns: standardised, its quantile score, its bins. */
+function encodeNumber(f: NumericalFeature, x: number, out: Float32Array, o: number): void {
+  out[o] = (x - f.mean) / f.std;
+  if (f.quantiles) out[o + 1] = quantileScore(f.quantiles, x);
+  if (f.bins) encodeBins(f.bins, x, out, o + 1 + (f.quantiles ? 1 : 0));
+}
+
+/** The training median (the middle quantile knot; the mean without knots), which a missing value's bins encode. */
+const medianOf = (f: NumericalFeature): number => (f.quantiles ? f.quantiles[(f.quantiles.length - 1) >> 1]! : f.mean);
+
 const vocabularies = new WeakMap<CategoricalFeature, Map<string, number>>();
 /** A categorical feature's category → slot map, built once per fitted feature. */
 function vocabulary(f: CategoricalFeature): Map<string, number> {
@@ -396,16 +477,13 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
       if (f.kind === "numerical") {
         // A finite JSON number, the common case, without readNumber's result object.
         if (typeof cell === "number" && cell - cell === 0) {
-          out[o] = (cell - f.mean) / f.std;
-          if (f.quantiles) out[o + 1] = quantileScore(f.quantiles, cell);
+          encodeNumber(f, cell, out, o);
           o += numericalWidth(f);
           continue;
         }
         const v = readNumber(cell, options.numericStrings);
-        if (v.kind === "number") {
-          out[o] = (v.value - f.mean) / f.std;
-          if (f.quantiles) out[o + 1] = quantileScore(f.quantiles, v.value);
-        } else {
+        if (v.kind === "number") encodeNumber(f, v.value, out, o);
+        else {
           if (v.kind === "junk") {
             if (options.junk === "reject") {
               const expected = options.numericStrings ? "a number" : "a JSON number (or null/NaN when unknown)";
@@ -417,7 +495,10 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
             }
             recordJunk(issues?.[k], cell);
           } else if (issues) issues[k]!.missing++;
-          out[o] = 0; // the training mean, standardised (and 0 for the quantile score: the median)
+          // The training mean, standardised, is 0, as is the median's quantile score; the bins
+          // take the median too.
+          out[o] = 0;
+          if (f.bins) encodeBins(f.bins, medianOf(f), out, o + 1 + (f.quantiles ? 1 : 0));
           if (f.missingIndicator) out[o + numericalWidth(f) - 1] = 1;
         }
         o += numericalWidth(f);
@@ -428,13 +509,19 @@ export function encodeRows(state: PreprocessorState, n: number, get: CellGetter,
         if (t !== null) {
           const parts = dateParts(t);
           let c = o;
-          for (const { part, mean, std, period } of f.parts) {
+          for (const { part, mean, std, period, bins } of f.parts) {
             const v = parts[PART_INDEX[part]]!;
             if (period) {
               const phase = (2 * Math.PI * v) / period;
               out[c++] = Math.sin(phase);
               out[c++] = Math.cos(phase);
-            } else out[c++] = (v - mean) / std;
+            } else {
+              out[c++] = (v - mean) / std;
+              if (bins) {
+                encodeBins(bins, v, out, c);
+                c += binsWidth(bins);
+              }
+            }
           }
         } else {
           const missing = cell === null || cell === undefined || (typeof cell === "number" && Number.isNaN(cell)) || (typeof cell === "string" && readNumber(cell, true).kind === "missing");

@@ -7,8 +7,10 @@ import { resolveConfig } from "../../../runtime/src/data/infer-schema.ts";
 import { type ModelConfigInput, type ResolvedModelConfig, modelConfig } from "../../../runtime/src/data/model-config.ts";
 import {
   type DateFeature,
+  binCount,
   type EncodeReport,
   FIT,
+  type NumericalFeature,
   type PreprocessorState,
   SCORE_FILE,
   SERVE,
@@ -442,10 +444,77 @@ describe("quantile scores of numerical features", () => {
     const rain = Array.from({ length: 400 }, () => (random() < 0.55 ? 0 : Math.round(-Math.log(1 - random()) * 30) / 10));
     rain[0] = 55; // one storm
     const table = tableOf({ rain: rain.map(String), y: rain.map((_, i) => String(i)) });
-    const state = fitPreprocessor(configOf("y", "regression", { rain: "numerical" }), table, range(400));
+    const state = fitPreprocessor(configOf("y", "regression", { rain: "numerical" }, { numericalBins: 0 }), table, range(400));
     const probe = tableOf({ rain: ["0", "0.1"], y: ["0", "0"] });
     const [std0, q0, std1, q1] = Array.from(encodeTable(state, probe, [0, 1], FIT));
     assert.ok(Math.abs(std1! - std0!) < 0.05, `standardised: ${std0} vs ${std1}`);
     assert.ok(q1! - q0! > 0.7, `quantile score: ${q0} vs ${q1}`);
+  });
+});
+
+describe("piecewise-linear bins of numerical features and linear date parts", () => {
+  test("auto: one bin per 50 training rows, at most 32, at most one bin column per 5 rows over all inputs, none below 8; a number is taken as it is", () => {
+    assert.equal(binCount("auto", 399, 1), 0, "under 400 rows (cars, diabetes, penguins): none");
+    assert.equal(binCount("auto", 400, 1), 8);
+    assert.equal(binCount(undefined, 700, 6), 14, "seattle-weather: 4 numbers and a date");
+    assert.equal(binCount("auto", 2400, 3), 32, "flights: capped at 32");
+    assert.equal(binCount("auto", 860, 64), 0, "digits: 64 pixel columns would add 1,000 inputs for 860 rows");
+    assert.equal(binCount(0, 5000, 1), 0);
+    assert.equal(binCount(3, 10, 1), 3);
+  });
+
+  test("bin t is 0 below its lower edge, 1 above its upper edge and linear between; values beyond the range saturate", () => {
+    const x = range(401).map((i) => String(i / 4)); // 0 .. 100
+    const table = tableOf({ x, y: x });
+    const state = fitPreprocessor(configOf("y", "regression", { x: "numerical" }, { numericalBins: 4 }), table, range(401));
+    const f = state.features[0] as NumericalFeature;
+    assert.deepEqual(f.bins, [0, 25, 50, 75, 100]);
+    assert.equal(state.width, 1 + 1 + 4);
+    const probe = tableOf({ x: ["-10", "10", "37.5", "75", "1000"], y: ["0", "0", "0", "0", "0"] });
+    const enc = encodeTable(state, probe, range(5), FIT);
+    const binsOf = (r: number) => Array.from(enc.slice(r * 6 + 2, r * 6 + 6));
+    assert.deepEqual(binsOf(0), [0, 0, 0, 0]);
+    assert.deepEqual(binsOf(1), [0.4, 0, 0, 0].map(Math.fround));
+    assert.deepEqual(binsOf(2), [1, 0.5, 0, 0]);
+    assert.deepEqual(binsOf(3), [1, 1, 1, 0]);
+    assert.deepEqual(binsOf(4), [1, 1, 1, 1]);
+  });
+
+  test("repeated values merge edges (a pixel of three grey levels gets two bins, a binary column none), and a missing value encodes as the median with its indicator", () => {
+    const levels = range(600).map((i) => (i % 3 === 0 ? "0" : i % 3 === 1 ? "8" : "16"));
+    const binary = range(600).map((i) => String(i % 2));
+    const withGaps = range(600).map((i) => (i % 10 === 0 ? "" : String(i)));
+    const table = tableOf({ levels, binary, withGaps, y: levels });
+    const state = fitPreprocessor(configOf("y", "regression", { levels: "numerical", binary: "numerical", withGaps: "numerical" }, { numericalBins: 16 }), table, range(600));
+    const [lv, bin, gaps] = state.features as NumericalFeature[];
+    assert.deepEqual(lv!.bins, [0, 8, 16]);
+    assert.equal(bin!.bins, undefined);
+    assert.equal(gaps!.missingIndicator, true);
+    const probe = tableOf({ levels: ["8"], binary: ["1"], withGaps: [""], y: ["0"] });
+    const enc = Array.from(encodeTable(state, probe, [0], FIT));
+    // levels: value, quantile score, 2 bins; binary: value, quantile score; withGaps: value 0, quantile 0, 16 bins of the median, indicator 1
+    assert.deepEqual(enc.slice(2, 4), [1, 0]);
+    const g = enc.slice(6);
+    assert.equal(g.length, 2 + 16 + 1);
+    assert.deepEqual(g.slice(0, 2), [0, 0]);
+    const median = gaps!.quantiles![50]!;
+    const expected = gaps!.bins!.slice(0, -1).map((lo, t) => Math.fround(Math.min(1, Math.max(0, (median - lo) / (gaps!.bins![t + 1]! - lo)))));
+    assert.deepEqual(g.slice(2, 18), expected);
+    assert.equal(g[18], 1);
+  });
+
+  test("a date's days since 1970 get bins (a bad week of delays is a step in time); periodic parts and old preprocessors without bins do not", () => {
+    const dates = range(500).map((i) => new Date(Date.UTC(2001, 0, 1) + i * 4 * 3_600_000).toISOString());
+    const table = tableOf({ when: dates, y: dates.map((_, i) => String(i)) });
+    const state = fitPreprocessor(configOf("y", "regression", { when: "date" }, { numericalBins: 8 }), table, range(500));
+    const f = state.features[0] as DateFeature;
+    const binned = f.parts.filter((p) => p.bins).map((p) => p.part);
+    assert.deepEqual(binned, ["days"], "the year is constant (dropped); month, day of week, day of year and hour are periodic");
+    assert.equal(f.parts.find((p) => p.part === "days")!.bins!.length, 9);
+    assert.equal(state.width, f.parts.reduce((w, p) => w + (p.period ? 2 : 1 + (p.bins ? p.bins.length - 1 : 0)), 0));
+    const old = { ...state, features: [{ ...f, parts: f.parts.map(({ bins: _bins, ...p }) => p) }] };
+    old.width = old.features[0]!.parts.reduce((w, p) => w + (p.period ? 2 : 1), 0);
+    const enc = encodeTable(old, table, [0, 1], FIT);
+    assert.equal(enc.length, 2 * old.width);
   });
 });
