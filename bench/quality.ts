@@ -9,7 +9,7 @@
 // only (the tune column shows "-" for the datasets run so).
 // Writes <out>/results.json and <out>/quality.md (the table bench/README.md shows).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -58,6 +58,8 @@ for (const name of names) {
     const cfg = path.join(out, name, `config-${s}.json`);
     writeFileSync(cfg, JSON.stringify({ task: meta.task, network: { seed: 42 + s } }));
     const registry = path.join(out, name, `reg-default-${s}`);
+    // A registry left by an earlier run would keep its champion, and predict would score that.
+    rmSync(registry, { recursive: true, force: true });
     const t = run(process.execPath, [mlops, "train", "--data", train, "--target", meta.target, "--config", cfg, "--model", name, "--registry", registry]);
     def.push({ ...score(name, registry, name), trainSeconds: t.seconds });
   }
@@ -68,6 +70,7 @@ for (const name of names) {
     continue;
   }
   const registry = path.join(out, name, "reg-tune");
+  rmSync(registry, { recursive: true, force: true });
   const cfg = path.join(out, name, "config-tune.json");
   writeFileSync(cfg, JSON.stringify({ task: meta.task }));
   const t = run(process.execPath, [mlops, "tune", "--data", train, "--target", meta.target, "--config", cfg, "--model", name, "--budget", budget, "--workers", "2", "--registry", registry]);
