@@ -48,6 +48,9 @@ export function defaultSearchSpace(task: "binary" | "multiclass" | "regression")
     { name: "weightDecay", type: "float", low: 1e-7, high: 1e-2, log: true },
     { name: "patience", type: "categorical", choices: [5, 10, 20] },
   ];
+  // numericalBins (top level): the default's rule, none, or a fixed count; "auto" gives none
+  // under 400 training rows, where a fixed count lets the search try them anyway.
+  space.push({ name: "numericalBins", type: "categorical", choices: ["auto", 0, 8, 32] });
   // network.classWeights: unweighted, or sklearn's "balanced" (the default picks one by imbalance).
   if (task !== "regression") space.push({ name: "classWeights", type: "categorical", choices: ["none", "balanced"] });
   return space;
@@ -69,7 +72,8 @@ export function hiddenLayersOf(params: Params): number[] {
  * (hidden layers that are neither constant nor a funnel, default class weights) is left out,
  * which keeps the config's value for it.
  */
-export function defaultPoint(space: readonly ParamSpec[], network: NetworkConfig): Params {
+export function defaultPoint(space: readonly ParamSpec[], config: TunableConfig): Params {
+  const { network } = config;
   const h = network.hiddenLayers;
   const layers = h.length;
   const width = h[0] ?? 64;
@@ -83,6 +87,7 @@ export function defaultPoint(space: readonly ParamSpec[], network: NetworkConfig
     weightDecay: network.weightDecay,
     patience: network.patience,
     classWeights: typeof network.classWeights === "string" ? network.classWeights : undefined,
+    numericalBins: config.numericalBins ?? "auto",
   };
   const out: Params = {};
   for (const p of space) {
@@ -92,18 +97,25 @@ export function defaultPoint(space: readonly ParamSpec[], network: NetworkConfig
       const x = Math.min(p.high, Math.max(p.low, Number(v)));
       out[p.name] = p.type === "int" ? Math.round(x) : x;
     } else if (p.choices.includes(v)) out[p.name] = v;
-    else if (typeof v === "number" && p.choices.every((c) => typeof c === "number")) {
-      out[p.name] = (p.choices as number[]).reduce((a, b) => (Math.abs(b - v) < Math.abs(a - v) ? b : a));
+    else if (typeof v === "number" && p.choices.some((c) => typeof c === "number")) {
+      out[p.name] = p.choices.filter((c): c is number => typeof c === "number").reduce((a, b) => (Math.abs(b - v) < Math.abs(a - v) ? b : a));
     }
   }
   return out;
 }
 
+/** What a search point applies to: a resolved or a user model config. */
+export interface TunableConfig {
+  network: NetworkConfig;
+  numericalBins?: number | "auto";
+}
+
 /**
  * A model config (as a plain object: a resolved or a user config) with a point of the space
- * applied: network fields overridden, `epochs` set to the given budget when there is one.
+ * applied: network fields and `numericalBins` overridden, `epochs` set to the given budget when
+ * there is one.
  */
-export function applyParams<C extends { network: NetworkConfig }>(config: C, params: Params, epochs?: number): C {
+export function applyParams<C extends TunableConfig>(config: C, params: Params, epochs?: number): C {
   const network: NetworkConfig = { ...config.network };
   if (params.layers !== undefined || params.width !== undefined) network.hiddenLayers = hiddenLayersOf(params);
   for (const key of ["dropout", "learningRate", "batchSize", "weightDecay", "patience"] as const) {
@@ -111,7 +123,8 @@ export function applyParams<C extends { network: NetworkConfig }>(config: C, par
   }
   if (params.classWeights === "none" || params.classWeights === "balanced") network.classWeights = params.classWeights;
   if (epochs !== undefined) network.epochs = epochs;
-  return { ...config, network };
+  const bins = params.numericalBins;
+  return { ...config, network, ...(bins === undefined ? {} : { numericalBins: bins === "auto" ? "auto" : Number(bins) }) };
 }
 
 /** Throws a TypeError naming the problem unless every spec is usable (a caller's bug). */

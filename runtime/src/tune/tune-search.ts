@@ -175,7 +175,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const newTrial = async (): Promise<number> => {
     const n = next++;
     // Trial 0 is the untuned default, so the search has it to beat.
-    const params: Params = n === 0 ? defaultPoint(search.space, search.config.network) : sampler.suggest(search.space, observations(trials), seededRandom((search.seed * 1_000_003 + n * 7919) >>> 0));
+    const params: Params = n === 0 ? defaultPoint(search.space, search.config) : sampler.suggest(search.space, observations(trials), seededRandom((search.seed * 1_000_003 + n * 7919) >>> 0));
     await writeTrial(registry, model, { searchId: search.searchId, trial: n, params, status: "pending", rungs: [], value: null, epochsRun: 0, seconds: 0, updatedAt: now().toISOString() });
     return n;
   };

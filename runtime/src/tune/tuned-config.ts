@@ -13,17 +13,18 @@ export interface TunedConfig {
 }
 
 /**
- * `version`'s config with the network of its tuning lineage: the version's own `tuning` (its
- * config is the tuned one), else the nearest ancestor's (its network over this version's
- * features), else the best trial of the model's latest search that has one (its point applied to
+ * `version`'s config with the network (and numericalBins) of its tuning lineage: the version's
+ * own `tuning` (its config is the tuned one), else the nearest ancestor's (its network and bins
+ * over this version's features), else the best trial of the model's latest search that has one (its point applied to
  * this config, epochs at the search's last rung). Throws MLOPS_ERR_TUNE_NO_TUNED_CONFIG when none.
  */
 export async function tunedConfig(registry: ModelRegistry, version: VersionMetadata): Promise<TunedConfig> {
   const own = version.config as Record<string, unknown> & { network: NetworkConfig };
   for (let v: VersionMetadata | undefined = version, hops = 0; v !== undefined && hops < 1000; hops++) {
     if (v.tuning) {
-      const network = (v.config as { network?: NetworkConfig }).network;
-      return { config: { ...own, ...(network ? { network: { ...network, seed: own.network?.seed ?? network.seed } } : {}) }, from: { searchId: v.tuning.searchId, trial: v.tuning.trial, version: v.version } };
+      const { network, numericalBins } = v.config as { network?: NetworkConfig; numericalBins?: number | "auto" };
+      const tuned = { ...(network ? { network: { ...network, seed: own.network?.seed ?? network.seed } } : {}), ...(numericalBins === undefined ? {} : { numericalBins }) };
+      return { config: { ...own, ...tuned }, from: { searchId: v.tuning.searchId, trial: v.tuning.trial, version: v.version } };
     }
     v = v.parent === null ? undefined : await registry.getVersion(version.model, v.parent).catch(() => undefined);
   }

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { seededRandom } from "../../../runtime/src/model/random.ts";
 import { type Observation, RandomSampler, type Sampler } from "../../../runtime/src/tune/sampler.ts";
-import { type ParamSpec, type Params, applyParams, defaultPoint, defaultSearchSpace, hiddenLayersOf } from "../../../runtime/src/tune/search-space.ts";
+import { type ParamSpec, type Params, type TunableConfig, applyParams, defaultPoint, defaultSearchSpace, hiddenLayersOf } from "../../../runtime/src/tune/search-space.ts";
 import { promotable, rungEpochs } from "../../../runtime/src/tune/successive-halving.ts";
 import { TpeSampler } from "../../../runtime/src/tune/tpe-sampler.ts";
-import { networkConfig } from "../../../runtime/src/data/model-config.ts";
+import { modelConfig, networkConfig } from "../../../runtime/src/data/model-config.ts";
 
 // A mixed space like tune's: integers, a log-scaled float, a plain float, categoricals.
 const space: ParamSpec[] = [
@@ -132,7 +132,13 @@ test("a point of the space becomes a network config that the schema accepts", ()
   const applied = applyParams({ network: networkConfig.parse({}) }, p, 34);
   assert.deepEqual(networkConfig.parse(applied.network), { ...networkConfig.parse({}), hiddenLayers: [128, 64, 32], dropout: 0.25, learningRate: 0.003, batchSize: 64, weightDecay: 1e-4, patience: 20, epochs: 34 });
   const names = defaultSearchSpace("binary").map((s) => s.name);
-  for (const n of ["layers", "width", "dropout", "learningRate", "batchSize", "weightDecay", "patience", "classWeights"]) assert.ok(names.includes(n), n);
+  for (const n of ["layers", "width", "dropout", "learningRate", "batchSize", "weightDecay", "patience", "classWeights", "numericalBins"]) assert.ok(names.includes(n), n);
+  // numericalBins is a top-level field of the model config, which the schema accepts.
+  const bare: TunableConfig = { network: networkConfig.parse({}) };
+  assert.equal(applyParams(bare, { numericalBins: 32 }).numericalBins, 32);
+  assert.equal(applyParams(bare, { numericalBins: "auto" }).numericalBins, "auto");
+  assert.equal(applyParams(bare, {}).numericalBins, undefined, "unsampled: the config's own");
+  assert.equal(modelConfig.parse({ target: "y", ...applyParams({ network: networkConfig.parse({}) }, { numericalBins: 0 }) }).numericalBins, 0);
 });
 
 test("class weights are a dimension for classifiers (issue 13) and reach the network config; regression has none", () => {
@@ -147,14 +153,16 @@ test("class weights are a dimension for classifiers (issue 13) and reach the net
 
 test("a search's first trial is the config's own network, the nearest point of the space to it (so tuning has the default to beat)", () => {
   const net = { ...networkConfig.parse({}), patience: 20 };
-  const point = defaultPoint(defaultSearchSpace("binary"), net);
-  // [64, 32] is a funnel of width 64; weightDecay 0 is the log range's low end; default class weights are left to the config.
-  assert.deepEqual(point, { layers: 2, width: 64, shape: "funnel", dropout: 0, learningRate: 0.001, batchSize: 32, weightDecay: 1e-7, patience: 20 });
+  const point = defaultPoint(defaultSearchSpace("binary"), { network: net });
+  // [64, 32] is a funnel of width 64; weightDecay 0 is the log range's low end; default class weights are left to the config; bins "auto" as the config's default.
+  assert.deepEqual(point, { layers: 2, width: 64, shape: "funnel", dropout: 0, learningRate: 0.001, batchSize: 32, weightDecay: 1e-7, patience: 20, numericalBins: "auto" });
+  assert.equal(defaultPoint(defaultSearchSpace("binary"), { network: net, numericalBins: 8 }).numericalBins, 8);
+  assert.equal(defaultPoint(defaultSearchSpace("binary"), { network: net, numericalBins: 5 }).numericalBins, 8, "a count not offered becomes the nearest one");
   const applied = applyParams({ network: net }, point).network;
   assert.deepEqual(applied.hiddenLayers, net.hiddenLayers);
   assert.equal(applied.classWeights, undefined);
   // Hidden layers the space cannot express keep the config's; a patience not offered becomes the nearest choice.
-  const odd = defaultPoint(defaultSearchSpace("regression"), { ...net, hiddenLayers: [10, 40], patience: 12 });
+  const odd = defaultPoint(defaultSearchSpace("regression"), { network: { ...net, hiddenLayers: [10, 40], patience: 12 } });
   assert.equal(odd.layers, undefined);
   assert.equal(odd.patience, 10);
   assert.deepEqual(applyParams({ network: net }, odd).network.hiddenLayers, net.hiddenLayers);

@@ -60,7 +60,7 @@ test("a tune killed with SIGKILL mid-search resumes without rerunning its finish
   const after = await listTrials(reg, "toy", "s1");
   assert.deepEqual(after.map((t) => t.trial), [0, 1, 2, 3, 4]);
   const record = await readSearch(reg, "toy", "s1");
-  assert.deepEqual(after[0]!.params, defaultPoint(record.space, record.config.network), "trial 0 is the untuned default");
+  assert.deepEqual(after[0]!.params, defaultPoint(record.space, record.config), "trial 0 is the untuned default");
   assert.ok(after.every((t) => ["complete", "pruned", "failed"].includes(t.status)), JSON.stringify(after.map((t) => t.status)));
   for (const [n, text] of bytes) assert.equal(await readFile(path.join(registry, "models/toy/tuning/s1/trials", `${n}.json`), "utf8"), text, `finished trial ${n} was rerun`);
   for (const n of bytes.keys()) assert.doesNotMatch(resumed.stderr, new RegExp(`^trial ${n} `, "m"), `trial ${n} reported again`);

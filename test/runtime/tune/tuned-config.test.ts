@@ -31,13 +31,15 @@ const stagedConfig = async (champion: VersionMetadata, mode: "champion" | "tuned
 test('training.config "tuned" retrains with the network of the tuned ancestor, "champion" with the champion\'s own', async () => {
   const tuned = { hiddenLayers: [128, 64], learningRate: 0.004, dropout: 0.2, batchSize: 64, weightDecay: 1e-4, patience: 20, epochs: 100, seed: 42 };
   const files = { "model.json": Buffer.from("{}") };
-  await registry.createVersion("m", { files, dataset: dataset(), backend: "wasm", config: config(tuned), metrics: {}, tuning: { searchId: "s9", trial: 7, params: { layers: 2, width: 128, shape: "funnel" }, objective: "logLoss", value: 0.3, folds: 3, trials: 40, sampler: "tpe" } });
+  await registry.createVersion("m", { files, dataset: dataset(), backend: "wasm", config: { ...config(tuned), numericalBins: 8 }, metrics: {}, tuning: { searchId: "s9", trial: 7, params: { layers: 2, width: 128, shape: "funnel", numericalBins: 8 }, objective: "logLoss", value: 0.3, folds: 3, trials: 40, sampler: "tpe" } });
   // A later champion retrained from it with a hand-edited network and a different seed, and no lineage of its own.
   const v2 = await registry.createVersion("m", { files, parent: 1, dataset: dataset(), backend: "wasm", config: config({ hiddenLayers: [8], learningRate: 0.1, seed: 5 }), metrics: {} });
   const asTuned = await stagedConfig(v2, "tuned");
   assert.deepEqual(asTuned.network, { ...networkConfig.parse(tuned), seed: 5 });
+  assert.equal((asTuned as { numericalBins?: unknown }).numericalBins, 8, "the tuned bins come with the tuned network");
   assert.deepEqual(asTuned.features, config({}).features, "features stay the champion's");
   const asIs = await stagedConfig(v2, "champion");
+  assert.equal((asIs as { numericalBins?: unknown }).numericalBins, undefined);
   assert.deepEqual(asIs.network, networkConfig.parse({ hiddenLayers: [8], learningRate: 0.1, seed: 5 }));
 });
 
