@@ -102,7 +102,7 @@ async function child(seconds: number): Promise<void> {
       task: "multiclass",
       classes: CLASSES,
       width: WIDTH,
-      network: { ...networkConfig.parse({ hiddenLayers: [64], batchSize, learningRate: 0.001 }), epochs, patience: 0 },
+      network: { ...networkConfig.parse({ hiddenLayers: [64], batchSize, learningRate: 0.001 }), epochs, patience: 0, weightDecay: 0 },
       train: { x: xTrain.subarray(0, n * WIDTH), y: yTrain.subarray(0, n), n },
       validation,
     });

@@ -205,7 +205,7 @@ export function resolveConfig(config: ModelConfig, table: Table, defaultName: st
     maxCategories: config.maxCategories,
     numericalBins: config.numericalBins,
     // Provisional schedule from the table's size; training fixes it from the actual split sizes.
-    network: adaptiveSchedule(config.network, Math.round(table.rows.length * (1 - config.network.testSplit) * (1 - config.network.validationSplit)), Math.round(table.rows.length * (1 - config.network.testSplit) * config.network.validationSplit)),
+    network: adaptiveSchedule(config.network, Math.round(table.rows.length * (1 - config.network.testSplit) * (1 - config.network.validationSplit)), Math.round(table.rows.length * (1 - config.network.testSplit) * config.network.validationSplit), task),
   };
   if (config.positiveClass !== undefined) resolved.positiveClass = String(config.positiveClass);
   return { config: resolved, decisions, taskRule: inferred.rule };

@@ -28,8 +28,11 @@ export const networkConfig = z
     batchSize: z.number().int().min(1).max(65_536).default(32),
     /** Adam learning rate. @default 0.001 */
     learningRate: z.number().positive().max(10).default(0.001),
-    /** L2 penalty on the weight matrices (not the biases), added to the training loss as weightDecay/2 · Σw². @default 0 */
-    weightDecay: z.number().min(0).max(1).default(0),
+    /**
+     * L2 penalty on the weight matrices (not the biases), added to the training loss as weightDecay/2 · Σw².
+     * @default - 1e-3 for classifiers (without it a long run on a few hundred rows makes the network over-confident: breast_cancer's test log loss 0.24 → 0.15, penguins' 0.10 → 0.05 on bench/quality.ts), 0 for regression (where it cost cars' RMSE 2.51 → 2.62)
+     */
+    weightDecay: z.number().min(0).max(1).optional(),
     /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. @default - a tenth of the epochs, between 10 and 50, and at least 20 when the validation split has fewer than 200 rows */
     patience: z.number().int().min(0).max(10_000).optional(),
     /** Share of the non-test rows used for early stopping. @default 0.2 */
@@ -99,8 +102,11 @@ export type ModelConfigInput = z.input<typeof modelConfig>;
 export type ModelConfig = z.output<typeof modelConfig>;
 /** Network settings after defaults; `epochs` and `patience` may still be open (adaptive). */
 export type NetworkConfig = z.output<typeof networkConfig>;
-/** Network settings with the epoch schedule fixed: what training runs with and what a version stores. */
-export type ResolvedNetworkConfig = NetworkConfig & { epochs: number; patience: number };
+/** Network settings with the epoch schedule and weight decay fixed: what training runs with and what a version stores. */
+export type ResolvedNetworkConfig = NetworkConfig & { epochs: number; patience: number; weightDecay: number };
+
+/** Weight decay when the config leaves it open: see `networkConfig.weightDecay`. */
+export const defaultWeightDecay = (task: Task): number => (task === "regression" ? 0 : 1e-3);
 
 /** Gradient steps the adaptive epoch cap aims for. */
 const TARGET_STEPS = 3000;
@@ -109,13 +115,14 @@ const TARGET_STEPS = 3000;
  * The epoch cap and patience for a training split of `trainRows` rows and a validation split of
  * `validationRows`, where the config left them open: enough epochs for about 3,000 gradient steps
  * (between 100 and 1,000 epochs), patience a tenth of that (10 to 50), and at least 20 epochs of
- * patience when fewer than 200 validation rows make the validation loss noisy.
+ * patience when fewer than 200 validation rows make the validation loss noisy; and the task's
+ * weight decay ({@link defaultWeightDecay}) where the config left that open.
  */
-export function adaptiveSchedule(network: NetworkConfig, trainRows: number, validationRows: number): ResolvedNetworkConfig {
+export function adaptiveSchedule(network: NetworkConfig, trainRows: number, validationRows: number, task: Task): ResolvedNetworkConfig {
   const steps = Math.max(1, Math.ceil(trainRows / network.batchSize));
   const epochs = network.epochs ?? Math.min(1000, Math.max(100, Math.ceil(TARGET_STEPS / steps)));
   const patience = network.patience ?? Math.max(validationRows < 200 ? 20 : 10, Math.min(50, Math.ceil(epochs / 10)));
-  return { ...network, epochs, patience };
+  return { ...network, epochs, patience, weightDecay: network.weightDecay ?? defaultWeightDecay(task) };
 }
 
 /** A model config with everything inferred resolved; stored with every version. */

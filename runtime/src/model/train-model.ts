@@ -173,7 +173,7 @@ async function trainStage(ctx: StageContext, fitRows: readonly number[], valRows
   const train = encode(fitRows, report);
   const validation = valRows ? encode(valRows) : undefined;
   const classWeights = weighSamples(ctx.network.classWeights, t, train, validation);
-  const network: ResolvedNetworkConfig = epochs === undefined ? adaptiveSchedule(ctx.network, train.n, validation?.n ?? 0) : { ...adaptiveSchedule(ctx.network, train.n, 0), epochs, patience: 0 };
+  const network: ResolvedNetworkConfig = epochs === undefined ? adaptiveSchedule(ctx.network, train.n, validation?.n ?? 0, ctx.config.task) : { ...adaptiveSchedule(ctx.network, train.n, 0, ctx.config.task), epochs, patience: 0 };
   const fit = await fitNetwork({
     task: ctx.config.task,
     classes,

@@ -43,7 +43,7 @@ function configOf(target: string, task: ResolvedModelConfig["task"], features: R
     task,
     features: Object.entries(features).map(([name, kind]) => ({ name, kind })),
     maxCategories: 100,
-    network: { ...modelConfig.parse({ target }).network, epochs: 100, patience: 10 },
+    network: { ...modelConfig.parse({ target }).network, epochs: 100, patience: 10, weightDecay: 0 },
     ...extra,
   };
 }

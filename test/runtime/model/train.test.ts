@@ -169,7 +169,7 @@ describe("fitNetwork", () => {
   test("stops early after `patience` epochs without improvement and restores the best epoch's weights", async () => {
     const noisy = tableFromRecords(dataset(400, 99, 0.35), "noisy");
     const { pre, train, validation } = splits(noisy, "label", 300);
-    const network = { ...configFor("label").network, hiddenLayers: [64, 64], learningRate: 0.02, epochs: 100, patience: 2 };
+    const network = { ...configFor("label").network, hiddenLayers: [64, 64], learningRate: 0.02, epochs: 100, patience: 2, weightDecay: 0 };
     const fit = await fitNetwork({ task: "binary", classes: 2, width: pre.width, network, train, validation });
     try {
       const valLosses = fit.history.map((h) => h.valLoss);
@@ -196,7 +196,7 @@ describe("fitNetwork", () => {
 
   test("runs every epoch when patience is 0", async () => {
     const { pre, train, validation } = splits(table, "class", 480);
-    const network = { ...configFor("class").network, hiddenLayers: [8], epochs: 3, patience: 0 };
+    const network = { ...configFor("class").network, hiddenLayers: [8], epochs: 3, patience: 0, weightDecay: 0 };
     const fit = await fitNetwork({ task: "multiclass", classes: 3, width: pre.width, network, train, validation });
     fit.model.dispose();
     assert.equal(fit.history.length, 3);
@@ -205,7 +205,7 @@ describe("fitNetwork", () => {
 
   test("serializeModel and deserializeModel round-trip to identical predictions", async () => {
     const { pre, train, validation } = splits(table, "class", 480);
-    const network = { ...configFor("class").network, epochs: 3, patience: 5 };
+    const network = { ...configFor("class").network, epochs: 3, patience: 5, weightDecay: 0 };
     const fit = await fitNetwork({ task: "multiclass", classes: 3, width: pre.width, network, train, validation });
     try {
       const before = await predict(fit.model, validation.x, pre.width);

@@ -152,7 +152,7 @@ test("class weights are a dimension for classifiers (issue 13) and reach the net
 });
 
 test("a search's first trial is the config's own network, the nearest point of the space to it (so tuning has the default to beat)", () => {
-  const net = { ...networkConfig.parse({}), patience: 20 };
+  const net = { ...networkConfig.parse({}), patience: 20, weightDecay: 0 };
   const point = defaultPoint(defaultSearchSpace("binary"), { network: net });
   // [64, 32] is a funnel of width 64; weightDecay 0 is the log range's low end; default class weights are left to the config; bins "auto" as the config's default.
   assert.deepEqual(point, { layers: 2, width: 64, shape: "funnel", dropout: 0, learningRate: 0.001, batchSize: 32, weightDecay: 1e-7, patience: 20, numericalBins: "auto" });
