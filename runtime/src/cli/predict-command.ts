@@ -19,7 +19,7 @@ export const PREDICT_HELP = `usage: mlops predict --model <name> --data <url> [-
                     [--shard-index <i> --shard-count <n>] [--registry <loc>]
 
 Scores a dataset with a registered model (the champion unless --version or --label says
-otherwise), streaming: memory holds a batch of rows, not the file. Output: the input columns
+otherwise; a note on stderr says when a newer version is not the champion), streaming: memory holds a batch of rows, not the file. Output: the input columns
 plus "prediction" and, for classifiers, "probability_<class>" per class.
 
   --data <url>        a path, file://, s3://, gs://, az:// or https:// URL of one file, a prefix
@@ -103,6 +103,14 @@ export async function predictCommand(argv: string[], io: Io): Promise<number> {
   const registry = ModelRegistry.open(values.registry);
   const ref = values.version ?? values.label ?? "champion";
   const meta = await registry.resolve(model, /^\d+$/.test(ref) ? Number(ref) : ref);
+  if (values.version === undefined && values.label === undefined) {
+    // Only a model's first version becomes champion on `mlops train`: a script that trains and
+    // then predicts would otherwise score the old model without a word.
+    const newest = Math.max(...(await registry.versionNumbers(model)));
+    if (newest > meta.version) {
+      io.err(`note: scoring the champion, version ${meta.version}; version ${newest} is newer and not the champion (--version ${newest} scores it; \`mlops models alias ${model} champion ${newest}\` promotes it)\n`);
+    }
+  }
   await initBackend();
   const loaded = await LoadedModel.load(registry, model, meta.version);
   const totals: Totals = { scored: 0, rejected: 0, report: { rows: 0, features: {} } };

@@ -23,6 +23,24 @@ const predict = (args: string[]) => runMlops(["predict", "--registry", registry,
 const features = (n: number, seed: number) => tinyRows(n, seed).map((r) => [r.x1, r.x2, r.color]);
 
 describe("mlops predict", () => {
+  test("scoring the champion while a newer version exists says so, and names the flags that score or promote it", async () => {
+    const twice = path.join(dir, "registry-twice");
+    await trainTinyModels(twice);
+    await trainTinyModels(twice);
+    await writeTable(path.join(dir, "some.csv"), ["x1", "x2", "color"], features(4, 3));
+    const run = (extra: string[]) => runMlops(["predict", "--registry", twice, "--model", TINY_MODELS.regression, "--data", "some.csv", "--out", "some-out.csv", ...extra], { cwd: dir, env: { MLOPS_BACKEND: "cpu" } });
+    const champion = await run([]);
+    assert.equal(champion.code, 0, champion.stderr);
+    assert.match(champion.stderr, /note: scoring the champion, version 1; version 2 is newer and not the champion \(--version 2 scores it; `mlops models alias tiny-regression champion 2` promotes it\)/);
+    assert.match(champion.stderr, /scored 4 rows with tiny-regression version 1/);
+    const chosen = await run(["--version", "2"]);
+    assert.equal(chosen.code, 0, chosen.stderr);
+    assert.doesNotMatch(chosen.stderr, /note: scoring the champion/);
+    assert.match(chosen.stderr, /scored 4 rows with tiny-regression version 2/);
+    const single = await predict(["--model", TINY_MODELS.regression, "--data", "some.csv", "--out", "some-out.csv"]);
+    assert.doesNotMatch(single.stderr, /note: scoring the champion/, "no note when the champion is the newest version");
+  });
+
   test("--on-error fail stops at the first bad row, names its line, and writes no output", async () => {
     await writeFile(path.join(dir, "dirty.csv"), "x1,x2,color\n1,2,red\n3\n0.5,x,blue\n");
     const r = await predict(["--model", TINY_MODELS.regression, "--data", "dirty.csv", "--out", "scored.csv"]);
