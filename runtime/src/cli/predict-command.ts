@@ -106,7 +106,7 @@ export async function predictCommand(argv: string[], io: Io): Promise<number> {
   if (values.version === undefined && values.label === undefined) {
     // Only a model's first version becomes champion on `mlops train`: a script that trains and
     // then predicts would otherwise score the old model without a word.
-    const newest = Math.max(...(await registry.versionNumbers(model)));
+    const newest = (await registry.versionNumbers(model)).at(-1) ?? meta.version;
     if (newest > meta.version) {
       io.err(`note: scoring the champion, version ${meta.version}; version ${newest} is newer and not the champion (--version ${newest} scores it; \`mlops models alias ${model} champion ${newest}\` promotes it)\n`);
     }

@@ -1,5 +1,5 @@
 import { mlopsError, showValue } from "../errors.ts";
-import { type FeatureKind, type ModelConfig, type ResolvedModelConfig, type Task, adaptiveSchedule } from "./model-config.ts";
+import { type FeatureKind, type ModelConfig, type ResolvedModelConfig, type Task, resolveNetwork } from "./model-config.ts";
 import type { Table } from "./table.ts";
 import { readCategory, readDate, readNumber } from "./values.ts";
 
@@ -205,7 +205,7 @@ export function resolveConfig(config: ModelConfig, table: Table, defaultName: st
     maxCategories: config.maxCategories,
     numericalBins: config.numericalBins,
     // Provisional schedule from the table's size; training fixes it from the actual split sizes.
-    network: adaptiveSchedule(config.network, Math.round(table.rows.length * (1 - config.network.testSplit) * (1 - config.network.validationSplit)), Math.round(table.rows.length * (1 - config.network.testSplit) * config.network.validationSplit), task),
+    network: resolveNetwork(config.network, Math.round(table.rows.length * (1 - config.network.testSplit) * (1 - config.network.validationSplit)), Math.round(table.rows.length * (1 - config.network.testSplit) * config.network.validationSplit), task),
   };
   if (config.positiveClass !== undefined) resolved.positiveClass = String(config.positiveClass);
   return { config: resolved, decisions, taskRule: inferred.rule };

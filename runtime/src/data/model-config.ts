@@ -22,7 +22,7 @@ export const networkConfig = z
     activation: z.enum(["relu", "elu", "selu", "tanh", "sigmoid"]).default("relu"),
     /** Dropout rate after each hidden layer, during training only. @default 0 */
     dropout: z.number().min(0).max(0.9).default(0),
-    /** Maximum passes over the training split. @default - adapts to the data size: enough epochs for about 3,000 gradient steps, between 100 and 1,000 (see `adaptiveSchedule`) */
+    /** Maximum passes over the training split. @default - adapts to the data size: enough epochs for about 3,000 gradient steps, between 100 and 1,000 (see `resolveNetwork`) */
     epochs: z.number().int().min(1).max(10_000).optional(),
     /** Rows per gradient step; larger is faster per sample on big datasets. @default 32 */
     batchSize: z.number().int().min(1).max(65_536).default(32),
@@ -67,6 +67,11 @@ export const featureSpec = z.union([
   z.object({ name: z.string().min(1), kind: z.enum(FEATURE_KINDS).optional() }).strict(),
 ]);
 
+/** Piecewise-linear bins per numerical input: a count, or "auto" (see `modelConfig.numericalBins`). */
+const numericalBins = z.union([z.literal("auto"), z.number().int().min(0).max(256)]);
+/** A `numericalBins` setting. */
+export type NumericalBins = z.output<typeof numericalBins>;
+
 /** A model config file (JSON or YAML). Only `target` is required; the rest is inferred from the data. */
 export const modelConfig = z
   .object({
@@ -90,7 +95,7 @@ export const modelConfig = z
      * most 32 and at most one bin column per 5 training rows over all features; none when that
      * leaves fewer than 8 (under 400 training rows, or many numerical columns for the rows)
      */
-    numericalBins: z.union([z.literal("auto"), z.number().int().min(0).max(256)]).default("auto"),
+    numericalBins: numericalBins.default("auto"),
     /** The network and training loop. */
     network: networkConfig.default(networkConfig.parse({})),
   })
@@ -112,13 +117,13 @@ export const defaultWeightDecay = (task: Task): number => (task === "regression"
 const TARGET_STEPS = 3000;
 
 /**
- * The epoch cap and patience for a training split of `trainRows` rows and a validation split of
- * `validationRows`, where the config left them open: enough epochs for about 3,000 gradient steps
- * (between 100 and 1,000 epochs), patience a tenth of that (10 to 50), and at least 20 epochs of
- * patience when fewer than 200 validation rows make the validation loss noisy; and the task's
- * weight decay ({@link defaultWeightDecay}) where the config left that open.
+ * The network settings a config may leave open, fixed for a training split of `trainRows` rows,
+ * a validation split of `validationRows` and `task`: the epoch cap and patience (enough epochs
+ * for about 3,000 gradient steps, between 100 and 1,000; patience a tenth of that, 10 to 50, and
+ * at least 20 when fewer than 200 validation rows make the validation loss noisy) and the task's
+ * weight decay ({@link defaultWeightDecay}).
  */
-export function adaptiveSchedule(network: NetworkConfig, trainRows: number, validationRows: number, task: Task): ResolvedNetworkConfig {
+export function resolveNetwork(network: NetworkConfig, trainRows: number, validationRows: number, task: Task): ResolvedNetworkConfig {
   const steps = Math.max(1, Math.ceil(trainRows / network.batchSize));
   const epochs = network.epochs ?? Math.min(1000, Math.max(100, Math.ceil(TARGET_STEPS / steps)));
   const patience = network.patience ?? Math.max(validationRows < 200 ? 20 : 10, Math.min(50, Math.ceil(epochs / 10)));
@@ -133,7 +138,7 @@ export interface ResolvedModelConfig {
   features: { name: string; kind: FeatureKind }[];
   maxCategories: number;
   /** @default "auto" (configs stored before it existed) */
-  numericalBins?: number | "auto";
+  numericalBins?: NumericalBins;
   positiveClass?: string;
   network: ResolvedNetworkConfig;
 }

@@ -1,4 +1,4 @@
-import { type ModelConfig, type NetworkConfig, type ResolvedModelConfig, type ResolvedNetworkConfig, type Task, adaptiveSchedule } from "../data/model-config.ts";
+import { type ModelConfig, type NetworkConfig, type ResolvedModelConfig, type ResolvedNetworkConfig, type Task, resolveNetwork } from "../data/model-config.ts";
 import { trainedBy } from "./trained-by.ts";
 import { type ColumnDecision, resolveConfig } from "../data/infer-schema.ts";
 import { type EncodeReport, FIT, type PreprocessorState, encodeTable, encodeTarget, featureSignature, fitPreprocessor, rowsWithTarget } from "../data/preprocessor.ts";
@@ -173,7 +173,7 @@ async function trainStage(ctx: StageContext, fitRows: readonly number[], valRows
   const train = encode(fitRows, report);
   const validation = valRows ? encode(valRows) : undefined;
   const classWeights = weighSamples(ctx.network.classWeights, t, train, validation);
-  const network: ResolvedNetworkConfig = epochs === undefined ? adaptiveSchedule(ctx.network, train.n, validation?.n ?? 0, ctx.config.task) : { ...adaptiveSchedule(ctx.network, train.n, 0, ctx.config.task), epochs, patience: 0 };
+  const network: ResolvedNetworkConfig = epochs === undefined ? resolveNetwork(ctx.network, train.n, validation?.n ?? 0, ctx.config.task) : { ...resolveNetwork(ctx.network, train.n, 0, ctx.config.task), epochs, patience: 0 };
   const fit = await fitNetwork({
     task: ctx.config.task,
     classes,

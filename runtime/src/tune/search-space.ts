@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { NetworkConfig } from "../data/model-config.ts";
+import type { NetworkConfig, NumericalBins } from "../data/model-config.ts";
 
 /** A value a hyperparameter takes. */
 export type ParamValue = number | string | boolean;
@@ -107,7 +107,7 @@ export function defaultPoint(space: readonly ParamSpec[], config: TunableConfig)
 /** What a search point applies to: a resolved or a user model config. */
 export interface TunableConfig {
   network: NetworkConfig;
-  numericalBins?: number | "auto";
+  numericalBins?: NumericalBins;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { NetworkConfig } from "../data/model-config.ts";
+import type { NetworkConfig, NumericalBins } from "../data/model-config.ts";
 import { mlopsError } from "../errors.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { VersionMetadata } from "../registry/version-metadata.ts";
@@ -22,7 +22,7 @@ export async function tunedConfig(registry: ModelRegistry, version: VersionMetad
   const own = version.config as Record<string, unknown> & { network: NetworkConfig };
   for (let v: VersionMetadata | undefined = version, hops = 0; v !== undefined && hops < 1000; hops++) {
     if (v.tuning) {
-      const { network, numericalBins } = v.config as { network?: NetworkConfig; numericalBins?: number | "auto" };
+      const { network, numericalBins } = v.config as { network?: NetworkConfig; numericalBins?: NumericalBins };
       const tuned = { ...(network ? { network: { ...network, seed: own.network?.seed ?? network.seed } } : {}), ...(numericalBins === undefined ? {} : { numericalBins }) };
       return { config: { ...own, ...tuned }, from: { searchId: v.tuning.searchId, trial: v.tuning.trial, version: v.version } };
     }

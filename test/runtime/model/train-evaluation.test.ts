@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type ModelConfigInput, adaptiveSchedule, modelConfig } from "../../../runtime/src/data/model-config.ts";
+import { type ModelConfigInput, modelConfig, resolveNetwork } from "../../../runtime/src/data/model-config.ts";
 import { tableFromRecords } from "../../../runtime/src/data/read-table.ts";
 import type { Cell, Table } from "../../../runtime/src/data/table.ts";
 import { modelsCommand } from "../../../runtime/src/cli/models-command.ts";
@@ -212,20 +212,20 @@ describe("epoch schedule and learning curves (defects 7 and 8)", () => {
   test("epochs and patience adapt to the data size when not set", () => {
     const net = modelConfig.parse({ target: "y" }).network;
     // 100 rows in batches of 32: 4 steps an epoch, 750 epochs for 3,000 steps; patience a tenth, capped at 50.
-    assert.deepEqual([adaptiveSchedule(net, 100, 25, "binary").epochs, adaptiveSchedule(net, 100, 25, "binary").patience], [750, 50]);
-    assert.deepEqual([adaptiveSchedule(net, 100_000, 20_000, "binary").epochs, adaptiveSchedule(net, 100_000, 20_000, "binary").patience], [100, 10]);
-    assert.equal(adaptiveSchedule(net, 2000, 150, "binary").patience, 20, "a small validation split gets at least 20");
-    assert.deepEqual([adaptiveSchedule({ ...net, epochs: 7, patience: 2 }, 100, 25, "binary").epochs, adaptiveSchedule({ ...net, epochs: 7, patience: 2 }, 100, 25, "binary").patience], [7, 2]);
+    assert.deepEqual([resolveNetwork(net, 100, 25, "binary").epochs, resolveNetwork(net, 100, 25, "binary").patience], [750, 50]);
+    assert.deepEqual([resolveNetwork(net, 100_000, 20_000, "binary").epochs, resolveNetwork(net, 100_000, 20_000, "binary").patience], [100, 10]);
+    assert.equal(resolveNetwork(net, 2000, 150, "binary").patience, 20, "a small validation split gets at least 20");
+    assert.deepEqual([resolveNetwork({ ...net, epochs: 7, patience: 2 }, 100, 25, "binary").epochs, resolveNetwork({ ...net, epochs: 7, patience: 2 }, 100, 25, "binary").patience], [7, 2]);
   });
 
   test("weight decay left open is 1e-3 for classifiers and 0 for regression; a configured value (0 included, as every stored config has) is kept", () => {
     const net = modelConfig.parse({ target: "y" }).network;
     assert.equal(net.weightDecay, undefined);
-    assert.equal(adaptiveSchedule(net, 300, 60, "binary").weightDecay, 1e-3);
-    assert.equal(adaptiveSchedule(net, 300, 60, "multiclass").weightDecay, 1e-3);
-    assert.equal(adaptiveSchedule(net, 300, 60, "regression").weightDecay, 0);
-    assert.equal(adaptiveSchedule({ ...net, weightDecay: 0 }, 300, 60, "binary").weightDecay, 0);
-    assert.equal(adaptiveSchedule({ ...net, weightDecay: 0.05 }, 300, 60, "regression").weightDecay, 0.05);
+    assert.equal(resolveNetwork(net, 300, 60, "binary").weightDecay, 1e-3);
+    assert.equal(resolveNetwork(net, 300, 60, "multiclass").weightDecay, 1e-3);
+    assert.equal(resolveNetwork(net, 300, 60, "regression").weightDecay, 0);
+    assert.equal(resolveNetwork({ ...net, weightDecay: 0 }, 300, 60, "binary").weightDecay, 0);
+    assert.equal(resolveNetwork({ ...net, weightDecay: 0.05 }, 300, 60, "regression").weightDecay, 0.05);
   });
 
   test("a best epoch at the cap warns; the learning curve is stored as learning-curve.json and shown by models show", async () => {
